@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './core/errors.js';
+
+// The command-line contract (README, issue #3). Parsing is pure so it can be
+// tested without an engine; every mistake is a UsageError (exit 2).
+
+export interface CliOptions {
+	help: boolean;
+	version: boolean;
+	yes: boolean;
+	json: boolean;
+	dryRun: boolean;
+	containers: string[];
+	image?: string;
+	labels: string[];
+	to?: string;
+	healthUrl?: string;
+	healthTimeoutS: number;
+	stableS: number;
+	stopTimeoutS?: number;
+	keepOld: boolean;
+}
+
+const SPEC = {
+	help: { type: 'boolean', short: 'h' },
+	version: { type: 'boolean', short: 'V' },
+	yes: { type: 'boolean', short: 'y' },
+	json: { type: 'boolean' },
+	'dry-run': { type: 'boolean' },
+	container: { type: 'string', short: 'c', multiple: true },
+	image: { type: 'string' },
+	label: { type: 'string', multiple: true },
+	to: { type: 'string' },
+	'health-url': { type: 'string' },
+	'health-timeout': { type: 'string' },
+	'stable-for': { type: 'string' },
+	'stop-timeout': { type: 'string' },
+	'keep-old': { type: 'boolean' },
+} as const;
+
+function seconds(name: string, value: string | undefined, fallback: number | undefined, min = 0): number | undefined {
+	if (value === undefined) return fallback;
+	const parsed = Number(value);
+	if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(parsed) || parsed < min || parsed > 86_400) {
+		throw new UsageError(`--${name} takes a number of seconds (${min}..86400), not "${value}"`);
+	}
+	return parsed;
+}
+
+export function parseCli(argv: string[]): CliOptions {
+	let parsed;
+	try {
+		parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
+	} catch (error) {
+		throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+	}
+	const { values, positionals } = parsed;
+	if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see --help)`);
+	for (const label of values.label ?? []) {
+		if (!/^[^=\s]+=.*$/.test(label)) throw new UsageError(`--label takes KEY=VALUE, not "${label}"`);
+	}
+	if (values['health-url'] !== undefined) {
+		let url: URL;
+		try {
+			url = new URL(values['health-url']);
+		} catch {
+			throw new UsageError(`--health-url is not a URL: "${values['health-url']}"`);
+		}
+		if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--health-url must be http or https, not ${url.protocol}`);
+	}
+	return {
+		help: values.help ?? false,
+		version: values.version ?? false,
+		yes: values.yes ?? false,
+		json: values.json ?? false,
+		dryRun: values['dry-run'] ?? false,
+		containers: values.container ?? [],
+		image: values.image,
+		labels: values.label ?? [],
+		to: values.to,
+		healthUrl: values['health-url'],
+		healthTimeoutS: seconds('health-timeout', values['health-timeout'], 120, 1)!,
+		stableS: seconds('stable-for', values['stable-for'], 10, 0)!,
+		stopTimeoutS: seconds('stop-timeout', values['stop-timeout'], undefined, 0),
+		keepOld: values['keep-old'] ?? false,
+	};
+}
+
+export const USAGE = `upgrade-wizard: upgrade Docker containers to a new image version, safely
+
+Usage:
+  upgrade-wizard [--yes] [--json] [selection] --to TAG [options]
+
+Selection (combine as needed; containers are upgraded one at a time, in order):
+  -c, --container NAME    a container by name (repeatable)
+      --image REPO        every container running an image of this repository
+      --label KEY=VALUE   every container with this label (repeatable)
+
+Target and checks:
+      --to TAG            target tag of the same repository
+      --health-url URL    HTTP check: 200 required (a JSON body must not say is_testing: true)
+      --health-timeout S  seconds to wait for the new container to be healthy (default 120)
+      --stable-for S      without healthcheck or URL: seconds it must stay up (default 10)
+      --stop-timeout S    stop timeout (default: the container's own StopTimeout, else 10)
+      --keep-old          keep <name>-old after success instead of removing it
+
+Modes:
+  -y, --yes               unattended: answer every confirmation yes (and log it)
+      --json              NDJSON events on stdout, one object per line
+      --dry-run           print the plan and the create options diff, touch nothing
+  -h, --help              this help
+  -V, --version           the version
+
+Exit codes:
+  0  every container upgraded
+  1  a container failed; everything was rolled back to the state before the run
+  2  bad usage or input; nothing was touched
+  3  failure and the rollback did not complete: the output says what is where and
+     the commands to finish by hand
+
+Environment: DOCKER_HOST selects the engine; DOCKER_CONFIG the registry credentials;
+XDG_STATE_HOME where journals, locks and the audit log live.
+`;

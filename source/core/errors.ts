@@ -1,0 +1,29 @@
+// Exit codes are part of the command-line contract (README, issue #3):
+// 0 upgraded, 1 failed and rolled back, 2 bad usage/input with nothing touched,
+// 3 failed and rollback incomplete.
+export const ExitCode = {
+	ok: 0,
+	rolledBack: 1,
+	usage: 2,
+	rollbackIncomplete: 3,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Bad usage or input, detected before anything was touched: exit 2. */
+export class UsageError extends Error {
+	readonly exitCode = ExitCode.usage;
+	constructor(message: string) {
+		super(message);
+		this.name = 'UsageError';
+	}
+}
+
+export function messageOf(error: unknown): string {
+	if (error instanceof Error) return error.message;
+	return String(error);
+}
+
+/** One line, whatever the cause looked like: errors are shown to operators as one line. */
+export function oneLine(text: string): string {
+	return text.replace(/\s*\n\s*/g, ' ').trim();
+}

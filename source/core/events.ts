@@ -1,0 +1,80 @@
+// The one contract between the executor and its views (plain text, NDJSON, the
+// Ink wizard): everything shown is an event, everything asked is a gate.
+
+export type StepName = 'preflight' | 'pull' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old';
+
+export type ContainerResult = 'upgraded' | 'rolled-back' | 'rollback-failed' | 'not-attempted' | 'dry-run';
+
+export interface ContainerSummary {
+	container: string;
+	from: string;
+	to: string;
+	result: ContainerResult;
+	/** stop issued -> new container healthy (or old one back, on rollback) */
+	downtimeMs?: number;
+	pullMs?: number;
+	totalMs?: number;
+	reason?: string;
+	oldContainerId?: string;
+	newContainerId?: string;
+	/** What is on the engine now, for exit 3: one line per object. */
+	state?: string[];
+	/** Commands to finish by hand, for exit 3. */
+	commands?: string[];
+	keptOld?: string;
+}
+
+export interface RunSummary {
+	runId: string;
+	exitCode: number;
+	containers: ContainerSummary[];
+	journal?: string;
+}
+
+export type GateKind = 'confirm-plan' | 'major-upgrade' | 'migration' | 'skip-backup';
+
+export interface Gate {
+	kind: GateKind;
+	title: string;
+	message: string;
+	details?: string[];
+	container?: string;
+}
+
+/** Who answers gates: the operator (TUI, line prompts) or `--yes`. */
+export interface Prompter {
+	readonly name: 'operator' | '--yes';
+	confirm(gate: Gate): Promise<boolean>;
+}
+
+export interface PullProgress {
+	/** Aggregated over all layers; never goes backwards. */
+	current: number;
+	total: number;
+	layersDone: number;
+	layersKnown: number;
+	/** Per-layer detail for views that toggle it. */
+	layers?: Array<{ id: string; status: string; current: number; total: number }>;
+}
+
+export type RunEvent =
+	| { type: 'run-started'; runId: string; containers: string[]; dryRun: boolean; journal?: string }
+	| { type: 'plan'; lines: string[] }
+	| { type: 'step-started'; container: string; step: StepName; detail?: string }
+	| { type: 'progress'; container: string; step: 'pull'; progress: PullProgress }
+	| { type: 'log'; container: string; source: 'new-container' | 'old-container'; line: string }
+	| { type: 'health'; container: string; status: string; detail?: string }
+	| { type: 'step-done'; container: string; step: StepName; durationMs: number; detail?: string }
+	| { type: 'warning'; container?: string; message: string }
+	| { type: 'gate'; gate: Gate; answer: boolean; by: Prompter['name'] }
+	| { type: 'failure'; container: string; step: StepName; message: string; detail?: string[] }
+	| { type: 'rollback-started'; container: string; reason: string }
+	| { type: 'rollback-step'; container: string; action: string; ok: boolean; detail?: string }
+	| { type: 'rollback-done'; container: string; ok: boolean; detail?: string }
+	| { type: 'container-done'; summary: ContainerSummary }
+	| { type: 'run-done'; summary: RunSummary };
+
+/** Every emitted event carries its time (ms since epoch). */
+export type TimedEvent = RunEvent & { at: number };
+
+export type EventListener = (event: TimedEvent) => void;

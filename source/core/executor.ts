@@ -1,0 +1,493 @@
+import type Docker from 'dockerode';
+import { ExitCode, messageOf } from './errors.js';
+import type { ContainerSummary, EventListener, Prompter, RunEvent, RunSummary, StepName } from './events.js';
+import type { ContainerPlan, Plan } from './plan.js';
+import { describePlan } from './plan.js';
+import type { Journal, JournalAction } from './journal.js';
+import type { AuditLog } from './audit-log.js';
+import type { Redactor } from './redact.js';
+import { pullImage, type RegistryAuth } from '../docker/pull.js';
+import { waitHealthy, type HealthGate } from '../docker/health.js';
+import { followLogs, logTail } from '../docker/logs.js';
+import {
+	containerState,
+	createFromSpec,
+	removeContainer,
+	renameContainer,
+	startContainer,
+	stopContainer,
+} from '../docker/swap.js';
+
+// The executor runs a Plan. It is the one engine behind every mode: views only
+// render its events and answer its gates. Every destructive step is written to
+// the journal (with its undo) before it runs, and rollback works from the
+// journal, so what it undoes is what was recorded, not what memory believes.
+
+export interface ExecutorDeps {
+	docker: Docker;
+	journal: Journal;
+	audit: AuditLog;
+	prompter: Prompter;
+	redactor: Redactor;
+	authFor: (ref: string) => Promise<RegistryAuth | undefined>;
+	onEvent: EventListener;
+	/** Operator abort (Ctrl-C): stop at the next safe point and roll back. */
+	signal?: AbortSignal;
+}
+
+class StepFailure extends Error {
+	constructor(
+		readonly step: StepName,
+		message: string,
+		readonly detail: string[] = [],
+	) {
+		super(message);
+	}
+}
+
+const LOG_TAIL_LINES = 15;
+/** Progress events are throttled; views redraw from the latest one. */
+const PROGRESS_INTERVAL_MS = 100;
+
+interface Timing {
+	startedAt: number;
+	stopIssuedAt?: number;
+	healthyAt?: number;
+	pullMs?: number;
+}
+
+export class Executor {
+	private readonly timings = new Map<string, Timing>();
+
+	constructor(private readonly deps: ExecutorDeps) {}
+
+	private emit(event: RunEvent): void {
+		// The redaction boundary: nothing leaves the executor unredacted.
+		this.deps.onEvent({ ...this.deps.redactor.value(event), at: Date.now() });
+	}
+
+	private get aborted(): boolean {
+		return this.deps.signal?.aborted ?? false;
+	}
+
+	async run(plan: Plan): Promise<RunSummary> {
+		const { journal } = this.deps;
+		this.emit({
+			type: 'run-started',
+			runId: journal.doc.runId,
+			containers: plan.containers.map((container) => container.name),
+			dryRun: false,
+			journal: journal.path,
+		});
+		this.emit({ type: 'plan', lines: describePlan(plan) });
+
+		const go = await this.ask({
+			kind: 'confirm-plan',
+			title: 'Run this plan?',
+			message: `Upgrade ${plan.containers.map((container) => container.name).join(', ')} as planned`,
+		});
+		if (!go) {
+			const containers = plan.containers.map((container) => this.summary(container, 'not-attempted', { reason: 'cancelled before anything was changed' }));
+			return this.finish(ExitCode.usage, containers, 'done');
+		}
+
+		for (const container of plan.containers) {
+			this.timings.set(container.name, { startedAt: Date.now() });
+			await journal.addContainer({
+				name: container.name,
+				parkedName: container.parkedName,
+				oldId: container.id,
+				oldImageId: container.oldImageId,
+				from: container.from,
+				to: container.to,
+				targetRef: container.targetRef,
+				inspect: { container: container.inspect, image: container.oldImage },
+				createOptions: container.spec,
+			});
+		}
+
+		// Pull every target before anything stops: a slow or failing pull must not add downtime.
+		for (const ref of plan.pulls) {
+			const users = plan.containers.filter((container) => container.targetRef === ref);
+			const lead = users[0]!;
+			try {
+				await this.pull(lead, ref);
+			} catch (error) {
+				const message = messageOf(error);
+				this.emit({ type: 'failure', container: lead.name, step: 'pull', message });
+				const containers = plan.containers.map((container) =>
+					this.summary(container, container === lead ? 'rolled-back' : 'not-attempted', {
+						reason: container === lead ? `${message} (nothing was stopped)` : 'not attempted: an earlier step failed',
+					}),
+				);
+				return this.finish(ExitCode.rolledBack, containers, 'rolled-back');
+			}
+			for (const other of users.slice(1)) {
+				this.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${ref} already pulled` });
+			}
+		}
+
+		const swapped: ContainerPlan[] = [];
+		for (const container of plan.containers) {
+			if (this.aborted) {
+				return this.failRun(plan, swapped, container, 'aborted by the operator before this container was touched', false);
+			}
+			try {
+				await this.swap(container);
+				swapped.push(container);
+			} catch (error) {
+				const failure = error instanceof StepFailure ? error : new StepFailure('start', messageOf(error));
+				this.emit({ type: 'failure', container: container.name, step: failure.step, message: failure.message, detail: failure.detail });
+				return this.failRun(plan, swapped, container, failure.message, true);
+			}
+		}
+
+		// Every container is healthy: only now are the old ones removed. In a
+		// cluster this keeps every node's way back until the whole run has passed.
+		const results: ContainerSummary[] = [];
+		for (const container of plan.containers) {
+			let keptOld: string | undefined;
+			if (plan.keepOld) {
+				keptOld = container.parkedName;
+			} else {
+				try {
+					await this.removeOld(container);
+				} catch (error) {
+					keptOld = container.parkedName;
+					this.emit({ type: 'warning', container: container.name, message: `could not remove ${container.parkedName}: ${messageOf(error)}` });
+				}
+			}
+			await journal.setPhase(container.name, 'committed');
+			await this.deps.audit.record({ container: container.name, action: 'upgraded', from: container.from, to: container.to });
+			const summary = this.summary(container, 'upgraded', { keptOld });
+			this.emit({ type: 'container-done', summary });
+			results.push(summary);
+		}
+		return this.finish(ExitCode.ok, results, 'done');
+	}
+
+	private async ask(gate: Parameters<Prompter['confirm']>[0]): Promise<boolean> {
+		const answer = await this.deps.prompter.confirm(gate);
+		this.emit({ type: 'gate', gate, answer, by: this.deps.prompter.name });
+		return answer;
+	}
+
+	private async pull(container: ContainerPlan, ref: string): Promise<void> {
+		const started = Date.now();
+		this.emit({ type: 'step-started', container: container.name, step: 'pull', detail: ref });
+		let lastEmit = 0;
+		const auth = await this.deps.authFor(ref);
+		const final = await pullImage(this.deps.docker, ref, {
+			auth,
+			onProgress: (progress) => {
+				const now = Date.now();
+				if (now - lastEmit < PROGRESS_INTERVAL_MS) return;
+				lastEmit = now;
+				this.emit({ type: 'progress', container: container.name, step: 'pull', progress });
+			},
+		});
+		this.emit({ type: 'progress', container: container.name, step: 'pull', progress: final });
+		const durationMs = Date.now() - started;
+		this.timings.get(container.name)!.pullMs = durationMs;
+		this.emit({ type: 'step-done', container: container.name, step: 'pull', durationMs, detail: ref });
+		await this.deps.journal.setPhase(container.name, 'pulled');
+	}
+
+	/** Run one journaled, destructive step. */
+	private async step<T>(
+		container: ContainerPlan,
+		step: StepName,
+		record: { kind: JournalAction['kind']; intent: string; undo: string },
+		operation: (action: JournalAction) => Promise<T>,
+	): Promise<T> {
+		const started = Date.now();
+		this.emit({ type: 'step-started', container: container.name, step, detail: record.intent });
+		const action = await this.deps.journal.intend(container.name, record.kind, record.intent, record.undo);
+		try {
+			const result = await operation(action);
+			await this.deps.journal.settle(action, 'done');
+			this.emit({ type: 'step-done', container: container.name, step, durationMs: Date.now() - started });
+			return result;
+		} catch (error) {
+			await this.deps.journal.settle(action, 'failed', { error: messageOf(error) });
+			throw new StepFailure(step, messageOf(error));
+		}
+	}
+
+	private async swap(container: ContainerPlan): Promise<void> {
+		const { docker, journal } = this.deps;
+		const timing = this.timings.get(container.name)!;
+		await journal.setPhase(container.name, 'swapping');
+		await this.deps.audit.record({ container: container.name, action: 'swap-started', from: container.from, to: container.to });
+
+		timing.stopIssuedAt = Date.now();
+		await this.step(container, 'stop', {
+			kind: 'stop-old',
+			intent: `stop ${container.name} (${container.id.slice(0, 12)}) with a ${container.stopTimeoutS} s timeout`,
+			undo: `docker start ${container.id.slice(0, 12)}`,
+		}, () => stopContainer(docker, container.id, container.stopTimeoutS));
+
+		await this.step(container, 'rename', {
+			kind: 'rename-old',
+			intent: `rename ${container.name} to ${container.parkedName}`,
+			undo: `docker rename ${container.parkedName} ${container.name}`,
+		}, () => renameContainer(docker, container.id, container.parkedName));
+
+		const newId = await this.step(container, 'create', {
+			kind: 'create-new',
+			intent: `create ${container.name} from ${container.targetRef} with the old container's configuration`,
+			undo: `docker rm -f ${container.name}`,
+		}, async (action) => {
+			const id = await createFromSpec(docker, container.spec);
+			await journal.settle(action, 'intent', { data: { newId: id } });
+			await journal.setPhase(container.name, 'swapping', { newId: id });
+			return id;
+		});
+
+		await this.step(container, 'start', {
+			kind: 'start-new',
+			intent: `start the new ${container.name} (${newId.slice(0, 12)})`,
+			undo: `docker rm -f ${newId.slice(0, 12)}`,
+		}, () => startContainer(docker, newId));
+
+		await journal.setPhase(container.name, 'health');
+		const gate = await this.healthGateFor(container, newId);
+		const tail: string[] = [];
+		const started = Date.now();
+		this.emit({ type: 'step-started', container: container.name, step: 'health', detail: describeGate(gate) });
+		const stopLogs = await followLogs(docker, newId, (line) => {
+			tail.push(line);
+			if (tail.length > LOG_TAIL_LINES) tail.shift();
+			this.emit({ type: 'log', container: container.name, source: 'new-container', line });
+		}).catch(() => () => undefined);
+		let result;
+		try {
+			result = await waitHealthy(docker, newId, gate, {
+				signal: this.deps.signal,
+				onStatus: (status, detail) => this.emit({ type: 'health', container: container.name, status, detail }),
+			});
+		} finally {
+			stopLogs();
+		}
+		if (!result.ok) {
+			const detail: string[] = [];
+			if (result.lastCheck) detail.push(`last health check: ${result.lastCheck}`);
+			const lines = tail.length > 0 ? tail : await logTail(docker, newId, LOG_TAIL_LINES);
+			if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
+			throw new StepFailure('health', `the new ${container.name} did not become healthy: ${result.reason}`, detail);
+		}
+		timing.healthyAt = Date.now();
+		this.emit({ type: 'step-done', container: container.name, step: 'health', durationMs: Date.now() - started, detail: result.detail });
+	}
+
+	/** The gate follows the new container's Docker healthcheck when it has one. */
+	private async healthGateFor(container: ContainerPlan, newId: string): Promise<HealthGate> {
+		const info = await this.deps.docker.getContainer(newId).inspect();
+		const test = info.Config.Healthcheck?.Test ?? [];
+		const hasHealthcheck = test.length > 0 && test[0] !== 'NONE';
+		return { ...container.health, healthcheck: container.health.healthcheck === 'auto' && hasHealthcheck };
+	}
+
+	private async removeOld(container: ContainerPlan): Promise<void> {
+		const started = Date.now();
+		const action = await this.deps.journal.intend(
+			container.name,
+			'remove-old',
+			`remove ${container.parkedName} (${container.id.slice(0, 12)})`,
+			'none: the old container is gone; restore it from the journal inspect document if needed',
+		);
+		this.emit({ type: 'step-started', container: container.name, step: 'remove-old', detail: container.parkedName });
+		try {
+			await removeContainer(this.deps.docker, container.id, { force: false });
+			await this.deps.journal.settle(action, 'done');
+		} catch (error) {
+			await this.deps.journal.settle(action, 'failed', { error: messageOf(error) });
+			throw error;
+		}
+		this.emit({ type: 'step-done', container: container.name, step: 'remove-old', durationMs: Date.now() - started });
+	}
+
+	/**
+	 * A container failed (or the operator aborted): roll back the failing one and
+	 * every one swapped before it, newest first, so the engine is as it was.
+	 */
+	private async failRun(
+		plan: Plan,
+		swapped: ContainerPlan[],
+		failed: ContainerPlan,
+		reason: string,
+		failedWasTouched: boolean,
+	): Promise<RunSummary> {
+		const results = new Map<string, ContainerSummary>();
+		const toRollBack = failedWasTouched ? [failed, ...swapped.slice().reverse()] : swapped.slice().reverse();
+		let allBack = true;
+		for (const container of toRollBack) {
+			const why = container === failed ? reason : `rolled back because ${failed.name} failed: ${reason}`;
+			const outcome = await this.rollback(container, why);
+			allBack &&= outcome.result === 'rolled-back';
+			results.set(container.name, outcome);
+		}
+		plan.containers.forEach((container) => {
+			if (!results.has(container.name)) {
+				const summary = this.summary(container, 'not-attempted', {
+					reason: container === failed ? reason : `not attempted: ${failed.name} ${failedWasTouched ? 'failed' : 'was not reached'}`,
+				});
+				this.emit({ type: 'container-done', summary });
+				results.set(container.name, summary);
+			}
+		});
+		const ordered = plan.containers.map((container) => results.get(container.name)!);
+		return this.finish(allBack ? ExitCode.rolledBack : ExitCode.rollbackIncomplete, ordered, allBack ? 'rolled-back' : 'rollback-failed');
+	}
+
+	/** Undo, from the journal, every recorded step of one container, then check the old one is healthy. */
+	async rollback(container: ContainerPlan, reason: string): Promise<ContainerSummary> {
+		const { docker, journal } = this.deps;
+		this.emit({ type: 'rollback-started', container: container.name, reason });
+		await journal.setPhase(container.name, 'rolling-back');
+		const entry = journal.container(container.name);
+		const problems: string[] = [];
+		const undo = async (action: JournalAction, label: string, operation: () => Promise<void>) => {
+			try {
+				await operation();
+				await journal.settle(action, 'undone');
+				this.emit({ type: 'rollback-step', container: container.name, action: label, ok: true });
+			} catch (error) {
+				problems.push(`${label}: ${messageOf(error)}`);
+				await journal.settle(action, 'undo-failed', { error: messageOf(error) });
+				this.emit({ type: 'rollback-step', container: container.name, action: label, ok: false, detail: messageOf(error) });
+			}
+		};
+		const pending = entry.actions.filter((action) => action.status !== 'undone').reverse();
+		let newRemoved = false;
+		for (const action of pending) {
+			switch (action.kind) {
+				case 'start-new':
+				case 'create-new': {
+					if (newRemoved) {
+						await journal.settle(action, 'undone');
+						break;
+					}
+					newRemoved = true;
+					await undo(action, `remove the new ${container.name}`, async () => {
+						const newId = (entry.newId ?? action.data?.newId) as string | undefined;
+						const candidate = newId ?? (await containerState(docker, container.name))?.id;
+						// Never remove the old container by mistake: only an ID other than the old one.
+						if (candidate && candidate !== entry.oldId) {
+							await stopContainer(docker, candidate, 5).catch(() => undefined);
+							await removeContainer(docker, candidate, { force: true });
+						}
+					});
+					break;
+				}
+				case 'rename-old':
+					await undo(action, `rename ${entry.parkedName} back to ${entry.name}`, async () => {
+						const old = await containerState(docker, entry.oldId);
+						if (!old) throw new Error(`the old container ${entry.oldId.slice(0, 12)} no longer exists`);
+						if (old.name !== entry.name) await renameContainer(docker, entry.oldId, entry.name);
+					});
+					break;
+				case 'stop-old':
+					await undo(action, `start the old ${entry.name}`, () => startContainer(docker, entry.oldId));
+					break;
+				case 'remove-old':
+					// Never reached before the health gate passed; nothing to undo by design.
+					break;
+			}
+		}
+
+		let healthNote = '';
+		if (problems.length === 0) {
+			const info = await docker.getContainer(entry.oldId).inspect();
+			const test = info.Config.Healthcheck?.Test ?? [];
+			const gate: HealthGate = {
+				...container.health,
+				healthcheck: test.length > 0 && test[0] !== 'NONE',
+			};
+			const health = await waitHealthy(docker, entry.oldId, gate, {
+				onStatus: (status, detail) => this.emit({ type: 'health', container: container.name, status, detail: `old container: ${detail ?? status}` }),
+			});
+			if (!health.ok) problems.push(`the old ${entry.name} is back but not healthy: ${health.reason}`);
+			else healthNote = health.detail;
+		}
+		const timing = this.timings.get(container.name);
+		if (timing && problems.length === 0) timing.healthyAt = Date.now();
+
+		if (problems.length === 0) {
+			await journal.setPhase(container.name, 'rolled-back');
+			await this.deps.audit.record({ container: container.name, action: 'rolled-back', from: container.to, to: container.from, detail: reason });
+			this.emit({ type: 'rollback-done', container: container.name, ok: true, detail: `old container ${entry.oldId.slice(0, 12)} is back as ${entry.name}: ${healthNote}` });
+			const summary = this.summary(container, 'rolled-back', { reason });
+			this.emit({ type: 'container-done', summary });
+			return summary;
+		}
+
+		await journal.setPhase(container.name, 'rollback-failed');
+		await this.deps.audit.record({ container: container.name, action: 'rollback-failed', from: container.to, to: container.from, detail: problems.join('; ') });
+		const { state, commands } = await this.handOver(container);
+		this.emit({ type: 'rollback-done', container: container.name, ok: false, detail: problems.join('; ') });
+		const summary = this.summary(container, 'rollback-failed', { reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, state, commands });
+		this.emit({ type: 'container-done', summary });
+		return summary;
+	}
+
+	/** What is on the engine now and what to type to finish by hand (exit 3). */
+	private async handOver(container: ContainerPlan): Promise<{ state: string[]; commands: string[] }> {
+		const { docker, journal } = this.deps;
+		const entry = journal.container(container.name);
+		const state: string[] = [];
+		const describe = async (label: string, idOrName: string | undefined) => {
+			if (!idOrName) return;
+			const found = await containerState(docker, idOrName).catch(() => undefined);
+			state.push(
+				found
+					? `${label}: ${found.name} (${found.id.slice(0, 12)}) image ${found.image}, ${found.status}`
+					: `${label}: ${idOrName.slice(0, 12)} does not exist`,
+			);
+		};
+		await describe('old container', entry.oldId);
+		await describe('new container', entry.newId);
+		const commands = entry.actions
+			.filter((action) => action.status !== 'undone')
+			.reverse()
+			.map((action) => action.undo)
+			.filter((command) => command.startsWith('docker '));
+		commands.push(`docker start ${entry.oldId.slice(0, 12)}`);
+		return { state, commands: [...new Set(commands)] };
+	}
+
+	private summary(container: ContainerPlan, result: ContainerSummary['result'], extra: Partial<ContainerSummary> = {}): ContainerSummary {
+		const timing = this.timings.get(container.name);
+		const entry = this.deps.journal.doc.containers[container.name];
+		const summary: ContainerSummary = {
+			container: container.name,
+			from: container.from,
+			to: container.to,
+			result,
+			oldContainerId: container.id,
+			newContainerId: result === 'upgraded' ? entry?.newId : undefined,
+			...extra,
+		};
+		if (timing) {
+			summary.pullMs = timing.pullMs;
+			summary.totalMs = Date.now() - timing.startedAt;
+			if (timing.stopIssuedAt && timing.healthyAt) summary.downtimeMs = timing.healthyAt - timing.stopIssuedAt;
+		}
+		return summary;
+	}
+
+	private async finish(exitCode: number, containers: ContainerSummary[], status: 'done' | 'rolled-back' | 'rollback-failed'): Promise<RunSummary> {
+		await this.deps.journal.finish(status);
+		const summary: RunSummary = { runId: this.deps.journal.doc.runId, exitCode, containers, journal: this.deps.journal.path };
+		this.emit({ type: 'run-done', summary });
+		return summary;
+	}
+}
+
+function describeGate(gate: HealthGate): string {
+	const parts: string[] = [];
+	if (gate.healthcheck) parts.push('Docker healthcheck');
+	if (gate.url) parts.push(`HTTP ${gate.url}`);
+	if (parts.length === 0) parts.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
+	return `${parts.join(' + ')}, timeout ${Math.round(gate.timeoutMs / 1000)} s`;
+}

@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import { writeFileAtomic } from './atomic-file.js';
+import { ensurePrivateDir } from './state-dir.js';
+import type { Redactor } from './redact.js';
+
+// The journal is the durable record of a run. Before each destructive step the
+// executor records what it is about to do and how to undo it; rollback reads
+// the journal (not in-memory state), so a later `rollback`/`resume` command can
+// finish the job after a crash.
+
+export type ActionKind = 'stop-old' | 'rename-old' | 'create-new' | 'start-new' | 'remove-old';
+export type ActionStatus = 'intent' | 'done' | 'failed' | 'undone' | 'undo-failed';
+
+export interface JournalAction {
+	seq: number;
+	at: string;
+	kind: ActionKind;
+	/** What the step will do, in words an operator can follow. */
+	intent: string;
+	/** How to undo it by hand (the docker CLI command). */
+	undo: string;
+	status: ActionStatus;
+	error?: string;
+	data?: Record<string, string | number | boolean | undefined>;
+}
+
+export type ContainerPhase = 'planned' | 'pulled' | 'swapping' | 'health' | 'committed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
+
+export interface ContainerJournal {
+	name: string;
+	parkedName: string;
+	oldId: string;
+	oldImageId: string;
+	from: string;
+	to: string;
+	targetRef: string;
+	phase: ContainerPhase;
+	newId?: string;
+	actions: JournalAction[];
+	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */
+	inspect?: { container: unknown; image: unknown };
+	createOptions?: unknown;
+}
+
+export interface JournalDoc {
+	version: 1;
+	runId: string;
+	startedAt: string;
+	finishedAt?: string;
+	pid: number;
+	host: string;
+	user: string;
+	engine: string;
+	argv: string[];
+	status: 'running' | 'done' | 'rolled-back' | 'rollback-failed' | 'dry-run';
+	containers: Record<string, ContainerJournal>;
+}
+
+export function newRunId(now = new Date()): string {
+	const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+	return `${stamp}-${process.pid}`;
+}
+
+export class Journal {
+	private writing: Promise<void> = Promise.resolve();
+
+	private constructor(
+		readonly path: string,
+		readonly doc: JournalDoc,
+		private readonly redactor: Redactor,
+	) {}
+
+	static async create(options: { dir: string; runId: string; engine: string; argv: string[]; redactor: Redactor }): Promise<Journal> {
+		const runs = await ensurePrivateDir(join(options.dir, 'runs'));
+		const doc: JournalDoc = {
+			version: 1,
+			runId: options.runId,
+			startedAt: new Date().toISOString(),
+			pid: process.pid,
+			host: hostname(),
+			user: safeUser(),
+			engine: options.engine,
+			argv: options.argv.map((arg) => options.redactor.text(arg)),
+			status: 'running',
+			containers: {},
+		};
+		const journal = new Journal(join(runs, `${options.runId}.json`), doc, options.redactor);
+		await journal.flush();
+		return journal;
+	}
+
+	static async load(path: string, redactor: Redactor): Promise<Journal> {
+		const doc = JSON.parse(await readFile(path, 'utf8')) as JournalDoc;
+		if (doc.version !== 1) throw new Error(`unsupported journal version in ${path}`);
+		return new Journal(path, doc, redactor);
+	}
+
+	container(name: string): ContainerJournal {
+		const entry = this.doc.containers[name];
+		if (!entry) throw new Error(`journal has no container ${name}`);
+		return entry;
+	}
+
+	async addContainer(entry: Omit<ContainerJournal, 'actions' | 'phase'>): Promise<void> {
+		this.doc.containers[entry.name] = this.redactor.value({ ...entry, phase: 'planned', actions: [] });
+		await this.flush();
+	}
+
+	async setPhase(name: string, phase: ContainerPhase, patch: Partial<ContainerJournal> = {}): Promise<void> {
+		Object.assign(this.container(name), patch, { phase });
+		await this.flush();
+	}
+
+	/** Record the intent (and its undo) before a destructive step runs. */
+	async intend(name: string, kind: ActionKind, intent: string, undo: string, data?: JournalAction['data']): Promise<JournalAction> {
+		const entry = this.container(name);
+		const action: JournalAction = {
+			seq: entry.actions.length + 1,
+			at: new Date().toISOString(),
+			kind,
+			intent: this.redactor.text(intent),
+			undo: this.redactor.text(undo),
+			status: 'intent',
+			data,
+		};
+		entry.actions.push(action);
+		await this.flush();
+		return action;
+	}
+
+	async settle(action: JournalAction, status: ActionStatus, patch: { error?: string; data?: JournalAction['data'] } = {}): Promise<void> {
+		action.status = status;
+		if (patch.error) action.error = this.redactor.text(patch.error);
+		if (patch.data) action.data = { ...action.data, ...patch.data };
+		await this.flush();
+	}
+
+	async finish(status: JournalDoc['status']): Promise<void> {
+		this.doc.status = status;
+		this.doc.finishedAt = new Date().toISOString();
+		await this.flush();
+	}
+
+	/** Writes are serialised so the file on disk always reflects the latest complete state. */
+	flush(): Promise<void> {
+		const content = `${JSON.stringify(this.doc, null, '\t')}\n`;
+		this.writing = this.writing.then(() => writeFileAtomic(this.path, content));
+		return this.writing;
+	}
+}
+
+function safeUser(): string {
+	try {
+		return userInfo().username;
+	} catch {
+		return String(process.getuid?.() ?? 'unknown');
+	}
+}

@@ -1,0 +1,102 @@
+import type Docker from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import { UsageError } from '../core/errors.js';
+
+// Which containers a run is about. Selection flags are resolved here; the
+// result is a list of container names in the order the run will take them.
+
+export interface Selection {
+	containers: string[];
+	image?: string;
+	labels: string[];
+}
+
+export function containerName(info: { Name?: string; Names?: string[] }): string {
+	const raw = info.Name ?? info.Names?.[0] ?? '';
+	return raw.replace(/^\//, '');
+}
+
+/** Repository part of an image reference as written (`host:5000/a/b:1.2` -> `host:5000/a/b`). */
+export function repositoryOf(ref: string): string {
+	const at = ref.indexOf('@');
+	const withoutDigest = at >= 0 ? ref.slice(0, at) : ref;
+	const slash = withoutDigest.lastIndexOf('/');
+	const colon = withoutDigest.lastIndexOf(':');
+	return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+export function tagOf(ref: string): string | undefined {
+	if (ref.includes('@')) return undefined;
+	const slash = ref.lastIndexOf('/');
+	const colon = ref.lastIndexOf(':');
+	return colon > slash ? ref.slice(colon + 1) : 'latest';
+}
+
+/** docker.io/library/x, docker.io/x and x all name the same repository. */
+export function sameRepository(a: string, b: string): boolean {
+	const normal = (repo: string) => {
+		let out = repo.toLowerCase();
+		out = out.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
+		out = out.replace(/^library\//, '');
+		return out;
+	};
+	return normal(a) === normal(b);
+}
+
+export async function inspectByName(docker: Docker, name: string): Promise<ContainerInspectInfo | undefined> {
+	try {
+		const info = await docker.getContainer(name).inspect();
+		// The engine also matches ID prefixes; a selection by name must match the name.
+		if (containerName(info) !== name && !info.Id.startsWith(name)) return undefined;
+		return info;
+	} catch (error) {
+		if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+		throw error;
+	}
+}
+
+export async function selectContainers(docker: Docker, selection: Selection): Promise<string[]> {
+	const names: string[] = [];
+	for (const name of selection.containers) {
+		const info = await inspectByName(docker, name);
+		if (!info) throw new UsageError(`no container named ${name} on this engine`);
+		const actual = containerName(info);
+		if (!names.includes(actual)) names.push(actual);
+	}
+	if (selection.image || selection.labels.length > 0) {
+		const filters: Record<string, string[]> = {};
+		if (selection.labels.length > 0) filters.label = selection.labels;
+		const rows = await docker.listContainers({ all: true, filters });
+		const matched = rows
+			.filter((row) => !selection.image || sameRepository(repositoryOf(row.Image), selection.image))
+			.map((row) => containerName(row))
+			.filter((name) => !name.endsWith('-old'))
+			.sort();
+		if (matched.length === 0) {
+			const what = [selection.image && `image ${selection.image}`, ...selection.labels.map((label) => `label ${label}`)].filter(Boolean).join(' and ');
+			throw new UsageError(`no container matches ${what}`);
+		}
+		for (const name of matched) if (!names.includes(name)) names.push(name);
+	}
+	if (names.length === 0) throw new UsageError('no container selected: use --container NAME, --image REPO or --label KEY=VALUE');
+	return names;
+}
+
+/** Containers whose network namespace or links point at `target`. */
+export async function dependentsOf(docker: Docker, target: ContainerInspectInfo): Promise<string[]> {
+	const name = containerName(target);
+	const rows = await docker.listContainers({ all: true });
+	const dependents: string[] = [];
+	for (const row of rows) {
+		if (row.Id === target.Id) continue;
+		const mode = row.HostConfig?.NetworkMode ?? '';
+		if (mode === `container:${target.Id}` || mode === `container:${name}`) {
+			dependents.push(containerName(row));
+			continue;
+		}
+		const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
+		const links = info?.HostConfig.Links ?? [];
+		if (links.some((link: string) => link.startsWith(`/${name}:`))) dependents.push(containerName(row));
+	}
+	return dependents;
+}

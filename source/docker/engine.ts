@@ -1,0 +1,61 @@
+import Docker from 'dockerode';
+import { UsageError, messageOf, oneLine } from '../core/errors.js';
+
+export interface Engine {
+	docker: Docker;
+	/** Where the engine was reached, for messages and the lock key (never holds credentials). */
+	endpoint: string;
+	apiVersion: string;
+	engineVersion: string;
+}
+
+const PING_TIMEOUT_MS = 5_000;
+
+export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+	return env.DOCKER_HOST && env.DOCKER_HOST.length > 0 ? env.DOCKER_HOST : 'unix:///var/run/docker.sock';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Connect to the engine named by DOCKER_HOST (else the default socket) and ask
+ * its version. Unreachable is bad input (exit 2): nothing has been touched.
+ */
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+	const endpoint = engineEndpoint(env);
+	let docker: Docker;
+	try {
+		docker = new Docker();
+	} catch (error) {
+		throw new UsageError(`invalid DOCKER_HOST ${endpoint}: ${oneLine(messageOf(error))}`);
+	}
+	try {
+		await withTimeout(docker.ping(), PING_TIMEOUT_MS, `the Docker engine at ${endpoint}`);
+		const version = await withTimeout(docker.version(), PING_TIMEOUT_MS, `the Docker engine at ${endpoint}`);
+		return { docker, endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version };
+	} catch (error) {
+		const cause = (error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error));
+		throw new UsageError(
+			`cannot reach the Docker engine at ${endpoint} (${cause}); start dockerd or point DOCKER_HOST at a running engine`,
+		);
+	}
+}
+
+/** dockerode errors carry the HTTP status and the engine's JSON message. */
+export function engineStatus(error: unknown): number | undefined {
+	return (error as { statusCode?: number }).statusCode;
+}
+
+export function engineMessage(error: unknown): string {
+	const json = (error as { json?: { message?: string } }).json;
+	if (json && typeof json.message === 'string') return oneLine(json.message);
+	const reason = (error as { reason?: string }).reason;
+	const message = messageOf(error).replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '');
+	return oneLine(reason && !message ? reason : message);
+}

@@ -1,0 +1,193 @@
+import type Docker from 'dockerode';
+import { createInterface } from 'node:readline';
+
+// The health gate. Docker's own HEALTHCHECK is followed through the events
+// stream (health_status, die) instead of polling inspect; an HTTP check polls
+// the URL; with neither, the container must stay up for a while without a
+// restart. Every wait is bounded by the gate's timeout.
+
+export interface HealthGate {
+	/** Follow the image's/container's Docker healthcheck. */
+	healthcheck: boolean;
+	/** HTTP URL that must answer 200 (and, for JSON bodies with is_testing, is_testing=false). */
+	url?: string;
+	/** Without healthcheck or URL: running this long with no restart counts as healthy. */
+	stableMs: number;
+	timeoutMs: number;
+}
+
+export type HealthResult = { ok: true; detail: string } | { ok: false; reason: string; lastCheck?: string };
+
+export interface HealthCallbacks {
+	onStatus?: (status: string, detail?: string) => void;
+	/** Operator abort: ends the wait at once as a failure. */
+	signal?: AbortSignal;
+}
+
+interface EngineEvent {
+	Type?: string;
+	Action?: string;
+	status?: string;
+	Actor?: { Attributes?: Record<string, string> };
+}
+
+const HTTP_INTERVAL_MS = 1_000;
+const HTTP_TIMEOUT_MS = 3_000;
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Check a health URL once: 200, and a JSON body must not say it is a testing instance. */
+export async function checkHealthUrl(url: string): Promise<{ ok: boolean; detail: string }> {
+	try {
+		const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
+		const body = await response.text();
+		if (response.status !== 200) return { ok: false, detail: `HTTP ${response.status} from ${url}` };
+		try {
+			const json = JSON.parse(body) as { is_testing?: unknown };
+			if (json && typeof json === 'object' && 'is_testing' in json && json.is_testing !== false) {
+				return { ok: false, detail: `${url} answered 200 but is_testing is ${String(json.is_testing)}` };
+			}
+		} catch {
+			// Not JSON: a plain 200 is healthy.
+		}
+		return { ok: true, detail: `HTTP 200 from ${url}` };
+	} catch (error) {
+		const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+		return { ok: false, detail: `${url} did not answer (${cause})` };
+	}
+}
+
+export async function lastHealthcheckOutput(docker: Docker, id: string): Promise<string | undefined> {
+	try {
+		const info = await docker.getContainer(id).inspect();
+		const log = info.State.Health?.Log ?? [];
+		const last = log[log.length - 1];
+		return last ? `exit ${last.ExitCode}: ${last.Output.trim()}` : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Wait until the container passes the gate, exits, or the timeout expires.
+ * The events subscription starts before the first inspect, so no transition
+ * can fall between the two.
+ */
+export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, callbacks: HealthCallbacks = {}): Promise<HealthResult> {
+	const deadline = Date.now() + gate.timeoutMs;
+	const events = (await docker.getEvents({
+		filters: { type: ['container'], container: [id] },
+	})) as NodeJS.ReadableStream & { destroy(): void };
+	let exited: string | undefined;
+	let healthStatus: string | undefined;
+	let wake: (() => void) | undefined;
+	const reader = createInterface({ input: events, crlfDelay: Infinity });
+	reader.on('line', (line) => {
+		let event: EngineEvent;
+		try {
+			event = JSON.parse(line) as EngineEvent;
+		} catch {
+			return;
+		}
+		const action = event.Action ?? event.status ?? '';
+		if (action.startsWith('health_status')) {
+			healthStatus = action.replace(/^health_status:\s*/, '');
+			callbacks.onStatus?.(healthStatus);
+		} else if (action === 'die' || action === 'oom' || action === 'restart') {
+			const code = event.Actor?.Attributes?.exitCode;
+			exited ??= action === 'die' ? `the container exited${code !== undefined ? ` with code ${code}` : ''}` : `the container ${action === 'oom' ? 'ran out of memory' : 'restarted'}`;
+			callbacks.onStatus?.('exited', exited);
+		}
+		wake?.();
+	});
+	const onAbort = () => {
+		exited ??= 'aborted by the operator';
+		wake?.();
+	};
+	callbacks.signal?.addEventListener('abort', onAbort);
+	if (callbacks.signal?.aborted) onAbort();
+	// Sleep until an event arrives or `ms` passes, whichever is first.
+	const nap = (ms: number) =>
+		new Promise<void>((resolve) => {
+			const timer = setTimeout(done, Math.max(0, ms));
+			function done() {
+				clearTimeout(timer);
+				wake = undefined;
+				resolve();
+			}
+			wake = done;
+		});
+	try {
+		const initial = await docker.getContainer(id).inspect();
+		const restartCount = initial.RestartCount;
+		if (!initial.State.Running) {
+			return { ok: false, reason: `the container is not running (${initial.State.Status}, exit code ${initial.State.ExitCode})` };
+		}
+		healthStatus ??= initial.State.Health?.Status;
+		const passed: string[] = [];
+
+		if (gate.healthcheck) {
+			callbacks.onStatus?.(healthStatus ?? 'starting', 'waiting for the Docker healthcheck');
+			while (healthStatus !== 'healthy') {
+				if (exited) return { ok: false, reason: exited, lastCheck: await lastHealthcheckOutput(docker, id) };
+				const left = deadline - Date.now();
+				if (left <= 0) {
+					return {
+						ok: false,
+						reason: `not healthy within ${Math.round(gate.timeoutMs / 1000)} s (health: ${healthStatus ?? 'unknown'})`,
+						lastCheck: await lastHealthcheckOutput(docker, id),
+					};
+				}
+				await nap(left);
+			}
+			passed.push('Docker healthcheck healthy');
+		}
+
+		if (gate.url) {
+			let last = '';
+			for (;;) {
+				if (exited) return { ok: false, reason: exited, lastCheck: last };
+				const check = await checkHealthUrl(gate.url);
+				if (check.ok) break;
+				if (check.detail !== last) callbacks.onStatus?.('starting', check.detail);
+				last = check.detail;
+				const left = deadline - Date.now();
+				if (left <= 0) {
+					return { ok: false, reason: `${gate.url} not healthy within ${Math.round(gate.timeoutMs / 1000)} s`, lastCheck: last };
+				}
+				await nap(Math.min(HTTP_INTERVAL_MS, left));
+			}
+			passed.push(`HTTP 200 from ${gate.url}`);
+		}
+
+		if (!gate.healthcheck && !gate.url) {
+			const stableUntil = Date.now() + gate.stableMs;
+			callbacks.onStatus?.('starting', `must stay running for ${Math.round(gate.stableMs / 1000)} s`);
+			if (stableUntil > deadline) {
+				// The timeout is the hard bound; a stability window past it cannot pass.
+				return { ok: false, reason: `the stability window (${gate.stableMs / 1000} s) is longer than the health timeout` };
+			}
+			while (Date.now() < stableUntil) {
+				if (exited) return { ok: false, reason: exited };
+				await nap(stableUntil - Date.now());
+			}
+			const after = await docker.getContainer(id).inspect();
+			if (!after.State.Running || after.RestartCount !== restartCount) {
+				return { ok: false, reason: `the container did not stay up (${after.State.Status}, restarts ${after.RestartCount})` };
+			}
+			passed.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
+		}
+		if (exited) return { ok: false, reason: exited };
+		callbacks.onStatus?.('healthy', passed.join(', '));
+		return { ok: true, detail: passed.join(', ') };
+	} finally {
+		callbacks.signal?.removeEventListener('abort', onAbort);
+		wake = undefined;
+		reader.close();
+		events.destroy();
+	}
+}
+
+export { sleep };

@@ -1,0 +1,60 @@
+import type Docker from 'dockerode';
+import type { PullProgress } from '../core/events.js';
+import { PullProgressAggregator, type PullMessage } from './pull-progress.js';
+import { engineMessage } from './engine.js';
+import { oneLine } from '../core/errors.js';
+
+export interface RegistryAuth {
+	username?: string;
+	password?: string;
+	identitytoken?: string;
+	serveraddress: string;
+}
+
+export interface PullOptions {
+	auth?: RegistryAuth;
+	onProgress?: (progress: PullProgress) => void;
+	/** The pull as a whole is bounded: a stalled registry must not hang the run. */
+	timeoutMs?: number;
+}
+
+export class PullError extends Error {}
+
+/**
+ * Pull an image, reporting aggregated progress. dockerode's followProgress
+ * resolves even when the stream carries an errorDetail, so every message is
+ * checked here.
+ */
+export async function pullImage(docker: Docker, ref: string, options: PullOptions = {}): Promise<PullProgress> {
+	const aggregator = new PullProgressAggregator();
+	const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+	let stream: NodeJS.ReadableStream;
+	try {
+		stream = (await docker.pull(ref, options.auth ? { authconfig: options.auth } : {})) as NodeJS.ReadableStream;
+	} catch (error) {
+		throw new PullError(`pull of ${ref} failed: ${engineMessage(error)}`);
+	}
+	return await new Promise<PullProgress>((resolve, reject) => {
+		let failure: string | undefined;
+		const timer = setTimeout(() => {
+			(stream as unknown as { destroy?: () => void }).destroy?.();
+			reject(new PullError(`pull of ${ref} did not finish within ${Math.round(timeoutMs / 1000)} s`));
+		}, timeoutMs);
+		docker.modem.followProgress(
+			stream,
+			(error: Error | null) => {
+				clearTimeout(timer);
+				if (error) return reject(new PullError(`pull of ${ref} failed: ${oneLine(error.message)}`));
+				if (failure) return reject(new PullError(`pull of ${ref} failed: ${oneLine(failure)}`));
+				const done = aggregator.complete();
+				options.onProgress?.(done);
+				resolve(done);
+			},
+			(message: PullMessage) => {
+				const error = aggregator.update(message);
+				if (error) failure ??= error;
+				else options.onProgress?.(aggregator.snapshot(true));
+			},
+		);
+	});
+}

@@ -1,0 +1,22 @@
+// Small formatting helpers shared by the text renderings of events.
+
+export function formatBytes(bytes: number): string {
+	if (bytes < 1024) return `${bytes} B`;
+	const units = ['kB', 'MB', 'GB', 'TB'];
+	let value = bytes / 1024;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number | undefined): string {
+	if (ms === undefined) return '-';
+	if (ms < 1000) return `${ms} ms`;
+	const seconds = ms / 1000;
+	if (seconds < 60) return `${seconds.toFixed(1)} s`;
+	const minutes = Math.floor(seconds / 60);
+	return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}

@@ -1,0 +1,96 @@
+import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js';
+import { formatBytes, formatDuration } from './format.js';
+
+// Plain lines for --yes runs and logs: one line per event, pull progress only
+// every tenth of the way so a log file stays readable.
+
+const RESULT_WORDS: Record<ContainerSummary['result'], string> = {
+	upgraded: 'upgraded',
+	'rolled-back': 'rolled back',
+	'rollback-failed': 'ROLLBACK INCOMPLETE',
+	'not-attempted': 'not attempted',
+	'dry-run': 'planned',
+};
+
+export function humanReporter(write: (text: string) => void): (event: TimedEvent) => void {
+	const lastDecile = new Map<string, number>();
+	const line = (text: string) => write(`${text}\n`);
+	return (event) => {
+		switch (event.type) {
+			case 'run-started':
+				line(`upgrade-wizard run ${event.runId}: ${event.containers.join(', ')}${event.journal ? ` (journal ${event.journal})` : ''}`);
+				break;
+			case 'plan':
+				line('plan:');
+				for (const text of event.lines) line(`  ${text}`);
+				break;
+			case 'gate':
+				line(`${event.gate.title} ${event.answer ? 'yes' : 'no'} (answered by ${event.by})${event.gate.container ? ` [${event.gate.container}]` : ''}`);
+				break;
+			case 'step-started':
+				line(`[${event.container}] ${event.step}${event.detail ? `: ${event.detail}` : ''}`);
+				break;
+			case 'progress': {
+				const { current, total, layersDone, layersKnown } = event.progress;
+				const decile = total > 0 ? Math.floor((current / total) * 10) : 0;
+				if ((lastDecile.get(event.container) ?? -1) >= decile) break;
+				lastDecile.set(event.container, decile);
+				line(`[${event.container}] pull ${decile * 10}% ${formatBytes(current / 2)} of ${formatBytes(total / 2)} (${layersDone}/${layersKnown} layers)`);
+				break;
+			}
+			case 'step-done':
+				line(`[${event.container}] ${event.step} done in ${formatDuration(event.durationMs)}${event.detail ? `: ${event.detail}` : ''}`);
+				break;
+			case 'log':
+				line(`[${event.container}] | ${event.line}`);
+				break;
+			case 'health':
+				line(`[${event.container}] health: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);
+				break;
+			case 'warning':
+				line(`${event.container ? `[${event.container}] ` : ''}warning: ${event.message}`);
+				break;
+			case 'failure':
+				line(`[${event.container}] FAILED at ${event.step}: ${event.message}`);
+				for (const text of event.detail ?? []) line(`[${event.container}]   ${text}`);
+				break;
+			case 'rollback-started':
+				line(`[${event.container}] rolling back: ${event.reason}`);
+				break;
+			case 'rollback-step':
+				line(`[${event.container}] rollback: ${event.action} ${event.ok ? 'ok' : `FAILED: ${event.detail ?? ''}`}`);
+				break;
+			case 'rollback-done':
+				line(`[${event.container}] rollback ${event.ok ? 'complete' : 'INCOMPLETE'}${event.detail ? `: ${event.detail}` : ''}`);
+				break;
+			case 'container-done':
+				break;
+			case 'run-done':
+				for (const text of summaryLines(event.summary)) line(text);
+				break;
+		}
+	};
+}
+
+export function summaryLines(summary: RunSummary): string[] {
+	const lines = ['summary:'];
+	for (const container of summary.containers) {
+		const figures =
+			container.result === 'upgraded' || container.result === 'rolled-back'
+				? `  downtime ${formatDuration(container.downtimeMs)}, pull ${formatDuration(container.pullMs)}, total ${formatDuration(container.totalMs)}`
+				: '';
+		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${figures}`);
+		if (container.reason) lines.push(`    reason: ${container.reason}`);
+		if (container.keptOld) lines.push(`    kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`);
+		if (container.state?.length) {
+			lines.push('    state now:');
+			for (const text of container.state) lines.push(`      ${text}`);
+		}
+		if (container.commands?.length) {
+			lines.push('    to finish by hand:');
+			for (const text of container.commands) lines.push(`      ${text}`);
+		}
+	}
+	lines.push(`exit code ${summary.exitCode}${summary.journal ? `; journal ${summary.journal}` : ''}`);
+	return lines;
+}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { docker, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
+import { startApp } from '../support/app.js';
+import { runWizard } from '../support/wizard.js';
+
+// Bad input: one clear line on stderr, exit 2, and the engine exactly as it was.
+
+const w = world();
+const id = uniqueName('bad');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const name = `${id}-app`;
+let db: TestDatabase;
+let originalId: string;
+
+beforeAll(async () => {
+	db = await createTestDatabase(w);
+	originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+});
+
+afterAll(async () => {
+	await removeByLabel(caseLabel);
+	await db?.drop();
+});
+
+async function expectUntouched() {
+	const after = await inspect(name);
+	expect(after.Id).toBe(originalId);
+	expect(after.State.Running).toBe(true);
+	expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
+	const listed = await docker(['ps', '-a', '--filter', `label=${caseLabel}`, '--format', '{{.Names}}']);
+	expect(listed.stdout.trim().split('\n').sort()).toEqual([name]);
+}
+
+function expectOneLine(stderr: string, pattern: RegExp) {
+	const lines = stderr.trim().split('\n');
+	expect(lines).toHaveLength(1);
+	expect(lines[0]).toMatch(pattern);
+}
+
+describe('bad input exits 2 and touches nothing', () => {
+	it.each([
+		['an unknown container', ['--container', `${id}-nope`, '--to', '1.7.0'], /no container named .*-nope/],
+		['a malformed tag', ['--container', name, '--to', 'bad tag!'], /malformed tag "bad tag!"/],
+		['a tag not in the registry', ['--container', name, '--to', '9.9.9'], /tag not found|not found/i],
+		['a downgrade', ['--container', name, '--to', '1.5.0'], /downgrades are refused, restore a backup instead/],
+		['no target', ['--container', name], /--to TAG is required/],
+		['an unknown option', ['--container', name, '--to', '1.7.0', '--frobnicate'], /Unknown option '--frobnicate'/],
+	])('%s', async (_what, args, pattern) => {
+		const run = await runWizard(['--yes', ...args]);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expectOneLine(run.stderr, pattern);
+		await expectUntouched();
+	});
+
+	it('an unreachable engine', async () => {
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0'], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+		expect(run.exitCode).toBe(2);
+		expectOneLine(run.stderr, /cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1/);
+		await expectUntouched();
+	});
+
+	it('no terminal and no --yes', async () => {
+		const run = await runWizard(['--container', name, '--to', '1.7.0']);
+		expect(run.exitCode).toBe(2);
+		expectOneLine(run.stderr, /use --yes/);
+		await expectUntouched();
+	});
+
+	it('a <name>-old already present', async () => {
+		await docker(['create', '--name', `${name}-old`, '--label', TEST_LABEL, '--label', caseLabel, `${w.appRepo}:1.6.0`]);
+		try {
+			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
+			expect(run.exitCode).toBe(2);
+			expectOneLine(run.stderr, new RegExp(`a container named ${name}-old already exists`));
+			const after = await inspect(name);
+			expect(after.Id).toBe(originalId);
+			expect(after.State.Running).toBe(true);
+		} finally {
+			await docker(['rm', '-f', `${name}-old`]);
+		}
+	});
+
+	it('a second run while another holds the engine lock', async () => {
+		const { mkdirSync, writeFileSync } = await import('node:fs');
+		const { createHash } = await import('node:crypto');
+		const { hostname, userInfo } = await import('node:os');
+		const { join } = await import('node:path');
+		const { newStateHome } = await import('../support/wizard.js');
+		const stateHome = newStateHome();
+		const locks = join(stateHome, 'upgrade-wizard', 'locks');
+		mkdirSync(locks, { recursive: true });
+		const key = createHash('sha256').update(w.dockerHost).digest('hex').slice(0, 16);
+		// This test process is alive, so its pid holds the lock.
+		writeFileSync(join(locks, `engine-${key}.lock`), JSON.stringify({ pid: process.pid, host: hostname(), user: userInfo().username, since: '2026-01-01T00:00:00.000Z', engine: w.dockerHost }));
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0'], { stateHome, env: { DOCKER_HOST: w.dockerHost } });
+		expect(run.exitCode).toBe(2);
+		expectOneLine(run.stderr, new RegExp(`holds the lock .*pid ${process.pid} .* since 2026-01-01`));
+		await expectUntouched();
+	});
+
+	it('--dry-run prints the plan and the create-options diff and touches nothing', async () => {
+		const run = await runWizard(['--dry-run', '--container', name, '--to', '1.7.0']);
+		expect(run.exitCode, run.stderr).toBe(0);
+		expect(run.stdout).toContain(`${name}: ${w.appRepo}:1.6.0 -> ${w.appRepo}:1.7.0`);
+		expect(run.stdout).toMatch(/~ .*image/i);
+		await expectUntouched();
+	});
+});

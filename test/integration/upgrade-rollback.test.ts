@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
+import { startApp } from '../support/app.js';
+import { runWizard } from '../support/wizard.js';
+
+// Every way a new version can fail before it is healthy ends the same way: the
+// original container (same ID) back under its name, healthy, no -old left, exit 1,
+// and the output saying why.
+
+const w = world();
+const id = uniqueName('rb');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+let db: TestDatabase;
+const NOSTART_TAG = '1.7.1-nostart';
+
+beforeAll(async () => {
+	db = await createTestDatabase(w);
+	// A target that can be created but never started: its entrypoint does not exist.
+	const context = mkdtempSync(join(tmpdir(), 'uw-nostart-'));
+	writeFileSync(join(context, 'Dockerfile'), `FROM ${w.appRepo}:1.7.0\nLABEL io.upgrade-wizard.test=1\nENTRYPOINT ["/app/does-not-exist"]\n`);
+	await docker(['build', '-q', '-t', `${w.appRepo}:${NOSTART_TAG}`, context]);
+	await docker(['push', '-q', `${w.appRepo}:${NOSTART_TAG}`]);
+	await docker(['rmi', `${w.appRepo}:${NOSTART_TAG}`]);
+}, 120_000);
+
+afterAll(async () => {
+	await removeByLabel(caseLabel);
+	await db?.drop();
+});
+
+async function expectOriginalBack(name: string, originalId: string) {
+	const after = await inspect(name);
+	expect(after.Id).toBe(originalId);
+	expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
+	expect(after.State.Running).toBe(true);
+	await waitHealthy(name, 30_000);
+	expect(await exists(`${name}-old`)).toBe(false);
+	const strays = await docker(['ps', '-a', '--filter', `name=^/${name}`, '--format', '{{.Names}}']);
+	expect(strays.stdout.trim().split('\n')).toEqual([name]);
+}
+
+describe('rollback', () => {
+	it('puts the original back when the new version never turns healthy', async () => {
+		const name = `${id}-unhealthy`;
+		const originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.1-unhealthy', '--health-timeout', '12']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout).toContain('did not become healthy');
+		expect(run.stdout).toMatch(/last health check: exit \d+/);
+		expect(run.stdout).toContain('log tail:');
+		expect(run.stdout).toMatch(new RegExp(`${name}: .* rolled back`));
+		await expectOriginalBack(name, originalId);
+	});
+
+	it('puts the original back when the new container cannot start', async () => {
+		const name = `${id}-nostart`;
+		const originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+		const run = await runWizard(['--yes', '--container', name, '--to', NOSTART_TAG, '--health-timeout', '30']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout).toMatch(/FAILED at start: starting .* failed/);
+		await expectOriginalBack(name, originalId);
+	});
+
+	it('puts the original back when the new version exits at start', async () => {
+		const name = `${id}-crash`;
+		const originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.1-crash', '--health-timeout', '30']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout).toMatch(/the container exited with code [1-9]/);
+		await expectOriginalBack(name, originalId);
+	});
+
+	it('keeps -old on request and records the run in the audit log', async () => {
+		const name = `${id}-keep`;
+		await startApp(w, { name, tag: '1.6.0', db, caseLabel, args: ['--label', TEST_LABEL] });
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.6.1', '--keep-old']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(await exists(`${name}-old`)).toBe(true);
+		expect((await inspect(`${name}-old`)).State.Running).toBe(false);
+		expect(run.stdout).toContain(`kept ${name}-old`);
+		const { readFileSync } = await import('node:fs');
+		const audit = readFileSync(join(run.stateDir, 'audit.log'), 'utf8');
+		expect(audit).toMatch(new RegExp(`container=${name} action=upgraded from=\\S+1\\.6\\.0 to=\\S+1\\.6\\.1`));
+	});
+});

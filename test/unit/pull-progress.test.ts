@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { PullProgressAggregator } from '../../source/docker/pull-progress.js';
+
+describe('PullProgressAggregator', () => {
+	it('aggregates download and extraction of every layer into one figure', () => {
+		const pull = new PullProgressAggregator();
+		pull.update({ status: 'Pulling from acme/app', id: '1.7.0' });
+		pull.update({ status: 'Pulling fs layer', id: 'a' });
+		pull.update({ status: 'Pulling fs layer', id: 'b' });
+		pull.update({ status: 'Downloading', id: 'a', progressDetail: { current: 50, total: 100 } });
+		expect(pull.snapshot()).toMatchObject({ current: 50, total: 200, layersDone: 0, layersKnown: 2 });
+		pull.update({ status: 'Downloading', id: 'b', progressDetail: { current: 100, total: 300 } });
+		expect(pull.snapshot()).toMatchObject({ current: 150, total: 800 });
+		pull.update({ status: 'Download complete', id: 'a' });
+		pull.update({ status: 'Extracting', id: 'a', progressDetail: { current: 40, total: 100 } });
+		expect(pull.snapshot()).toMatchObject({ current: 100 + 40 + 100, total: 800 });
+		pull.update({ status: 'Pull complete', id: 'a' });
+		expect(pull.snapshot()).toMatchObject({ current: 200 + 100, layersDone: 1 });
+	});
+
+	it('never goes backwards when a new layer grows the total', () => {
+		const pull = new PullProgressAggregator();
+		pull.update({ status: 'Downloading', id: 'a', progressDetail: { current: 90, total: 100 } });
+		const first = pull.snapshot();
+		pull.update({ status: 'Downloading', id: 'a', progressDetail: { current: 80, total: 100 } });
+		const second = pull.snapshot();
+		expect(second.current).toBeGreaterThanOrEqual(first.current);
+	});
+
+	it('counts layers that already exist as done and reports stream errors', () => {
+		const pull = new PullProgressAggregator();
+		pull.update({ status: 'Already exists', id: 'base' });
+		expect(pull.snapshot()).toMatchObject({ layersDone: 1, layersKnown: 1 });
+		expect(pull.update({ errorDetail: { message: 'manifest unknown' }, error: 'manifest unknown' })).toBe('manifest unknown');
+	});
+
+	it('ignores status lines that are not about a layer', () => {
+		const pull = new PullProgressAggregator();
+		pull.update({ status: 'Digest: sha256:abc' });
+		pull.update({ status: 'Status: Downloaded newer image for x', id: undefined });
+		expect(pull.snapshot()).toMatchObject({ current: 0, total: 0, layersKnown: 0 });
+	});
+});

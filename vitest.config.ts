@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests (fakes allowed, in addition to real tests) and
+// integration tests against the real test world (engine, registries, Postgres),
+// which the global setup brings up. Integration files share one engine, so they
+// run one file at a time.
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				test: {
+					name: 'unit',
+					include: ['test/unit/**/*.test.{ts,tsx}'],
+					environment: 'node',
+				},
+			},
+			{
+				test: {
+					name: 'integration',
+					include: ['test/integration/**/*.test.{ts,tsx}'],
+					environment: 'node',
+					globalSetup: ['test/world/global-setup.ts'],
+					fileParallelism: false,
+					testTimeout: 180_000,
+					hookTimeout: 300_000,
+				},
+			},
+		],
+	},
+});
