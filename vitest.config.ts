@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import WorldDownLast from './test/world/sequencer.js';
 
 // Two projects: fast unit tests (fakes allowed, in addition to real tests) and
 // integration tests against the real test world (engine, registries, Postgres),
@@ -21,6 +22,7 @@ export default defineConfig({
 					environment: 'node',
 					globalSetup: ['test/world/global-setup.ts'],
 					fileParallelism: false,
+					sequence: { sequencer: WorldDownLast },
 					testTimeout: 180_000,
 					hookTimeout: 300_000,
 				},

@@ -123,7 +123,9 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 		const initial = await docker.getContainer(id).inspect();
 		const restartCount = initial.RestartCount;
 		if (!initial.State.Running) {
-			return { ok: false, reason: `the container is not running (${initial.State.Status}, exit code ${initial.State.ExitCode})` };
+			const reason =
+				initial.State.Status === 'exited' ? `the container exited with code ${initial.State.ExitCode}` : `the container is not running (${initial.State.Status})`;
+			return { ok: false, reason };
 		}
 		healthStatus ??= initial.State.Health?.Status;
 		const passed: string[] = [];
@@ -180,7 +182,8 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 			passed.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
 		}
 		if (exited) return { ok: false, reason: exited };
-		callbacks.onStatus?.('healthy', passed.join(', '));
+		// A healthcheck-only gate already reported 'healthy' from the events stream.
+		if (!gate.healthcheck || gate.url) callbacks.onStatus?.('healthy', passed.join(', '));
 		return { ok: true, detail: passed.join(', ') };
 	} finally {
 		callbacks.signal?.removeEventListener('abort', onAbort);

@@ -32,6 +32,8 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 				break;
 			case 'progress': {
 				const { current, total, layersDone, layersKnown } = event.progress;
+				// Nothing to download (image already present): no progress to speak of.
+				if (total === 0) break;
 				const decile = total > 0 ? Math.floor((current / total) * 10) : 0;
 				if ((lastDecile.get(event.container) ?? -1) >= decile) break;
 				lastDecile.set(event.container, decile);
