@@ -1,0 +1,81 @@
+import type { EventListener, GateKind, Prompter, RunSummary } from './events.js';
+
+// What the interactive wizard asks of the core. Types only: the Ink views
+// depend on this contract, never on dockerode, pg or execa; the core implements
+// it (core/wizard-session.ts) on the same plan and executor as --yes.
+
+export interface EngineInfo {
+	endpoint: string;
+	engineVersion: string;
+	apiVersion: string;
+}
+
+export interface ContainerRow {
+	name: string;
+	id: string;
+	/** The image reference as the container was created with. */
+	image: string;
+	/** Repository part of `image`, rows are grouped by it. */
+	repository: string;
+	version?: string;
+	state: string;
+	health?: string;
+	/** ISO time the container started, for uptime. */
+	startedAt?: string;
+	/** Ticked because of --container/--image/--label. */
+	preselected: boolean;
+}
+
+export type UpgradeKind = 'patch' | 'minor' | 'major' | 'same' | 'downgrade';
+
+export interface TargetRow {
+	tag: string;
+	version: string;
+	kind: UpgradeKind;
+	prerelease: boolean;
+	/** Set when the row cannot be chosen (downgrade, same version); the reason is shown. */
+	disabledReason?: string;
+	/** Intermediate versions the upgrade will pass through (skipped minors). */
+	hops: string[];
+	releaseNotes?: string;
+}
+
+export interface TargetChoice {
+	repository: string;
+	current: string;
+	/** Newest first by semver. */
+	rows: TargetRow[];
+	/** The row to put the cursor on: --to, else the newest stable in the current major. */
+	proposed?: string;
+}
+
+export interface PlanPreviewContainer {
+	name: string;
+	from: string;
+	to: string;
+	hops: string[];
+	/** The ordered steps, in words. */
+	steps: string[];
+	stops: string;
+	health: string;
+	backup?: string;
+}
+
+export interface PlanPreview {
+	containers: PlanPreviewContainer[];
+	/** The same lines --dry-run prints. */
+	lines: string[];
+	warnings: string[];
+}
+
+export interface WizardBackend {
+	/** Throws an Error whose message says what is wrong and how to fix it. */
+	connect(): Promise<EngineInfo>;
+	listContainers(): Promise<ContainerRow[]>;
+	targets(containers: string[]): Promise<TargetChoice>;
+	preview(containers: string[], tag: string): Promise<PlanPreview>;
+	/** Runs the same executor as --yes; gates come through `prompter`, events through `onEvent`. */
+	run(containers: string[], tag: string, io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal }): Promise<RunSummary>;
+}
+
+export type { GateKind };
