@@ -19,6 +19,10 @@ export interface CliOptions {
 	stableS: number;
 	stopTimeoutS?: number;
 	keepOld: boolean;
+	pre: boolean;
+	allowMajor: boolean;
+	tagInclude?: RegExp;
+	tagExclude?: RegExp;
 }
 
 const SPEC = {
@@ -36,7 +40,20 @@ const SPEC = {
 	'stable-for': { type: 'string' },
 	'stop-timeout': { type: 'string' },
 	'keep-old': { type: 'boolean' },
+	pre: { type: 'boolean' },
+	'allow-major': { type: 'boolean' },
+	'tag-include': { type: 'string' },
+	'tag-exclude': { type: 'string' },
 } as const;
+
+function regex(name: string, value: string | undefined): RegExp | undefined {
+	if (value === undefined) return undefined;
+	try {
+		return new RegExp(value);
+	} catch (error) {
+		throw new UsageError(`--${name} is not a valid regular expression: ${(error as Error).message}`);
+	}
+}
 
 function seconds(name: string, value: string | undefined, fallback: number | undefined, min = 0): number | undefined {
 	if (value === undefined) return fallback;
@@ -83,21 +100,32 @@ export function parseCli(argv: string[]): CliOptions {
 		stableS: seconds('stable-for', values['stable-for'], 10, 0)!,
 		stopTimeoutS: seconds('stop-timeout', values['stop-timeout'], undefined, 0),
 		keepOld: values['keep-old'] ?? false,
+		pre: values.pre ?? false,
+		allowMajor: values['allow-major'] ?? false,
+		tagInclude: regex('tag-include', values['tag-include']),
+		tagExclude: regex('tag-exclude', values['tag-exclude']),
 	};
 }
 
 export const USAGE = `upgrade-wizard: upgrade Docker containers to a new image version, safely
 
 Usage:
-  upgrade-wizard [--yes] [--json] [selection] --to TAG [options]
+  upgrade-wizard [--yes] [--json] [selection] [--to TAG] [options]
 
 Selection (combine as needed; containers are upgraded one at a time, in order):
   -c, --container NAME    a container by name (repeatable)
       --image REPO        every container running an image of this repository
       --label KEY=VALUE   every container with this label (repeatable)
 
-Target and checks:
-      --to TAG            target tag of the same repository
+Target (default: the newest stable version in the current major, from the registry):
+      --to TAG            target tag of the same repository; skipped minor versions
+                          are upgraded through in sequence (one swap per hop)
+      --allow-major       let the default target be in a newer major (--yes needs
+                          this or --to for a major upgrade)
+      --pre               consider pre-release tags
+      --tag-include RE    only tags matching RE; --tag-exclude RE drops tags matching RE
+
+Checks:
       --health-url URL    HTTP check: 200 required (a JSON body must not say is_testing: true)
       --health-timeout S  seconds to wait for the new container to be healthy (default 120)
       --stable-for S      without healthcheck or URL: seconds it must stay up (default 10)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { ExitCode, UsageError, messageOf, oneLine } from './core/errors.js';
+import { ExitCode, NothingToDo, UsageError, messageOf, oneLine } from './core/errors.js';
 import type { Gate, Prompter, TimedEvent } from './core/events.js';
 import { parseCli, USAGE, type CliOptions } from './cli-options.js';
 import { runUpgrade } from './core/upgrade-session.js';
@@ -80,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
 				stableS: options.stableS,
 				stopTimeoutS: options.stopTimeoutS,
 				keepOld: options.keepOld,
+				filters: { pre: options.pre, include: options.tagInclude, exclude: options.tagExclude, allowMajor: options.allowMajor },
+				unattended: !interactive,
 				dryRun: options.dryRun,
 				argv,
 			},
@@ -94,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function fail(error: unknown): number {
+	if (error instanceof NothingToDo) {
+		process.stdout.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
+		return ExitCode.ok;
+	}
 	if (error instanceof UsageError) {
 		process.stderr.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
 		return ExitCode.usage;

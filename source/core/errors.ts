@@ -27,3 +27,12 @@ export function messageOf(error: unknown): string {
 export function oneLine(text: string): string {
 	return text.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/** The selection already runs the target: not an error, nothing to do (exit 0). */
+export class NothingToDo extends Error {
+	readonly exitCode = ExitCode.ok;
+	constructor(message: string) {
+		super(message);
+		this.name = 'NothingToDo';
+	}
+}

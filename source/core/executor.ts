@@ -31,6 +31,8 @@ export interface ExecutorDeps {
 	redactor: Redactor;
 	authFor: (ref: string) => Promise<RegistryAuth | undefined>;
 	onEvent: EventListener;
+	/** Plan a container's next hop from what is running now (read-only). */
+	replan: (name: string, targetRef: string) => Promise<ContainerPlan>;
 	/** Operator abort (Ctrl-C): stop at the next safe point and roll back. */
 	signal?: AbortSignal;
 }
@@ -51,9 +53,13 @@ const PROGRESS_INTERVAL_MS = 100;
 
 interface Timing {
 	startedAt: number;
+	originalFrom: string;
+	finalTo: string;
+	/** Summed over hops: each stop issued -> that container healthy again. */
+	downtimeMs: number;
 	stopIssuedAt?: number;
-	healthyAt?: number;
 	pullMs?: number;
+	keptOld?: string;
 }
 
 export class Executor {
@@ -72,28 +78,66 @@ export class Executor {
 
 	async run(plan: Plan): Promise<RunSummary> {
 		const { journal } = this.deps;
-		this.emit({
-			type: 'run-started',
-			runId: journal.doc.runId,
-			containers: plan.containers.map((container) => container.name),
-			dryRun: false,
-			journal: journal.path,
-		});
+		const names = plan.containers.map((container) => container.name);
+		this.emit({ type: 'run-started', runId: journal.doc.runId, containers: names, dryRun: false, journal: journal.path });
 		this.emit({ type: 'plan', lines: describePlan(plan) });
+		for (const warning of plan.path.warnings) this.emit({ type: 'warning', message: warning });
+
+		const finalRef = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
+		for (const container of plan.containers) {
+			this.timings.set(container.name, { startedAt: Date.now(), originalFrom: container.from, finalTo: finalRef, downtimeMs: 0 });
+		}
+		const notTouched = (reason: string) => plan.containers.map((container) => this.summary(container, 'not-attempted', { reason }));
 
 		const go = await this.ask({
 			kind: 'confirm-plan',
 			title: 'Run this plan?',
-			message: `Upgrade ${plan.containers.map((container) => container.name).join(', ')} as planned`,
+			message: `Upgrade ${names.join(', ')} from ${plan.path.current} to ${plan.hops[plan.hops.length - 1]}${plan.hops.length > 1 ? ` through ${plan.hops.slice(0, -1).join(', ')}` : ''}`,
 		});
-		if (!go) {
-			const containers = plan.containers.map((container) => this.summary(container, 'not-attempted', { reason: 'cancelled before anything was changed' }));
-			return this.finish(ExitCode.usage, containers, 'done');
+		if (!go) return this.finish(ExitCode.usage, notTouched('cancelled before anything was changed'), 'done');
+		if (plan.path.majorGate) {
+			const major = await this.ask({
+				kind: 'major-upgrade',
+				title: 'Major upgrade',
+				message: `${plan.path.current} -> ${plan.hops[plan.hops.length - 1]} crosses a major version: expect breaking changes; read the release notes first`,
+				details: plan.path.releaseNotes.map((note) => `${note.tag}: ${note.url}`),
+			});
+			if (!major) return this.finish(ExitCode.usage, notTouched('major upgrade not acknowledged; nothing was changed'), 'done');
 		}
 
-		for (const container of plan.containers) {
-			this.timings.set(container.name, { startedAt: Date.now() });
+		let stage = plan.containers;
+		for (const [hopIndex, tag] of plan.hops.entries()) {
+			if (hopIndex > 0) {
+				// Later hops start from the containers the previous hop left: inspected now, so
+				// the create options carry forward exactly what is running.
+				try {
+					stage = await Promise.all(stage.map((container) => this.deps.replan(container.name, `${plan.path.repository}:${tag}`)));
+				} catch (error) {
+					const reason = `planning the hop to ${tag} failed: ${messageOf(error)}; the containers stay on ${plan.hops[hopIndex - 1]}`;
+					this.emit({ type: 'failure', container: stage[0]!.name, step: 'preflight', message: reason });
+					return this.finish(ExitCode.rolledBack, stage.map((container) => this.summary(container, 'rolled-back', { reason })), 'rolled-back');
+				}
+			}
+			const outcome = await this.runHop(stage, plan, hopIndex);
+			if (outcome) return outcome;
+		}
+
+		const results = stage.map((container) => {
+			const summary = this.summary(container, 'upgraded', { keptOld: plan.keepOld ? container.parkedName : this.timings.get(container.name)?.keptOld });
+			this.emit({ type: 'container-done', summary });
+			return summary;
+		});
+		return this.finish(ExitCode.ok, results, 'done');
+	}
+
+	/** One hop: pull, then swap every container in order, then remove the old ones. Returns a summary only when the run ends here. */
+	private async runHop(stage: ContainerPlan[], plan: Plan, hopIndex: number): Promise<RunSummary | undefined> {
+		const { journal } = this.deps;
+		const lastHop = hopIndex === plan.hops.length - 1;
+		const hopNote = plan.hops.length > 1 ? ` (hop ${hopIndex + 1} of ${plan.hops.length})` : '';
+		for (const container of stage) {
 			await journal.addContainer({
+				key: container.key,
 				name: container.name,
 				parkedName: container.parkedName,
 				oldId: container.id,
@@ -106,64 +150,57 @@ export class Executor {
 			});
 		}
 
-		// Pull every target before anything stops: a slow or failing pull must not add downtime.
-		for (const ref of plan.pulls) {
-			const users = plan.containers.filter((container) => container.targetRef === ref);
-			const lead = users[0]!;
-			try {
-				await this.pull(lead, ref);
-			} catch (error) {
-				const message = messageOf(error);
-				this.emit({ type: 'failure', container: lead.name, step: 'pull', message });
-				const containers = plan.containers.map((container) =>
-					this.summary(container, container === lead ? 'rolled-back' : 'not-attempted', {
-						reason: container === lead ? `${message} (nothing was stopped)` : 'not attempted: an earlier step failed',
-					}),
-				);
-				return this.finish(ExitCode.rolledBack, containers, 'rolled-back');
-			}
-			for (const other of users.slice(1)) {
-				this.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${ref} already pulled` });
-			}
+		// Pull before anything stops: a slow or failing pull must not add downtime.
+		const lead = stage[0]!;
+		try {
+			await this.pull(lead, lead.targetRef);
+		} catch (error) {
+			const message = `${messageOf(error)}${hopNote}`;
+			this.emit({ type: 'failure', container: lead.name, step: 'pull', message });
+			const stayed = hopIndex === 0 ? 'nothing was stopped' : `the containers stay on ${plan.hops[hopIndex - 1]}`;
+			return this.finish(ExitCode.rolledBack, stage.map((container) => this.summary(container, container === lead ? 'rolled-back' : 'not-attempted', {
+				reason: container === lead ? `${message} (${stayed})` : `not attempted: the pull failed (${stayed})`,
+			})), 'rolled-back');
+		}
+		for (const other of stage.slice(1)) {
+			this.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${lead.targetRef} already pulled` });
 		}
 
 		const swapped: ContainerPlan[] = [];
-		for (const container of plan.containers) {
-			if (this.aborted) {
-				return this.failRun(plan, swapped, container, 'aborted by the operator before this container was touched', false);
-			}
+		for (const container of stage) {
+			if (this.aborted) return this.failHop(stage, swapped, container, `aborted by the operator before ${container.name} was touched`, false, plan, hopIndex);
 			try {
 				await this.swap(container);
 				swapped.push(container);
 			} catch (error) {
 				const failure = error instanceof StepFailure ? error : new StepFailure('start', messageOf(error));
-				this.emit({ type: 'failure', container: container.name, step: failure.step, message: failure.message, detail: failure.detail });
-				return this.failRun(plan, swapped, container, failure.message, true);
+				this.emit({ type: 'failure', container: container.name, step: failure.step, message: `${failure.message}${hopNote}`, detail: failure.detail });
+				return this.failHop(stage, swapped, container, failure.message, true, plan, hopIndex);
 			}
 		}
 
-		// Every container is healthy: only now are the old ones removed. In a
-		// cluster this keeps every node's way back until the whole run has passed.
-		const results: ContainerSummary[] = [];
-		for (const container of plan.containers) {
-			let keptOld: string | undefined;
-			if (plan.keepOld) {
-				keptOld = container.parkedName;
+		// Every container of the hop is healthy: only now are the old ones removed. In a
+		// cluster this keeps every node's way back until the whole hop has passed.
+		for (const container of stage) {
+			const timing = this.timings.get(container.name)!;
+			if (plan.keepOld && lastHop) {
+				timing.keptOld = container.parkedName;
 			} else {
 				try {
 					await this.removeOld(container);
 				} catch (error) {
-					keptOld = container.parkedName;
+					timing.keptOld = container.parkedName;
 					this.emit({ type: 'warning', container: container.name, message: `could not remove ${container.parkedName}: ${messageOf(error)}` });
+					if (!lastHop) {
+						// The next hop would need the -old name; stop here rather than guess.
+						return this.finish(ExitCode.rolledBack, stage.map((each) => this.summary(each, 'rolled-back', { reason: `stopped after ${plan.hops[hopIndex]}: ${container.parkedName} could not be removed` })), 'rolled-back');
+					}
 				}
 			}
-			await journal.setPhase(container.name, 'committed');
+			await journal.setPhase(container.key, 'committed');
 			await this.deps.audit.record({ container: container.name, action: 'upgraded', from: container.from, to: container.to });
-			const summary = this.summary(container, 'upgraded', { keptOld });
-			this.emit({ type: 'container-done', summary });
-			results.push(summary);
 		}
-		return this.finish(ExitCode.ok, results, 'done');
+		return undefined;
 	}
 
 	private async ask(gate: Parameters<Prompter['confirm']>[0]): Promise<boolean> {
@@ -188,9 +225,10 @@ export class Executor {
 		});
 		this.emit({ type: 'progress', container: container.name, step: 'pull', progress: final });
 		const durationMs = Date.now() - started;
-		this.timings.get(container.name)!.pullMs = durationMs;
+		const timing = this.timings.get(container.name)!;
+		timing.pullMs = (timing.pullMs ?? 0) + durationMs;
 		this.emit({ type: 'step-done', container: container.name, step: 'pull', durationMs, detail: ref });
-		await this.deps.journal.setPhase(container.name, 'pulled');
+		await this.deps.journal.setPhase(container.key, 'pulled');
 	}
 
 	/** Run one journaled, destructive step. */
@@ -202,7 +240,7 @@ export class Executor {
 	): Promise<T> {
 		const started = Date.now();
 		this.emit({ type: 'step-started', container: container.name, step, detail: record.intent });
-		const action = await this.deps.journal.intend(container.name, record.kind, record.intent, record.undo);
+		const action = await this.deps.journal.intend(container.key, record.kind, record.intent, record.undo);
 		try {
 			const result = await operation(action);
 			await this.deps.journal.settle(action, 'done');
@@ -217,7 +255,7 @@ export class Executor {
 	private async swap(container: ContainerPlan): Promise<void> {
 		const { docker, journal } = this.deps;
 		const timing = this.timings.get(container.name)!;
-		await journal.setPhase(container.name, 'swapping');
+		await journal.setPhase(container.key, 'swapping');
 		await this.deps.audit.record({ container: container.name, action: 'swap-started', from: container.from, to: container.to });
 
 		timing.stopIssuedAt = Date.now();
@@ -240,7 +278,7 @@ export class Executor {
 		}, async (action) => {
 			const id = await createFromSpec(docker, container.spec);
 			await journal.settle(action, 'intent', { data: { newId: id } });
-			await journal.setPhase(container.name, 'swapping', { newId: id });
+			await journal.setPhase(container.key, 'swapping', { newId: id });
 			return id;
 		});
 
@@ -250,7 +288,7 @@ export class Executor {
 			undo: `docker rm -f ${newId.slice(0, 12)}`,
 		}, () => startContainer(docker, newId));
 
-		await journal.setPhase(container.name, 'health');
+		await journal.setPhase(container.key, 'health');
 		const gate = await this.healthGateFor(container, newId);
 		const tail: string[] = [];
 		const started = Date.now();
@@ -276,7 +314,7 @@ export class Executor {
 			if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
 			throw new StepFailure('health', `the new ${container.name} did not become healthy: ${result.reason}`, detail);
 		}
-		timing.healthyAt = Date.now();
+		this.downtimeEnded(container.name);
 		this.emit({ type: 'step-done', container: container.name, step: 'health', durationMs: Date.now() - started, detail: result.detail });
 	}
 
@@ -291,7 +329,7 @@ export class Executor {
 	private async removeOld(container: ContainerPlan): Promise<void> {
 		const started = Date.now();
 		const action = await this.deps.journal.intend(
-			container.name,
+			container.key,
 			'remove-old',
 			`remove ${container.parkedName} (${container.id.slice(0, 12)})`,
 			'none: the old container is gone; restore it from the journal inspect document if needed',
@@ -309,34 +347,36 @@ export class Executor {
 
 	/**
 	 * A container failed (or the operator aborted): roll back the failing one and
-	 * every one swapped before it, newest first, so the engine is as it was.
+	 * every one of this hop swapped before it, newest first.
 	 */
-	private async failRun(
-		plan: Plan,
+	private async failHop(
+		stage: ContainerPlan[],
 		swapped: ContainerPlan[],
 		failed: ContainerPlan,
 		reason: string,
 		failedWasTouched: boolean,
+		plan: Plan,
+		hopIndex: number,
 	): Promise<RunSummary> {
 		const results = new Map<string, ContainerSummary>();
 		const toRollBack = failedWasTouched ? [failed, ...swapped.slice().reverse()] : swapped.slice().reverse();
+		const landed = hopIndex === 0 ? '' : `; earlier hops stay: now on ${plan.hops[hopIndex - 1]}`;
 		let allBack = true;
 		for (const container of toRollBack) {
-			const why = container === failed ? reason : `rolled back because ${failed.name} failed: ${reason}`;
+			const why = `${container === failed ? reason : `rolled back because ${failed.name} failed: ${reason}`}${landed}`;
 			const outcome = await this.rollback(container, why);
 			allBack &&= outcome.result === 'rolled-back';
 			results.set(container.name, outcome);
 		}
-		plan.containers.forEach((container) => {
-			if (!results.has(container.name)) {
-				const summary = this.summary(container, 'not-attempted', {
-					reason: container === failed ? reason : `not attempted: ${failed.name} ${failedWasTouched ? 'failed' : 'was not reached'}`,
-				});
-				this.emit({ type: 'container-done', summary });
-				results.set(container.name, summary);
-			}
-		});
-		const ordered = plan.containers.map((container) => results.get(container.name)!);
+		for (const container of stage) {
+			if (results.has(container.name)) continue;
+			const summary = this.summary(container, 'not-attempted', {
+				reason: `${container === failed ? reason : `not attempted: ${failed.name} ${failedWasTouched ? 'failed' : 'was not reached'}`}${landed}`,
+			});
+			this.emit({ type: 'container-done', summary });
+			results.set(container.name, summary);
+		}
+		const ordered = stage.map((container) => results.get(container.name)!);
 		return this.finish(allBack ? ExitCode.rolledBack : ExitCode.rollbackIncomplete, ordered, allBack ? 'rolled-back' : 'rollback-failed');
 	}
 
@@ -344,8 +384,8 @@ export class Executor {
 	async rollback(container: ContainerPlan, reason: string): Promise<ContainerSummary> {
 		const { docker, journal } = this.deps;
 		this.emit({ type: 'rollback-started', container: container.name, reason });
-		await journal.setPhase(container.name, 'rolling-back');
-		const entry = journal.container(container.name);
+		await journal.setPhase(container.key, 'rolling-back');
+		const entry = journal.container(container.key);
 		const problems: string[] = [];
 		const undo = async (action: JournalAction, label: string, operation: () => Promise<void>) => {
 			try {
@@ -410,11 +450,10 @@ export class Executor {
 			if (!health.ok) problems.push(`the old ${entry.name} is back but not healthy: ${health.reason}`);
 			else healthNote = health.detail;
 		}
-		const timing = this.timings.get(container.name);
-		if (timing && problems.length === 0) timing.healthyAt = Date.now();
+		if (problems.length === 0) this.downtimeEnded(container.name);
 
 		if (problems.length === 0) {
-			await journal.setPhase(container.name, 'rolled-back');
+			await journal.setPhase(container.key, 'rolled-back');
 			await this.deps.audit.record({ container: container.name, action: 'rolled-back', from: container.to, to: container.from, detail: reason });
 			this.emit({ type: 'rollback-done', container: container.name, ok: true, detail: `old container ${entry.oldId.slice(0, 12)} is back as ${entry.name}: ${healthNote}` });
 			const summary = this.summary(container, 'rolled-back', { reason });
@@ -422,7 +461,7 @@ export class Executor {
 			return summary;
 		}
 
-		await journal.setPhase(container.name, 'rollback-failed');
+		await journal.setPhase(container.key, 'rollback-failed');
 		await this.deps.audit.record({ container: container.name, action: 'rollback-failed', from: container.to, to: container.from, detail: problems.join('; ') });
 		const { state, commands } = await this.handOver(container);
 		this.emit({ type: 'rollback-done', container: container.name, ok: false, detail: problems.join('; ') });
@@ -434,7 +473,7 @@ export class Executor {
 	/** What is on the engine now and what to type to finish by hand (exit 3). */
 	private async handOver(container: ContainerPlan): Promise<{ state: string[]; commands: string[] }> {
 		const { docker, journal } = this.deps;
-		const entry = journal.container(container.name);
+		const entry = journal.container(container.key);
 		const state: string[] = [];
 		const describe = async (label: string, idOrName: string | undefined) => {
 			if (!idOrName) return;
@@ -458,11 +497,11 @@ export class Executor {
 
 	private summary(container: ContainerPlan, result: ContainerSummary['result'], extra: Partial<ContainerSummary> = {}): ContainerSummary {
 		const timing = this.timings.get(container.name);
-		const entry = this.deps.journal.doc.containers[container.name];
+		const entry = this.deps.journal.doc.containers[container.key];
 		const summary: ContainerSummary = {
 			container: container.name,
-			from: container.from,
-			to: container.to,
+			from: timing?.originalFrom ?? container.from,
+			to: timing?.finalTo ?? container.to,
 			result,
 			oldContainerId: container.id,
 			newContainerId: result === 'upgraded' ? entry?.newId : undefined,
@@ -471,9 +510,17 @@ export class Executor {
 		if (timing) {
 			summary.pullMs = timing.pullMs;
 			summary.totalMs = Date.now() - timing.startedAt;
-			if (timing.stopIssuedAt && timing.healthyAt) summary.downtimeMs = timing.healthyAt - timing.stopIssuedAt;
+			if (timing.downtimeMs > 0) summary.downtimeMs = timing.downtimeMs;
 		}
 		return summary;
+	}
+
+	/** The container answers again: close the downtime window its last stop opened. */
+	private downtimeEnded(name: string): void {
+		const timing = this.timings.get(name);
+		if (!timing?.stopIssuedAt) return;
+		timing.downtimeMs += Date.now() - timing.stopIssuedAt;
+		timing.stopIssuedAt = undefined;
 	}
 
 	private async finish(exitCode: number, containers: ContainerSummary[], status: 'done' | 'rolled-back' | 'rollback-failed'): Promise<RunSummary> {

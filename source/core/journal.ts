@@ -29,6 +29,8 @@ export interface JournalAction {
 export type ContainerPhase = 'planned' | 'pulled' | 'swapping' | 'health' | 'committed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
 
 export interface ContainerJournal {
+	/** One entry per container and hop: `<name>@<target tag>`. */
+	key: string;
 	name: string;
 	parkedName: string;
 	oldId: string;
@@ -97,25 +99,25 @@ export class Journal {
 		return new Journal(path, doc, redactor);
 	}
 
-	container(name: string): ContainerJournal {
-		const entry = this.doc.containers[name];
-		if (!entry) throw new Error(`journal has no container ${name}`);
+	container(key: string): ContainerJournal {
+		const entry = this.doc.containers[key];
+		if (!entry) throw new Error(`journal has no container ${key}`);
 		return entry;
 	}
 
 	async addContainer(entry: Omit<ContainerJournal, 'actions' | 'phase'>): Promise<void> {
-		this.doc.containers[entry.name] = this.redactor.value({ ...entry, phase: 'planned', actions: [] });
+		this.doc.containers[entry.key] = this.redactor.value({ ...entry, phase: 'planned', actions: [] });
 		await this.flush();
 	}
 
-	async setPhase(name: string, phase: ContainerPhase, patch: Partial<ContainerJournal> = {}): Promise<void> {
-		Object.assign(this.container(name), patch, { phase });
+	async setPhase(key: string, phase: ContainerPhase, patch: Partial<ContainerJournal> = {}): Promise<void> {
+		Object.assign(this.container(key), patch, { phase });
 		await this.flush();
 	}
 
 	/** Record the intent (and its undo) before a destructive step runs. */
-	async intend(name: string, kind: ActionKind, intent: string, undo: string, data?: JournalAction['data']): Promise<JournalAction> {
-		const entry = this.container(name);
+	async intend(key: string, kind: ActionKind, intent: string, undo: string, data?: JournalAction['data']): Promise<JournalAction> {
+		const entry = this.container(key);
 		const action: JournalAction = {
 			seq: entry.actions.length + 1,
 			at: new Date().toISOString(),

@@ -1,29 +1,30 @@
 import { ExitCode, UsageError } from './errors.js';
 import type { EventListener, Prompter, RunEvent } from './events.js';
-import { buildPlan, describePlan, type ImageAvailability, type Plan } from './plan.js';
+import { buildPlan, containerNameResolver, describePlan, planContainer, preflightContainer, validateTag, type Plan, type PlanOptions } from './plan.js';
 import { Executor } from './executor.js';
 import { Journal, newRunId } from './journal.js';
 import { AuditLog } from './audit-log.js';
 import { acquireEngineLock } from './lock.js';
 import { Redactor } from './redact.js';
 import { stateDir } from './state-dir.js';
+import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { selectContainers, type Selection } from '../docker/discovery.js';
-import { imageAvailability, registryAuthFor } from '../docker/image-source.js';
+import { registryAuthFor } from '../docker/registry-auth.js';
+import { RegistryClient } from '../registry/client.js';
+import { profileFor } from '../profiles/profile.js';
 
 // One upgrade from selection to summary. The --yes reporters and the
 // interactive front ends all come through here, so every mode runs the same
 // preflight, plan and executor.
 
-export interface UpgradeRequest {
+export interface UpgradeRequest extends PlanOptions {
 	selection: Selection;
 	to?: string;
-	healthUrl?: string;
-	healthTimeoutS: number;
-	stableS: number;
-	stopTimeoutS?: number;
-	keepOld: boolean;
+	filters: VersionFilters;
 	dryRun: boolean;
+	/** --yes: a major upgrade must be named with --to or allowed with --allow-major. */
+	unattended: boolean;
 	argv: string[];
 }
 
@@ -32,29 +33,28 @@ export interface SessionIo {
 	prompter: Prompter;
 	signal?: AbortSignal;
 	env?: NodeJS.ProcessEnv;
-	/** For tests: how target images are found (default: local image store, else the registry). */
-	availability?: ImageAvailability;
 }
 
 export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promise<number> {
 	const env = io.env ?? process.env;
 	const redactor = new Redactor();
 	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
+	if (request.to !== undefined) validateTag(request.to);
 
 	const engine = await connectEngine(env);
-	if (!request.to) throw new UsageError('--to TAG is required: name the target tag of the same repository');
 	const names = await selectContainers(engine.docker, request.selection);
 
 	if (request.dryRun) {
-		const plan = await planFor(engine, names, request, io, redactor);
+		const plan = await planFor(engine, names, request, env, redactor);
 		emit({ type: 'run-started', runId: 'dry-run', containers: names, dryRun: true });
 		emit({ type: 'plan', lines: describePlan(plan) });
+		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
 		emit({
 			type: 'run-done',
 			summary: {
 				runId: 'dry-run',
 				exitCode: ExitCode.ok,
-				containers: plan.containers.map((container) => ({ container: container.name, from: container.from, to: container.to, result: 'dry-run' })),
+				containers: plan.containers.map((container) => ({ container: container.name, from: container.from, to, result: 'dry-run' })),
 			},
 		});
 		return ExitCode.ok;
@@ -65,7 +65,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	// another run is executing.
 	const lock = await acquireEngineLock(state, engine.endpoint);
 	try {
-		const plan = await planFor(engine, names, request, io, redactor);
+		const plan = await planFor(engine, names, request, env, redactor);
 		const runId = newRunId();
 		const journal = await Journal.create({ dir: state, runId, engine: engine.endpoint, argv: request.argv, redactor });
 		const audit = await AuditLog.open(state, runId, redactor);
@@ -78,6 +78,11 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 			authFor: (ref) => registryAuthFor(ref, env),
 			onEvent: io.onEvent,
 			signal: io.signal,
+			replan: async (name, targetRef) => {
+				const { info, oldImage } = await preflightContainer(engine.docker, name, names);
+				redactor.addEnv(info.Config.Env);
+				return planContainer(engine, info, oldImage, targetRef, request, await containerNameResolver(engine.docker));
+			},
 		});
 		const summary = await executor.run(plan);
 		return summary.exitCode;
@@ -86,22 +91,27 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	}
 }
 
-async function planFor(engine: Engine, names: string[], request: UpgradeRequest, io: SessionIo, redactor: Redactor): Promise<Plan> {
-	const plan = await buildPlan(
-		engine.docker,
-		engine,
-		names,
-		{
-			targetTag: request.to!,
-			healthUrl: request.healthUrl,
-			healthTimeoutS: request.healthTimeoutS,
-			stableS: request.stableS,
-			stopTimeoutS: request.stopTimeoutS,
-			keepOld: request.keepOld,
-		},
-		io.availability ?? imageAvailability(engine.docker, io.env ?? process.env),
+async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan> {
+	const client = new RegistryClient({ env });
+	const plan = await buildPlan(engine.docker, engine, names, request, (info, oldImage) =>
+		resolveUpgradePath({
+			client,
+			container: info,
+			image: oldImage,
+			profile: profileFor(oldImage.Config?.Labels ?? info.Config.Labels),
+			to: request.to,
+			filters: request.filters,
+			requireExplicitMajor: request.unattended,
+			localImageExists: (ref) =>
+				engine.docker
+					.getImage(ref)
+					.inspect()
+					.then(() => true, () => false),
+		}),
 	);
 	// Every secret the selected containers carry is known before the first event.
 	for (const container of plan.containers) redactor.addEnv(container.inspect.Config.Env);
 	return plan;
 }
+
+export { UsageError };

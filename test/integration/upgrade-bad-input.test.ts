@@ -44,14 +44,29 @@ describe('bad input exits 2 and touches nothing', () => {
 		['an unknown container', ['--container', `${id}-nope`, '--to', '1.7.0'], /no container named .*-nope/],
 		['a malformed tag', ['--container', name, '--to', 'bad tag!'], /malformed tag "bad tag!"/],
 		['a tag not in the registry', ['--container', name, '--to', '9.9.9'], /tag not found|not found/i],
-		['a downgrade', ['--container', name, '--to', '1.5.0'], /downgrades are refused, restore a backup instead/],
-		['no target', ['--container', name], /--to TAG is required/],
 		['an unknown option', ['--container', name, '--to', '1.7.0', '--frobnicate'], /Unknown option '--frobnicate'/],
 	])('%s', async (_what, args, pattern) => {
 		const run = await runWizard(['--yes', ...args]);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
 		expectOneLine(run.stderr, pattern);
 		await expectUntouched();
+	});
+
+	it('a downgrade', async () => {
+		const newer = `${id}-newer`;
+		const newerDb = await createTestDatabase(w);
+		try {
+			const newerId = await startApp(w, { name: newer, tag: '1.7.0', db: newerDb, caseLabel });
+			const run = await runWizard(['--yes', '--container', newer, '--to', '1.6.1']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, /1\.6\.1 is older than the running 1\.7\.0.*restore a backup instead/);
+			const after = await inspect(newer);
+			expect(after.Id).toBe(newerId);
+			expect(after.State.Running).toBe(true);
+		} finally {
+			await docker(['rm', '-f', newer]);
+			await newerDb.drop();
+		}
 	});
 
 	it('an unreachable engine', async () => {

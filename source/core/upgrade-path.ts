@@ -1,0 +1,157 @@
+import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
+import { UsageError, oneLine, messageOf } from './errors.js';
+import { RegistryClient } from '../registry/client.js';
+import { isRegistryError } from '../registry/errors.js';
+import { parseImageReference } from '../registry/reference.js';
+import { parseVersionTag, selectVersions } from '../versions/parse.js';
+import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../versions/path.js';
+import { tagOf, repositoryOf } from '../docker/discovery.js';
+import type { Profile } from '../profiles/profile.js';
+
+// From "this container, maybe --to" to the ordered hops of its upgrade: the
+// registry's tags, the running version, release metadata read from the image
+// configs (no pull), and the semver rules in versions/path.ts.
+
+export interface VersionFilters {
+	pre: boolean;
+	include?: RegExp;
+	exclude?: RegExp;
+	allowMajor: boolean;
+}
+
+export interface ResolvedPath {
+	repository: string;
+	current: string;
+	hops: UpgradeHop[];
+	majorGate: boolean;
+	newerMajor?: { tag: string; version: string };
+	/** Release notes URLs of the hops, from their image labels. */
+	releaseNotes: Array<{ tag: string; url: string }>;
+	/** Schema version each hop's image declares, by tag. */
+	schemaVersions: Record<string, string>;
+	warnings: string[];
+}
+
+const MAX_CONFIG_LOOKUPS = 40;
+
+/** The running version: the tag, else the image's version label, else its digest matched in the registry. */
+export async function currentVersion(
+	client: RegistryClient,
+	container: ContainerInspectInfo,
+	image: ImageInspectInfo,
+	profile: Profile,
+	versionTags: string[],
+): Promise<string | undefined> {
+	const tag = tagOf(container.Config.Image);
+	if (tag && parseVersionTag(tag)) return tag;
+	const label = image.Config?.Labels?.[profile.labels.version];
+	if (label && parseVersionTag(label)) return label;
+	const digests = new Set((image.RepoDigests ?? []).map((entry) => entry.slice(entry.indexOf('@') + 1)));
+	if (digests.size === 0) return undefined;
+	const repository = repositoryOf(container.Config.Image);
+	for (const candidate of versionTags.slice(0, MAX_CONFIG_LOOKUPS)) {
+		const manifest = await client.getManifest(`${repository}:${candidate}`).catch(() => undefined);
+		if (manifest && (digests.has(manifest.digest) || (manifest.indexDigest && digests.has(manifest.indexDigest)))) return candidate;
+	}
+	return undefined;
+}
+
+export async function resolveUpgradePath(input: {
+	client: RegistryClient;
+	container: ContainerInspectInfo;
+	image: ImageInspectInfo;
+	profile: Profile;
+	to?: string;
+	filters: VersionFilters;
+	/** Interactive runs may pick a major upgrade in the UI; --yes needs --to or --allow-major. */
+	requireExplicitMajor: boolean;
+	localImageExists: (ref: string) => Promise<boolean>;
+}): Promise<ResolvedPath> {
+	const { client, container, image, profile, to, filters } = input;
+	const name = container.Name.replace(/^\//, '');
+	const repository = repositoryOf(container.Config.Image);
+	const warnings: string[] = [];
+	let tags: string[];
+	try {
+		tags = await client.listTags(repository);
+	} catch (error) {
+		const cause = isRegistryError(error) ? oneLine(error.message) : oneLine(messageOf(error));
+		// An explicit target already in the engine's store can go without the registry.
+		if (to && (await input.localImageExists(`${repository}:${to}`))) {
+			warnings.push(`cannot list tags of ${repository} (${cause}); upgrading straight to the local ${to} without path checks`);
+			const current = tagOf(container.Config.Image) ?? '?';
+			const parsed = parseVersionTag(to);
+			return { repository, current, hops: [{ tag: to, version: parsed?.version ?? to, revision: parsed?.revision ?? 0, kind: 'minor' }], majorGate: false, releaseNotes: [], schemaVersions: {}, warnings };
+		}
+		throw new UsageError(`${name}: ${cause}`);
+	}
+	if (to !== undefined && !tags.includes(to)) {
+		throw new UsageError(`${name}: tag not found: ${repository}:${to} is not in its registry`);
+	}
+	const runningTag = tagOf(container.Config.Image);
+	const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
+	const offered = selectVersions(tags, { pre: filters.pre, include: filters.include, exclude: filters.exclude, variant });
+	const current = await currentVersion(client, container, image, profile, offered.map((entry) => entry.tag));
+	if (!current) {
+		throw new UsageError(`${name}: cannot tell which version ${container.Config.Image} is (no version tag, label or matching digest); name the target with --to`);
+	}
+	const available: AvailableVersion[] = offered.map((entry) => ({ tag: entry.tag, version: entry.version, revision: entry.revision }));
+	// A target named explicitly is honoured even when it is a pre-release or a variant tag.
+	if (to !== undefined && !available.some((entry) => entry.tag === to)) {
+		const parsed = parseVersionTag(to);
+		if (!parsed) throw new UsageError(`${name}: tag ${to} is not a version, so no upgrade path can be checked`);
+		available.push({ tag: to, version: parsed.version, revision: parsed.revision });
+		if (parsed.variant) warnings.push(`${to} is a variant tag (${parsed.variant}); it is upgraded to directly`);
+	}
+
+	// Release metadata (minimum version to upgrade from, schema version, notes) is
+	// read from the image configs in the range that matters, without pulling.
+	const first = planUpgradePath({ current, available, target: to, allowMajor: filters.allowMajor || to !== undefined, pre: filters.pre });
+	if (first.refused) throw new UsageError(`${name}: ${first.refused.reason}`);
+	if (first.hops.length === 0) {
+		return { repository, current, hops: [], majorGate: false, newerMajor: first.newerMajor, releaseNotes: [], schemaVersions: {}, warnings };
+	}
+	const lastHop = first.hops[first.hops.length - 1]!;
+	const inRange = available.filter((entry) => {
+		const parsed = parseVersionTag(entry.tag);
+		return parsed && entry.tag !== current && compareLoose(parsed.version, lastHop.version) <= 0 && compareLoose(parsed.version, parseVersionTag(current)?.version ?? current) > 0;
+	});
+	const labels = new Map<string, Record<string, string>>();
+	for (const entry of inRange.slice(0, MAX_CONFIG_LOOKUPS)) {
+		const config = await client.getImageConfig(`${repository}:${entry.tag}`).catch(() => undefined);
+		if (config) labels.set(entry.tag, config.labels);
+	}
+	for (const entry of available) {
+		const minimum = labels.get(entry.tag)?.[profile.labels.minUpgradeFrom];
+		if (minimum) entry.minUpgradeFrom = minimum;
+	}
+	const path = planUpgradePath({ current, available, target: to ?? lastHop.tag, allowMajor: true, pre: filters.pre });
+	if (path.refused) throw new UsageError(`${name}: ${path.refused.reason}`);
+	if (path.majorGate && input.requireExplicitMajor && to === undefined && !filters.allowMajor) {
+		throw new UsageError(`${name}: ${lastHop.tag} is a major upgrade from ${current}; name it with --to or pass --allow-major`);
+	}
+	const releaseNotes = path.hops
+		.map((hop) => ({ tag: hop.tag, url: labels.get(hop.tag)?.[profile.labels.releaseNotes] }))
+		.filter((entry): entry is { tag: string; url: string } => Boolean(entry.url));
+	const schemaVersions: Record<string, string> = {};
+	for (const hop of path.hops) {
+		const schema = labels.get(hop.tag)?.[profile.labels.schemaVersion];
+		if (schema !== undefined) schemaVersions[hop.tag] = schema;
+	}
+	return { repository, current, hops: path.hops, majorGate: path.majorGate, newerMajor: path.newerMajor, releaseNotes, schemaVersions, warnings };
+}
+
+function compareLoose(a: string, b: string): number {
+	const [aa, bb] = [a, b].map((text) => text.split(/[.-]/).slice(0, 3).map(Number));
+	for (let i = 0; i < 3; i++) {
+		const diff = (aa![i] ?? 0) - (bb![i] ?? 0);
+		if (diff !== 0) return diff;
+	}
+	return 0;
+}
+
+export function registryClientFor(env: NodeJS.ProcessEnv): RegistryClient {
+	return new RegistryClient({ env });
+}
+
+export { parseImageReference };
