@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from './errors.js';
-import type { EventListener, Prompter, RunEvent } from './events.js';
+import type { EventListener, Prompter, RunEvent, RunSummary } from './events.js';
 import { buildPlan, containerNameResolver, describePlan, planContainer, preflightContainer, validateTag, type Plan, type PlanOptions } from './plan.js';
 import { Executor } from './executor.js';
 import { Journal, newRunId } from './journal.js';
@@ -60,6 +60,13 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 		return ExitCode.ok;
 	}
 
+	const summary = await executeUpgrade(engine, names, request, io, redactor);
+	return summary.exitCode;
+}
+
+/** Lock, plan, journal and run: the part every mode shares once the containers are chosen. */
+export async function executeUpgrade(engine: Engine, names: string[], request: UpgradeRequest, io: SessionIo, redactor = new Redactor()): Promise<RunSummary> {
+	const env = io.env ?? process.env;
 	const state = stateDir(env);
 	// The lock is taken before preflight so the engine cannot change under a plan
 	// another run is executing.
@@ -84,14 +91,13 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 				return planContainer(engine, info, oldImage, targetRef, request, await containerNameResolver(engine.docker));
 			},
 		});
-		const summary = await executor.run(plan);
-		return summary.exitCode;
+		return await executor.run(plan);
 	} finally {
 		await lock.release();
 	}
 }
 
-async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan> {
+export async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan> {
 	const client = new RegistryClient({ env });
 	const plan = await buildPlan(engine.docker, engine, names, request, (info, oldImage) =>
 		resolveUpgradePath({

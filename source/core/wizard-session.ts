@@ -1,0 +1,149 @@
+import type { ContainerInspectInfo } from 'dockerode';
+import semver from 'semver';
+import { UsageError } from './errors.js';
+import type { ContainerRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from './wizard-backend.js';
+import { describePlan } from './plan.js';
+import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
+import { Redactor } from './redact.js';
+import { connectEngine, type Engine } from '../docker/engine.js';
+import { containerName, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
+import { RegistryClient } from '../registry/client.js';
+import { parseVersionTag, selectVersions } from '../versions/parse.js';
+import { planUpgradePath } from '../versions/path.js';
+import { profileFor } from '../profiles/profile.js';
+import { currentVersion } from './upgrade-path.js';
+
+// The interactive wizard's backend: the same discovery, planning and executor
+// as --yes, shaped for screens. Views get plain rows and lines, never engine objects.
+
+export interface WizardSessionOptions {
+	selection: Selection;
+	to?: string;
+	request: Omit<UpgradeRequest, 'selection' | 'to' | 'dryRun' | 'unattended'>;
+	env?: NodeJS.ProcessEnv;
+}
+
+function healthOf(status: string): string | undefined {
+	const match = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+	return match ? match[1]!.replace('health: ', '') : undefined;
+}
+
+function upgradeKind(from: string, to: string): UpgradeKind {
+	const cmp = semver.compare(to, from);
+	if (cmp === 0) return 'same';
+	if (cmp < 0) return 'downgrade';
+	if (semver.major(to) !== semver.major(from)) return 'major';
+	if (semver.minor(to) !== semver.minor(from)) return 'minor';
+	return 'patch';
+}
+
+export class WizardSession implements WizardBackend {
+	private engine?: Engine;
+	private readonly env: NodeJS.ProcessEnv;
+
+	constructor(private readonly options: WizardSessionOptions) {
+		this.env = options.env ?? process.env;
+	}
+
+	private async docker(): Promise<Engine> {
+		this.engine ??= await connectEngine(this.env);
+		return this.engine;
+	}
+
+	async connect(): Promise<EngineInfo> {
+		const engine = await this.docker();
+		return { endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+	}
+
+	async listContainers(): Promise<ContainerRow[]> {
+		const { docker } = await this.docker();
+		const { selection } = this.options;
+		const labelled = new Set<string>();
+		if (selection.labels.length > 0) {
+			for (const row of await docker.listContainers({ all: true, filters: { label: selection.labels } })) labelled.add(row.Id);
+		}
+		const rows = await docker.listContainers({ all: true });
+		const out: ContainerRow[] = [];
+		for (const row of rows) {
+			const name = containerName(row);
+			const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
+			const labels = (info?.Config.Labels ?? row.Labels ?? {}) as Record<string, string>;
+			const tag = tagOf(row.Image);
+			const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(labels).labels.version];
+			out.push({
+				name,
+				id: row.Id,
+				image: info?.Config.Image ?? row.Image,
+				repository: repositoryOf(info?.Config.Image ?? row.Image),
+				version,
+				state: row.State,
+				health: healthOf(row.Status),
+				startedAt: info?.State.Running ? info.State.StartedAt : undefined,
+				preselected:
+					selection.containers.includes(name) ||
+					(selection.image !== undefined && sameRepository(repositoryOf(row.Image), selection.image)) ||
+					labelled.has(row.Id),
+			});
+		}
+		return out.sort((a, b) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name));
+	}
+
+	async targets(containers: string[]): Promise<TargetChoice> {
+		const { docker } = await this.docker();
+		if (containers.length === 0) throw new UsageError('no container selected');
+		const info: ContainerInspectInfo = await docker.getContainer(containers[0]!).inspect();
+		const image = await docker.getImage(info.Image).inspect();
+		const repository = repositoryOf(info.Config.Image);
+		const client = new RegistryClient({ env: this.env });
+		const tags = await client.listTags(repository);
+		const runningTag = tagOf(info.Config.Image);
+		const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
+		const offered = selectVersions(tags, { pre: true, include: this.options.request.filters.include, exclude: this.options.request.filters.exclude, variant });
+		const current = await currentVersion(client, info, image, profileFor(image.Config?.Labels), offered.map((entry) => entry.tag));
+		if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
+		const currentParsed = parseVersionTag(current)!;
+		const available = offered.map((entry) => ({ tag: entry.tag, version: entry.version, revision: entry.revision }));
+		const rows: TargetRow[] = offered.map((entry) => {
+			const kind = entry.tag === current ? 'same' : upgradeKind(currentParsed.version, entry.version);
+			const row: TargetRow = { tag: entry.tag, version: entry.version, kind, prerelease: entry.prerelease, hops: [] };
+			if (kind === 'downgrade') row.disabledReason = 'downgrade: a release that migrated the schema cannot go back; restore a backup instead';
+			else if (kind === 'same') row.disabledReason = 'the running version';
+			else {
+				const path = planUpgradePath({ current, available, target: entry.tag, allowMajor: true, pre: true });
+				if (path.refused) row.disabledReason = path.refused.reason;
+				else row.hops = path.hops.slice(0, -1).map((hop) => hop.tag);
+			}
+			return row;
+		});
+		const proposed = this.options.to ?? planUpgradePath({ current, available, pre: false }).hops.at(-1)?.tag;
+		return { repository, current, rows, proposed };
+	}
+
+	private request(tag: string): UpgradeRequest {
+		return { ...this.options.request, selection: { containers: [], labels: [] }, to: tag, dryRun: false, unattended: false };
+	}
+
+	async preview(containers: string[], tag: string): Promise<PlanPreview> {
+		const engine = await this.docker();
+		const plan = await planFor(engine, containers, this.request(tag), this.env, new Redactor());
+		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
+		return {
+			lines: describePlan(plan),
+			warnings: [...plan.path.warnings, ...(plan.path.majorGate ? ['major upgrade: expect breaking changes'] : [])],
+			containers: plan.containers.map((container) => ({
+				name: container.name,
+				from: container.from,
+				to: final,
+				hops: plan.hops.slice(0, -1),
+				steps: ['pull the new image', `stop ${container.name}`, `rename it ${container.parkedName}`, `create and start the new ${container.name}`, 'health gate', `remove ${container.parkedName}`],
+				stops: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
+				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
+			})),
+		};
+	}
+
+	async run(containers: string[], tag: string, io: Parameters<WizardBackend['run']>[2]) {
+		const engine = await this.docker();
+		return executeUpgrade(engine, containers, { ...this.request(tag), argv: ['(interactive)'] }, { ...io, env: this.env });
+	}
+}
