@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Tear down the upgrade-wizard test world (idempotent; fine when nothing is up):
+#   - removes every container (with its anonymous volumes), network and volume
+#     labelled io.upgrade-wizard.test=1,
+#   - stops the registries, the host Postgres and dockerd, but only those that
+#     up.sh started (pid files / data dir in the state dir).
+# Built images and registry storage stay as a cache, unless --purge: then the
+# fixture images and the whole state dir go too.
+# Usage: test/world/down.sh [--purge]      (npm run world:down)
+#        UW_WORLD_KEEP_ENGINE=1 leaves a dockerd started by up.sh running.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PURGE=0
+
+remove_labelled() {
+  if ! docker_answers; then
+    log "docker: no engine answers; nothing to remove there"
+    return
+  fi
+  local ids
+  ids="$(docker ps -aq --filter "label=$TEST_LABEL")"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") labelled container(s)"
+    # shellcheck disable=SC2086
+    docker rm -f -v $ids >/dev/null || log "warning: some containers could not be removed"
+  fi
+  ids="$(docker network ls -q --filter "label=$TEST_LABEL")"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") labelled network(s)"
+    # shellcheck disable=SC2086
+    docker network rm $ids >/dev/null || log "warning: some networks could not be removed (still in use?)"
+  fi
+  ids="$(docker volume ls -q --filter "label=$TEST_LABEL")"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") labelled volume(s)"
+    # shellcheck disable=SC2086
+    docker volume rm -f $ids >/dev/null || log "warning: some volumes could not be removed (still in use?)"
+  fi
+  if ((PURGE == 1)); then
+    # Only our own repositories: other labelled images (tests' own fixtures) are
+    # not ours to delete.
+    local refs
+    refs="$(docker image ls --format '{{.Repository}}:{{.Tag}}' |
+      grep -E "^($REGISTRY_ADDR/acme/|$AUTH_REGISTRY_ADDR/acme/|upgrade-wizard-world/)" |
+      grep -v ':<none>$' || true)"
+    if [[ -n "$refs" ]]; then
+      log "removing $(wc -w <<<"$refs") fixture image tag(s)"
+      # shellcheck disable=SC2086
+      docker rmi -f $refs >/dev/null || log "warning: some fixture images could not be removed"
+    fi
+  fi
+}
+
+stop_host_pg() {
+  local data="$UW_WORLD_DIR/pg/data" bin
+  [[ -s "$data/PG_VERSION" ]] || return 0
+  bin="/usr/lib/postgresql/$(cat "$data/PG_VERSION")/bin"
+  [[ -x "$bin/pg_ctl" ]] || { log "postgres: no pg_ctl at $bin; not stopping"; return 0; }
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    log "postgres: stopping the host server"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null ||
+      die "host Postgres did not stop within 30 s (data: $data)"
+  fi
+}
+
+main() {
+  case "${1:-}" in
+    --purge) PURGE=1 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    "") ;;
+    *) die "unknown argument: $1 (usage: down.sh [--purge])" ;;
+  esac
+  if [[ ! -d "$UW_WORLD_DIR" ]]; then
+    # Nothing of ours runs without a state dir, but labelled leftovers may.
+    remove_labelled
+    log "world is down (no state dir $UW_WORLD_DIR)"
+    return
+  fi
+  exec 9>"$UW_WORLD_DIR/.up.lock"
+  flock -w 300 9 || die "another up.sh/down.sh holds $UW_WORLD_DIR/.up.lock for more than 300 s"
+
+  remove_labelled
+  stop_pidfile "$UW_WORLD_DIR/registry/registry.pid" "registry $REGISTRY_ADDR" docker-registry
+  stop_pidfile "$UW_WORLD_DIR/registry-auth/registry.pid" "registry $AUTH_REGISTRY_ADDR" docker-registry
+  stop_host_pg
+  # Last: containers had to be removed through it. Never a dockerd we did not start.
+  # UW_WORLD_KEEP_ENGINE=1 keeps it (the world:down test asks the engine afterwards).
+  if [[ "${UW_WORLD_KEEP_ENGINE:-0}" != 1 ]]; then
+    stop_pidfile "$UW_WORLD_DIR/dockerd.pid" dockerd dockerd 60
+  fi
+
+  if ((PURGE == 1)); then
+    [[ -f "$UW_WORLD_DIR/.upgrade-wizard-world" ]] ||
+      die "$UW_WORLD_DIR lacks the .upgrade-wizard-world marker; not deleting it"
+    log "purging $UW_WORLD_DIR"
+    rm -rf -- "$UW_WORLD_DIR"
+  fi
+  log "world is down"
+}
+
+main "$@"
