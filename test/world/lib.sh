@@ -10,7 +10,8 @@ WORLD_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 : "${UW_WORLD_DIR:=/var/tmp/upgrade-wizard-world}"
 export UW_WORLD_DIR
 
-TEST_LABEL="io.upgrade-wizard.test=1"
+# What down.sh removes; the demo world passes its own label so it never touches a test run.
+TEST_LABEL="${UW_WORLD_LABEL:-io.upgrade-wizard.test=1}"
 RECIPE_LABEL="io.upgrade-wizard.recipe"
 
 # Ports can be moved (e.g. to run a second, isolated world next to the usual one);
