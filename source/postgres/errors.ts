@@ -12,7 +12,8 @@ export type DatabaseErrorKind =
 	| 'not-writable'
 	| 'dump-failed'
 	| 'verify-failed'
-	| 'restore-failed';
+	| 'restore-failed'
+	| 'query-failed';
 
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)(@)/gi;
 const KEYWORD_PASSWORD = /(password\s*=\s*)('[^']*'|\S+)/gi;

@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { stat, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { connectionKindOfText, connectionMessage, keyLine } from './connection-errors.js';
+import type { DatabaseTarget } from './database-target.js';
+import { createPrivateFile, ensureBackupDir, removeQuietly, sha256File, sha256Line, writePrivateFile } from './backup-files.js';
+import { listedTables, listsTable, parseListing } from './dump-listing.js';
+import { BackupError, DatabaseError, errorText } from './errors.js';
+import { findPgDump, type PgTools } from './pg-tools.js';
+import { openSnapshotSession, type SnapshotSession } from './snapshot-session.js';
+import { SqlError, type TableRows } from './sql.js';
+import { containerRunner, hostRunner, type ToolRunner } from './tool-runner.js';
+
+export { checkBackupSpace } from './backup-files.js';
+
+// The backup is the only way back from a migration, so it is not a backup
+// until it is proven: complete (pg_dump exited 0), non-empty, readable
+// (pg_restore --list lists every table the server has), and checksummed. Any
+// failure leaves no file behind, so a partial dump can never be mistaken for
+// one.
+
+export interface BackupResult {
+	path: string;
+	sizeBytes: number;
+	sha256: string;
+	/** <path>.sha256, in sha256sum format. */
+	sha256Path: string;
+	serverVersion: string;
+	/** Exact row counts, taken in the very snapshot pg_dump dumped. */
+	tables: TableRows[];
+	inspectPath?: string;
+	/** "schema.name" of every table the dump defines. */
+	listedTables: string[];
+	/** Where pg_dump ran: host tools or a container. */
+	dumpedBy: string;
+	durationMs: number;
+}
+
+export interface BackupOptions {
+	target: DatabaseTarget;
+	dir: string;
+	/** "<container>-<from>-to-<to>-<timestamp>"; files are <stem>.dump, <stem>.dump.sha256, <stem>.inspect.json. */
+	fileStem: string;
+	/** Saved beside the dump as <stem>.inspect.json (0600); redacted by the caller. */
+	containerInspect?: unknown;
+	/** Bytes written and time since the dump started; at most every 200 ms. */
+	onProgress?: (bytes: number, elapsedMs: number) => void;
+	docker?: Docker;
+	signal?: AbortSignal;
+	/** How host tools are found for a server major (default findPgDump). */
+	findTools?: (serverMajor: number) => Promise<PgTools | undefined>;
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+
+/** Writes the dump to its file, hashing and counting as it goes. */
+class DumpSink extends Writable {
+	readonly hash = createHash('sha256');
+	bytes = 0;
+	private lastProgress: number;
+
+	constructor(
+		private readonly handle: FileHandle,
+		private readonly startedAt: number,
+		private readonly onProgress?: (bytes: number, elapsedMs: number) => void,
+	) {
+		super({ highWaterMark: 1024 * 1024 });
+		this.lastProgress = startedAt;
+	}
+
+	override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+		this.writeAll(chunk).then(() => done(), done);
+	}
+
+	private async writeAll(chunk: Buffer): Promise<void> {
+		let offset = 0;
+		while (offset < chunk.length) {
+			const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+			offset += bytesWritten;
+		}
+		this.hash.update(chunk);
+		this.bytes += chunk.length;
+		const now = Date.now();
+		if (this.onProgress && now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
+			this.lastProgress = now;
+			this.onProgress(this.bytes, now - this.startedAt);
+		}
+	}
+
+	override _final(done: (error?: Error | null) => void): void {
+		// On disk before we call it a backup.
+		this.handle.sync().then(() => done(), done);
+	}
+}
+
+function checkStem(stem: string): void {
+	if (!stem || stem.startsWith('.') || /[/\\\0]/.test(stem)) {
+		throw new BackupError('not-writable', `invalid backup file name "${stem}"`);
+	}
+}
+
+function toolFailure(target: DatabaseTarget, runner: ToolRunner, tool: string, exitCode: number, stderr: string): BackupError {
+	if (exitCode === 126 || exitCode === 127 || /executable file not found/i.test(stderr)) {
+		return new BackupError('no-pg-dump', `no ${tool} in ${runner.where}`);
+	}
+	const kind = connectionKindOfText(stderr);
+	if (kind) return new BackupError(kind, connectionMessage(kind, target, keyLine(stderr)), [target.password]);
+	return new BackupError('dump-failed', `${tool} failed for ${target.display}: ${keyLine(stderr) || `exit code ${exitCode}`}`, [target.password]);
+}
+
+async function runnerForBackup(target: DatabaseTarget, session: SnapshotSession, opts: BackupOptions): Promise<ToolRunner> {
+	if (target.kind === 'container') return containerRunner(target, opts.docker);
+	const tools = await (opts.findTools ?? findPgDump)(session.info.major);
+	if (!tools) {
+		throw new BackupError(
+			'no-pg-dump',
+			`no pg_dump for PostgreSQL ${session.info.major} or newer on this host (looked in /usr/lib/postgresql/*/bin and PATH); install postgresql-client-${session.info.major}`,
+		);
+	}
+	return hostRunner(target, tools);
+}
+
+/** Check the archive: pg_restore can read it and it defines every table the server had. */
+async function verifyDump(target: DatabaseTarget, runner: ToolRunner, path: string, tables: TableRows[], signal?: AbortSignal): Promise<string[]> {
+	const listing = await runner.run('pg_restore', ['--list'], { archive: path, signal });
+	if (listing.aborted) throw new BackupError('dump-failed', 'backup aborted');
+	if (listing.exitCode !== 0) {
+		throw new BackupError('verify-failed', `the dump cannot be read back (pg_restore --list: ${keyLine(listing.stderr) || `exit code ${listing.exitCode}`})`, [target.password]);
+	}
+	const entries = parseListing(listing.stdout);
+	const missing = tables.filter((t) => !listsTable(entries, t.schema, t.name)).map((t) => `${t.schema}.${t.name}`);
+	if (missing.length > 0) {
+		throw new BackupError('verify-failed', `the dump does not list table${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+	}
+	return listedTables(entries);
+}
+
+export async function backupDatabase(opts: BackupOptions): Promise<BackupResult> {
+	const { target, dir, fileStem, signal } = opts;
+	const startedAt = Date.now();
+	const path = join(dir, `${fileStem}.dump`);
+	const sha256Path = `${path}.sha256`;
+	const inspectPath = join(dir, `${fileStem}.inspect.json`);
+	const created: string[] = [];
+	let session: SnapshotSession | undefined;
+	const aborted = () => new BackupError('dump-failed', `backup of ${target.display} aborted; no partial dump was kept`);
+	try {
+		checkStem(fileStem);
+		if (signal?.aborted) throw aborted();
+		await ensureBackupDir(dir);
+		session = await openSnapshotSession(target, opts.docker);
+		const { info } = session;
+		const runner = await runnerForBackup(target, session, opts);
+
+		const handle = await createPrivateFile(path);
+		created.push(path);
+		const sink = new DumpSink(handle, Date.now(), opts.onProgress);
+		let dump;
+		try {
+			dump = await runner.run('pg_dump', ['--format=custom', '--no-password', `--snapshot=${session.snapshot}`], { stdout: sink, signal });
+		} finally {
+			await handle.close().catch(() => undefined);
+			await session.close();
+			session = undefined;
+		}
+		if (dump.aborted || signal?.aborted) throw aborted();
+		if (dump.error) {
+			const code = (dump.error as NodeJS.ErrnoException).code;
+			if (code === 'ENOSPC') throw new BackupError('disk', `the backup dir ${dir} ran out of space during the dump`);
+			throw new BackupError('dump-failed', `cannot write the dump to ${path}: ${errorText(dump.error)}`);
+		}
+		if (dump.exitCode !== 0) throw toolFailure(target, runner, 'pg_dump', dump.exitCode, dump.stderr);
+
+		const sizeBytes = (await stat(path)).size;
+		if (sizeBytes === 0 || sizeBytes !== sink.bytes) {
+			throw new BackupError('verify-failed', `the dump ${path} is ${sizeBytes === 0 ? 'empty' : 'not the size pg_dump wrote'}`);
+		}
+		const sha256 = sink.hash.digest('hex');
+		if ((await sha256File(path)) !== sha256) {
+			throw new BackupError('verify-failed', `the dump ${path} on disk does not match what pg_dump wrote`);
+		}
+		const listed = await verifyDump(target, runner, path, info.tables, signal);
+
+		created.push(sha256Path);
+		await writePrivateFile(sha256Path, sha256Line(sha256, basename(path)));
+		if (opts.containerInspect !== undefined) {
+			created.push(inspectPath);
+			await writePrivateFile(inspectPath, `${JSON.stringify(opts.containerInspect, null, '\t')}\n`);
+		}
+		if (signal?.aborted) throw aborted();
+		return {
+			path,
+			sizeBytes,
+			sha256,
+			sha256Path,
+			serverVersion: info.serverVersion,
+			tables: info.tables,
+			...(opts.containerInspect !== undefined ? { inspectPath } : {}),
+			listedTables: listed,
+			dumpedBy: runner.where,
+			durationMs: Date.now() - startedAt,
+		};
+	} catch (error) {
+		await session?.close();
+		await removeQuietly(created);
+		if (error instanceof BackupError) throw error;
+		if (signal?.aborted) throw aborted();
+		if (error instanceof SqlError) throw new BackupError('dump-failed', `cannot read ${target.display}: ${error.message}`, [target.password]);
+		if (error instanceof DatabaseError) throw new BackupError(error.kind, error.message);
+		throw new BackupError('dump-failed', `backup of ${target.display} failed: ${errorText(error)}`, [target.password]);
+	}
+}

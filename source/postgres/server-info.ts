@@ -1,0 +1,66 @@
+import type Docker from 'dockerode';
+import type { DatabaseTarget } from './database-target.js';
+import { queryJson, SqlError, TABLES_SQL, type TableRows } from './sql.js';
+
+export type { TableRows } from './sql.js';
+
+export interface ServerInfo {
+	versionNum: number;
+	major: number;
+	/** server_version as the server reports it, e.g. "15.18 (Debian 15.18-0+deb12u1)". */
+	serverVersion: string;
+	databaseSizeBytes: number;
+	/** Exact row counts (count(*)): a restore is verified against these. */
+	tables: TableRows[];
+}
+
+export function majorOf(versionNum: number): number {
+	// 150018 -> 15; before 10 the scheme was 90624 -> 9(.6), and 9 is what we compare.
+	return Math.floor(versionNum / 10000);
+}
+
+export const SERVER_INFO_SQL = `SELECT jsonb_build_object(
+	'num', current_setting('server_version_num')::int,
+	'version', current_setting('server_version'),
+	'size', pg_database_size(current_database()),
+	'tables', (${TABLES_SQL}))`;
+
+interface RawInfo {
+	num: number;
+	version: string;
+	size: number;
+	tables: TableRows[];
+}
+
+export function toServerInfo(raw: RawInfo): ServerInfo {
+	return { versionNum: raw.num, major: majorOf(raw.num), serverVersion: raw.version, databaseSizeBytes: raw.size, tables: raw.tables };
+}
+
+/** Version, size and exact per-table row counts; for kind 'container' psql runs in the container. */
+export async function serverInfo(target: DatabaseTarget, docker?: Docker): Promise<ServerInfo> {
+	const raw = await queryJson<RawInfo>(target, SERVER_INFO_SQL, docker);
+	return toServerInfo(raw!);
+}
+
+// undefined_table, invalid_schema_name: the app has not created its schema yet.
+const NOT_THERE = new Set(['42P01', '3F000']);
+
+/**
+ * The schema version the database reports through a profile query (e.g.
+ * 'SELECT max(version) FROM schema_version'); undefined when the table does not
+ * exist or holds nothing.
+ */
+export async function schemaVersion(target: DatabaseTarget, query: string, docker?: Docker): Promise<number | undefined> {
+	const inner = query.trim().replace(/;+\s*$/, '');
+	let row: Record<string, unknown> | null;
+	try {
+		row = await queryJson<Record<string, unknown>>(target, `SELECT row_to_json(q) FROM (${inner}) q LIMIT 1`, docker);
+	} catch (error) {
+		if (error instanceof SqlError && error.code && NOT_THERE.has(error.code)) return undefined;
+		throw error;
+	}
+	const value = row ? Object.values(row)[0] : undefined;
+	if (value === null || value === undefined || value === '') return undefined;
+	const version = Number(value);
+	return Number.isFinite(version) ? version : undefined;
+}
