@@ -23,6 +23,16 @@ export interface CliOptions {
 	allowMajor: boolean;
 	tagInclude?: RegExp;
 	tagExclude?: RegExp;
+	db?: string;
+	dbContainer?: string;
+	skipBackup: boolean;
+	backupDir?: string;
+	offlineBackup: boolean;
+	noMigrations: boolean;
+	migrationTimeoutS?: number;
+	stopAllFirst: boolean;
+	command?: 'demo';
+	demoDown: boolean;
 }
 
 const SPEC = {
@@ -44,6 +54,15 @@ const SPEC = {
 	'allow-major': { type: 'boolean' },
 	'tag-include': { type: 'string' },
 	'tag-exclude': { type: 'string' },
+	db: { type: 'string' },
+	'db-container': { type: 'string' },
+	'skip-backup': { type: 'boolean' },
+	'backup-dir': { type: 'string' },
+	'offline-backup': { type: 'boolean' },
+	'no-migrations': { type: 'boolean' },
+	'migration-timeout': { type: 'string' },
+	'stop-all-first': { type: 'boolean' },
+	down: { type: 'boolean' },
 } as const;
 
 function regex(name: string, value: string | undefined): RegExp | undefined {
@@ -72,7 +91,12 @@ export function parseCli(argv: string[]): CliOptions {
 		throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
 	}
 	const { values, positionals } = parsed;
-	if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see --help)`);
+	const [command, ...extra] = positionals;
+	if (command !== undefined && command !== 'demo') throw new UsageError(`unexpected argument "${command}" (see --help)`);
+	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (see --help)`);
+	if (values.down && command !== 'demo') throw new UsageError('--down belongs to the demo command: upgrade-wizard demo --down');
+	if (values.db !== undefined && !/^postgres(ql)?:\/\//.test(values.db)) throw new UsageError('--db takes a postgres:// or postgresql:// URL');
+	if (values['skip-backup'] && (values.db !== undefined || values['offline-backup'])) throw new UsageError('--skip-backup cannot be combined with --db or --offline-backup');
 	for (const label of values.label ?? []) {
 		if (!/^[^=\s]+=.*$/.test(label)) throw new UsageError(`--label takes KEY=VALUE, not "${label}"`);
 	}
@@ -104,6 +128,16 @@ export function parseCli(argv: string[]): CliOptions {
 		allowMajor: values['allow-major'] ?? false,
 		tagInclude: regex('tag-include', values['tag-include']),
 		tagExclude: regex('tag-exclude', values['tag-exclude']),
+		db: values.db,
+		dbContainer: values['db-container'],
+		skipBackup: values['skip-backup'] ?? false,
+		backupDir: values['backup-dir'],
+		offlineBackup: values['offline-backup'] ?? false,
+		noMigrations: values['no-migrations'] ?? false,
+		migrationTimeoutS: seconds('migration-timeout', values['migration-timeout'], undefined, 1),
+		stopAllFirst: values['stop-all-first'] ?? false,
+		command: command as 'demo' | undefined,
+		demoDown: values.down ?? false,
 	};
 }
 
@@ -125,6 +159,17 @@ Target (default: the newest stable version in the current major, from the regist
       --pre               consider pre-release tags
       --tag-include RE    only tags matching RE; --tag-exclude RE drops tags matching RE
 
+Database (found from the app's DATABASE_URL unless given; PG* variables and
+~/.pgpass fill in what the URL leaves out, such as the password):
+      --db URL            the app's database (postgres://user@host:port/db)
+      --db-container NAME the database runs in this container (dump/restore run in it)
+      --backup-dir DIR    where the verified pg_dump goes (default: state dir/backups)
+      --offline-backup    stop the app first and dump while it is stopped (longer downtime)
+      --skip-backup       upgrade without a backup (never the default; asks again)
+      --no-migrations     refuse (exit 2) when the target migrates the schema
+      --migration-timeout S  health timeout for a migrating start (default 5 x --health-timeout)
+      --stop-all-first    cluster: stop every node before the first migrating start
+
 Checks:
       --health-url URL    HTTP check: 200 required (a JSON body must not say is_testing: true)
       --health-timeout S  seconds to wait for the new container to be healthy (default 120)
@@ -138,6 +183,10 @@ Modes:
       --dry-run           print the plan and the create options diff, touch nothing
   -h, --help              this help
   -V, --version           the version
+
+Demo:
+  upgrade-wizard demo         start a disposable demo stack and open the wizard on it
+  upgrade-wizard demo --down  remove the demo stack
 
 Exit codes:
   0  every container upgraded

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import { ExitCode, NothingToDo, UsageError, messageOf, oneLine } from './core/errors.js';
-import type { Gate, Prompter, TimedEvent } from './core/events.js';
+import type { Prompter, TimedEvent } from './core/events.js';
 import { parseCli, USAGE, type CliOptions } from './cli-options.js';
-import { runUpgrade } from './core/upgrade-session.js';
+import { runUpgrade, type UpgradeRequest } from './core/upgrade-session.js';
 import { humanReporter } from './reporters/human.js';
 import { ndjsonReporter } from './reporters/ndjson.js';
 
@@ -18,21 +17,57 @@ const yesPrompter: Prompter = {
 	confirm: async () => true,
 };
 
-/** Interactive without the full-screen wizard: ask each gate on the terminal, default no. */
-function linePrompter(): Prompter {
+function requestFrom(options: CliOptions, argv: string[], unattended: boolean): UpgradeRequest {
 	return {
-		name: 'operator',
-		async confirm(gate: Gate) {
-			const rl = createInterface({ input: process.stdin, output: process.stderr });
-			try {
-				process.stderr.write(`\n${gate.title}\n${gate.message}\n${(gate.details ?? []).map((line) => `  ${line}\n`).join('')}`);
-				const answer = await rl.question('Type y to continue, anything else to stop [y/N]: ');
-				return answer.trim().toLowerCase() === 'y';
-			} finally {
-				rl.close();
-			}
-		},
+		selection: { containers: options.containers, image: options.image, labels: options.labels },
+		to: options.to,
+		healthUrl: options.healthUrl,
+		healthTimeoutS: options.healthTimeoutS,
+		stableS: options.stableS,
+		stopTimeoutS: options.stopTimeoutS,
+		keepOld: options.keepOld,
+		filters: { pre: options.pre, include: options.tagInclude, exclude: options.tagExclude, allowMajor: options.allowMajor },
+		db: options.db,
+		dbContainer: options.dbContainer,
+		skipBackup: options.skipBackup,
+		backupDir: options.backupDir,
+		offlineBackup: options.offlineBackup,
+		noMigrations: options.noMigrations,
+		migrationTimeoutS: options.migrationTimeoutS,
+		stopAllFirst: options.stopAllFirst,
+		unattended,
+		dryRun: options.dryRun,
+		argv,
 	};
+}
+
+/**
+ * The full-screen wizard. Ink, React and the screens load only here: --yes and
+ * --json runs never pay for them. NO_COLOR: chalk ignores it, so it is turned
+ * into FORCE_COLOR=0 before anything that colours is loaded.
+ */
+async function interactive(request: UpgradeRequest): Promise<number> {
+	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./core/wizard-session.js')]);
+	const { selection, to, ...rest } = request;
+	const backend = new WizardSession({ selection, to, request: rest });
+	return renderWizard(backend, { preselect: selection, to });
+}
+
+async function demo(options: CliOptions, argv: string[]): Promise<number> {
+	const { demoUp, demoDown, DEMO_APP } = await import('./demo/demo-stack.js');
+	const say = (line: string) => process.stderr.write(`upgrade-wizard demo: ${line}\n`);
+	if (options.demoDown) {
+		await demoDown(say);
+		return ExitCode.ok;
+	}
+	const stack = await demoUp(say);
+	say(`${stack.app} runs acme/app 1.6.0 (health: ${stack.url}); remove everything with: upgrade-wizard demo --down`);
+	if (!(process.stdin.isTTY && process.stdout.isTTY)) {
+		say(`no terminal here: upgrade it with: upgrade-wizard --yes --container ${DEMO_APP}`);
+		return ExitCode.ok;
+	}
+	return interactive(requestFrom({ ...options, containers: [DEMO_APP] }, argv, false));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -50,10 +85,16 @@ export async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`${packageVersion()}\n`);
 		return ExitCode.ok;
 	}
-	const interactive = !options.yes && !options.dryRun;
-	if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) {
+	if (options.command === 'demo') return demo(options, argv).catch(fail);
+
+	const isInteractive = !options.yes && !options.dryRun;
+	const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+	if (isInteractive && !tty) {
 		return fail(new UsageError('no terminal to ask questions on: use --yes to run unattended (or --dry-run to see the plan)'));
 	}
+	if (isInteractive && options.json) return fail(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
+	if (isInteractive) return interactive(requestFrom(options, argv, false)).catch(fail);
+
 	const write = (text: string) => process.stdout.write(text);
 	const onEvent: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);
 
@@ -71,22 +112,7 @@ export async function main(argv: string[]): Promise<number> {
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
 	try {
-		return await runUpgrade(
-			{
-				selection: { containers: options.containers, image: options.image, labels: options.labels },
-				to: options.to,
-				healthUrl: options.healthUrl,
-				healthTimeoutS: options.healthTimeoutS,
-				stableS: options.stableS,
-				stopTimeoutS: options.stopTimeoutS,
-				keepOld: options.keepOld,
-				filters: { pre: options.pre, include: options.tagInclude, exclude: options.tagExclude, allowMajor: options.allowMajor },
-				unattended: !interactive,
-				dryRun: options.dryRun,
-				argv,
-			},
-			{ onEvent, prompter: interactive ? linePrompter() : yesPrompter, signal: abort.signal },
-		);
+		return await runUpgrade(requestFrom(options, argv, true), { onEvent, prompter: yesPrompter, signal: abort.signal });
 	} catch (error) {
 		return fail(error);
 	} finally {
@@ -104,6 +130,6 @@ function fail(error: unknown): number {
 		process.stderr.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
 		return ExitCode.usage;
 	}
-	process.stderr.write(`upgrade-wizard: ${oneLine(messageOf(error))}\n`);
+	process.stderr.write(`upgrade-wizard: unexpected error: ${oneLine(messageOf(error))}; check \`docker ps -a\` and the journal under the state dir\n`);
 	return ExitCode.rollbackIncomplete;
 }

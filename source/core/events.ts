@@ -1,7 +1,7 @@
 // The one contract between the executor and its views (plain text, NDJSON, the
 // Ink wizard): everything shown is an event, everything asked is a gate.
 
-export type StepName = 'preflight' | 'pull' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old';
+export type StepName = 'preflight' | 'pull' | 'backup' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
 
 export type ContainerResult = 'upgraded' | 'rolled-back' | 'rollback-failed' | 'not-attempted' | 'dry-run';
 
@@ -22,6 +22,9 @@ export interface ContainerSummary {
 	/** Commands to finish by hand, for exit 3. */
 	commands?: string[];
 	keptOld?: string;
+	backup?: { path: string; sha256: string; sizeBytes: number };
+	/** The database was restored from the backup during rollback. */
+	restored?: boolean;
 }
 
 export interface RunSummary {
@@ -62,6 +65,8 @@ export type RunEvent =
 	| { type: 'plan'; lines: string[] }
 	| { type: 'step-started'; container: string; step: StepName; detail?: string }
 	| { type: 'progress'; container: string; step: 'pull'; progress: PullProgress }
+	/** Backup (pg_dump) or restore (pg_restore): bytes written/read so far. */
+	| { type: 'progress'; container: string; step: 'backup' | 'restore'; bytes: number; elapsedMs: number }
 	| { type: 'log'; container: string; source: 'new-container' | 'old-container'; line: string }
 	| { type: 'health'; container: string; status: string; detail?: string }
 	| { type: 'step-done'; container: string; step: StepName; durationMs: number; detail?: string }

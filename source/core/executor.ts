@@ -7,6 +7,9 @@ import type { Journal, JournalAction } from './journal.js';
 import type { AuditLog } from './audit-log.js';
 import type { Redactor } from './redact.js';
 import { pullImage, type RegistryAuth } from '../docker/pull.js';
+import { backupDatabase, type BackupResult } from '../postgres/backup.js';
+import { restoreDatabase } from '../postgres/restore.js';
+import { formatBytes } from '../reporters/format.js';
 import { waitHealthy, type HealthGate } from '../docker/health.js';
 import { followLogs, logTail } from '../docker/logs.js';
 import {
@@ -64,6 +67,8 @@ interface Timing {
 
 export class Executor {
 	private readonly timings = new Map<string, Timing>();
+	/** The newest verified backup of this run: what a rollback restores. */
+	private lastBackup?: BackupResult;
 
 	constructor(private readonly deps: ExecutorDeps) {}
 
@@ -104,6 +109,20 @@ export class Executor {
 			});
 			if (!major) return this.finish(ExitCode.usage, notTouched('major upgrade not acknowledged; nothing was changed'), 'done');
 		}
+		if (!plan.database) {
+			this.emit({ type: 'warning', message: 'no database backup will be taken (--skip-backup): a failed migration cannot be undone' });
+			const skip = await this.ask({
+				kind: 'skip-backup',
+				title: 'Upgrade without a backup?',
+				message: 'No backup of the database will be taken. If the new version migrates the schema and fails, there is no way back.',
+			});
+			if (!skip) return this.finish(ExitCode.usage, notTouched('upgrade without a backup not confirmed; nothing was changed'), 'done');
+		} else {
+			for (const tag of plan.database.migratingHops) {
+				const acknowledged = await this.ask(this.migrationGate(plan, tag));
+				if (!acknowledged) return this.finish(ExitCode.usage, notTouched(`schema migration of ${tag} not acknowledged; nothing was changed`), 'done');
+			}
+		}
 
 		let stage = plan.containers;
 		for (const [hopIndex, tag] of plan.hops.entries()) {
@@ -123,7 +142,8 @@ export class Executor {
 		}
 
 		const results = stage.map((container) => {
-			const summary = this.summary(container, 'upgraded', { keptOld: plan.keepOld ? container.parkedName : this.timings.get(container.name)?.keptOld });
+			const backup = this.lastBackup ? { path: this.lastBackup.path, sha256: this.lastBackup.sha256, sizeBytes: this.lastBackup.sizeBytes } : undefined;
+			const summary = this.summary(container, 'upgraded', { keptOld: plan.keepOld ? container.parkedName : this.timings.get(container.name)?.keptOld, backup });
 			this.emit({ type: 'container-done', summary });
 			return summary;
 		});
@@ -166,6 +186,37 @@ export class Executor {
 			this.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${lead.targetRef} already pulled` });
 		}
 
+		const database = plan.database;
+		const tag = plan.hops[hopIndex]!;
+		const migrates = database?.migratingHops.includes(tag) ?? false;
+		if (migrates) {
+			// The first start runs the migration: give it longer than an ordinary start.
+			for (const container of stage) {
+				container.health = { ...container.health, timeoutMs: database!.migrationTimeoutMs ?? container.health.timeoutMs * 5 };
+			}
+		}
+		if (database?.offline && (hopIndex === 0 || migrates)) {
+			const stopped = await this.stopAll(stage, 'offline backup');
+			if (stopped) return this.failHop(stage, [], stopped.container, stopped.reason, true, plan, hopIndex);
+		}
+		if (database && (hopIndex === 0 || migrates)) {
+			try {
+				await this.backup(plan, lead, tag);
+			} catch (error) {
+				const reason = `backup failed: ${messageOf(error)}`;
+				this.emit({ type: 'failure', container: lead.name, step: 'backup', message: reason });
+				if (database.offline) return this.failHop(stage, [], lead, reason, true, plan, hopIndex);
+				const stayed = hopIndex === 0 ? 'nothing was stopped' : `the containers stay on ${plan.hops[hopIndex - 1]}`;
+				return this.finish(ExitCode.rolledBack, stage.map((container) => this.summary(container, container === lead ? 'rolled-back' : 'not-attempted', {
+					reason: container === lead ? `${reason} (${stayed})` : `not attempted: the backup failed (${stayed})`,
+				})), 'rolled-back');
+			}
+		}
+		if (database?.stopAllFirst && migrates && stage.length > 1) {
+			const stopped = await this.stopAll(stage, '--stop-all-first');
+			if (stopped) return this.failHop(stage, [], stopped.container, stopped.reason, true, plan, hopIndex);
+		}
+
 		const swapped: ContainerPlan[] = [];
 		for (const container of stage) {
 			if (this.aborted) return this.failHop(stage, swapped, container, `aborted by the operator before ${container.name} was touched`, false, plan, hopIndex);
@@ -201,6 +252,88 @@ export class Executor {
 			await this.deps.audit.record({ container: container.name, action: 'upgraded', from: container.from, to: container.to });
 		}
 		return undefined;
+	}
+
+	private migrationGate(plan: Plan, tag: string): Parameters<Prompter['confirm']>[0] {
+		const database = plan.database!;
+		const index = plan.hops.indexOf(tag);
+		const before = index === 0 ? database.schemaFrom : database.hopSchemas[plan.hops[index - 1]!];
+		const timeout = database.migrationTimeoutMs ?? plan.options.healthTimeoutS * 5000;
+		const details = [
+			`database ${database.display}: schema ${before ?? 'unknown'} -> ${database.hopSchemas[tag]}`,
+			`the first start runs the migration and may take much longer: the health timeout is ${Math.round(timeout / 1000)} s`,
+			'there is no automatic downgrade: the verified backup taken before it is the only way back',
+		];
+		if (plan.containers.length > 1) {
+			details.push(
+				database.stopAllFirst
+					? 'every node is stopped before the first migrating start (--stop-all-first)'
+					: 'nodes not yet upgraded run against the migrated schema until their turn',
+			);
+		}
+		return { kind: 'migration', title: `Schema migration in ${tag}`, message: `${tag} migrates the database schema`, details };
+	}
+
+	/** Stop every container of the hop (journaled), for an offline backup or --stop-all-first. */
+	private async stopAll(stage: ContainerPlan[], why: string): Promise<{ container: ContainerPlan; reason: string } | undefined> {
+		for (const container of stage) {
+			const timing = this.timings.get(container.name)!;
+			timing.stopIssuedAt ??= Date.now();
+			try {
+				await this.step(container, 'stop', {
+					kind: 'stop-old',
+					intent: `stop ${container.name} (${container.id.slice(0, 12)}) for ${why}`,
+					undo: `docker start ${container.id.slice(0, 12)}`,
+				}, () => stopContainer(this.deps.docker, container.id, container.stopTimeoutS));
+			} catch (error) {
+				return { container, reason: `stopping ${container.name} for ${why} failed: ${messageOf(error)}` };
+			}
+		}
+		return undefined;
+	}
+
+	/** pg_dump -Fc, verified, checksummed; recorded in the journal before anything stops. */
+	private async backup(plan: Plan, lead: ContainerPlan, tag: string): Promise<BackupResult> {
+		const database = plan.database!;
+		const started = Date.now();
+		const from = plan.containers[0]!.from.slice(plan.containers[0]!.from.lastIndexOf(':') + 1);
+		const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+		const fileStem = `${lead.name}-${from}-to-${tag}-${stamp}`.replace(/[^A-Za-z0-9._-]/g, '_');
+		this.emit({ type: 'step-started', container: lead.name, step: 'backup', detail: `${database.display} -> ${database.backupDir}` });
+		let lastEmit = 0;
+		const result = await backupDatabase({
+			target: database.target,
+			dir: database.backupDir,
+			fileStem,
+			containerInspect: this.deps.redactor.value(lead.inspect),
+			docker: this.deps.docker,
+			signal: this.deps.signal,
+			onProgress: (bytes, elapsedMs) => {
+				if (Date.now() - lastEmit < PROGRESS_INTERVAL_MS) return;
+				lastEmit = Date.now();
+				this.emit({ type: 'progress', container: lead.name, step: 'backup', bytes, elapsedMs });
+			},
+		});
+		await this.deps.journal.recordBackup({
+			hop: tag,
+			path: result.path,
+			sizeBytes: result.sizeBytes,
+			sha256: result.sha256,
+			serverVersion: result.serverVersion,
+			tables: result.tables,
+			inspectPath: result.inspectPath,
+			database: database.display,
+		});
+		this.lastBackup = result;
+		await this.deps.audit.record({ container: lead.name, action: 'backup', detail: `${result.path} sha256 ${result.sha256}` });
+		this.emit({
+			type: 'step-done',
+			container: lead.name,
+			step: 'backup',
+			durationMs: Date.now() - started,
+			detail: `${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256.slice(0, 16)}…, ${result.tables.length} tables verified)`,
+		});
+		return result;
 	}
 
 	private async ask(gate: Parameters<Prompter['confirm']>[0]): Promise<boolean> {
@@ -346,8 +479,10 @@ export class Executor {
 	}
 
 	/**
-	 * A container failed (or the operator aborted): roll back the failing one and
-	 * every one of this hop swapped before it, newest first.
+	 * A container failed (or the operator aborted): roll back every container of
+	 * this hop that was touched, newest first. When a migrating target may have
+	 * started, the database is restored from the verified backup after the new
+	 * containers are gone and before any old one starts again.
 	 */
 	private async failHop(
 		stage: ContainerPlan[],
@@ -358,13 +493,36 @@ export class Executor {
 		plan: Plan,
 		hopIndex: number,
 	): Promise<RunSummary> {
-		const results = new Map<string, ContainerSummary>();
-		const toRollBack = failedWasTouched ? [failed, ...swapped.slice().reverse()] : swapped.slice().reverse();
+		const { journal } = this.deps;
+		const touched = (container: ContainerPlan) => (journal.doc.containers[container.key]?.actions.length ?? 0) > 0;
+		const order = [...new Set([...(failedWasTouched ? [failed] : []), ...swapped.slice().reverse(), ...stage.filter(touched)])].filter(touched);
 		const landed = hopIndex === 0 ? '' : `; earlier hops stay: now on ${plan.hops[hopIndex - 1]}`;
+		const why = (container: ContainerPlan) => `${container === failed ? reason : `rolled back because ${failed.name} failed: ${reason}`}${landed}`;
+
+		const problems = new Map<string, string[]>();
+		for (const container of order) {
+			this.emit({ type: 'rollback-started', container: container.name, reason: why(container) });
+			problems.set(container.name, await this.detachNew(container));
+		}
+
+		const tag = plan.hops[hopIndex]!;
+		// Any start at all (even one that failed) may have run the migration.
+		const started = order.some((container) => journal.container(container.key).actions.some((action) => action.kind === 'start-new'));
+		const needRestore = Boolean(plan.database?.migratingHops.includes(tag) && started);
+		let restored = false;
+		if (needRestore) {
+			const blocked = [...problems.values()].some((list) => list.length > 0);
+			const restoreProblem = blocked
+				? 'the database was not restored because the new containers could not all be removed'
+				: await this.restore(plan, failed);
+			if (restoreProblem) for (const container of order) problems.get(container.name)!.push(restoreProblem);
+			else restored = true;
+		}
+
+		const results = new Map<string, ContainerSummary>();
 		let allBack = true;
-		for (const container of toRollBack) {
-			const why = `${container === failed ? reason : `rolled back because ${failed.name} failed: ${reason}`}${landed}`;
-			const outcome = await this.rollback(container, why);
+		for (const container of order) {
+			const outcome = await this.bringBackOld(container, why(container), problems.get(container.name)!, restored);
 			allBack &&= outcome.result === 'rolled-back';
 			results.set(container.name, outcome);
 		}
@@ -380,83 +538,124 @@ export class Executor {
 		return this.finish(allBack ? ExitCode.rolledBack : ExitCode.rollbackIncomplete, ordered, allBack ? 'rolled-back' : 'rollback-failed');
 	}
 
-	/** Undo, from the journal, every recorded step of one container, then check the old one is healthy. */
-	async rollback(container: ContainerPlan, reason: string): Promise<ContainerSummary> {
+	/** pg_restore of the newest backup into the same database, row counts checked; returns a problem or nothing. */
+	private async restore(plan: Plan, failed: ContainerPlan): Promise<string | undefined> {
+		const backup = this.lastBackup;
+		const database = plan.database!;
+		if (!backup) return 'no backup of this run to restore from';
+		const started = Date.now();
+		this.emit({ type: 'step-started', container: failed.name, step: 'restore', detail: `${backup.path} -> ${database.display}` });
+		const record = await this.deps.journal.intendRestore(backup.path);
+		let lastEmit = 0;
+		try {
+			const result = await restoreDatabase({
+				target: database.target,
+				backup: { path: backup.path, sha256: backup.sha256, tables: backup.tables },
+				docker: this.deps.docker,
+				onProgress: (bytes, elapsedMs) => {
+					if (Date.now() - lastEmit < PROGRESS_INTERVAL_MS) return;
+					lastEmit = Date.now();
+					this.emit({ type: 'progress', container: failed.name, step: 'restore', bytes, elapsedMs });
+				},
+			});
+			await this.deps.journal.settleRestore(record, 'done');
+			await this.deps.audit.record({ container: failed.name, action: 'database-restored', detail: backup.path });
+			this.emit({
+				type: 'step-done',
+				container: failed.name,
+				step: 'restore',
+				durationMs: Date.now() - started,
+				detail: `${result.verified.length} tables, row counts equal to the backup's`,
+			});
+			return undefined;
+		} catch (error) {
+			const message = messageOf(error);
+			await this.deps.journal.settleRestore(record, 'failed', message);
+			this.emit({ type: 'failure', container: failed.name, step: 'restore', message });
+			return `restoring the database from ${backup.path} failed: ${message}`;
+		}
+	}
+
+	private async undoAction(container: ContainerPlan, action: JournalAction, label: string, problems: string[], operation: () => Promise<void>): Promise<void> {
+		const { journal } = this.deps;
+		try {
+			await operation();
+			await journal.settle(action, 'undone');
+			this.emit({ type: 'rollback-step', container: container.name, action: label, ok: true });
+		} catch (error) {
+			problems.push(`${label}: ${messageOf(error)}`);
+			await journal.settle(action, 'undo-failed', { error: messageOf(error) });
+			this.emit({ type: 'rollback-step', container: container.name, action: label, ok: false, detail: messageOf(error) });
+		}
+	}
+
+	/** Rollback, first half (from the journal): the new container goes, the old one gets its name back. */
+	private async detachNew(container: ContainerPlan): Promise<string[]> {
 		const { docker, journal } = this.deps;
-		this.emit({ type: 'rollback-started', container: container.name, reason });
 		await journal.setPhase(container.key, 'rolling-back');
 		const entry = journal.container(container.key);
 		const problems: string[] = [];
-		const undo = async (action: JournalAction, label: string, operation: () => Promise<void>) => {
-			try {
-				await operation();
-				await journal.settle(action, 'undone');
-				this.emit({ type: 'rollback-step', container: container.name, action: label, ok: true });
-			} catch (error) {
-				problems.push(`${label}: ${messageOf(error)}`);
-				await journal.settle(action, 'undo-failed', { error: messageOf(error) });
-				this.emit({ type: 'rollback-step', container: container.name, action: label, ok: false, detail: messageOf(error) });
-			}
-		};
 		const pending = entry.actions.filter((action) => action.status !== 'undone').reverse();
 		let newRemoved = false;
 		for (const action of pending) {
-			switch (action.kind) {
-				case 'start-new':
-				case 'create-new': {
-					if (newRemoved) {
-						await journal.settle(action, 'undone');
-						break;
-					}
-					newRemoved = true;
-					await undo(action, `remove the new ${container.name}`, async () => {
-						const newId = (entry.newId ?? action.data?.newId) as string | undefined;
-						const candidate = newId ?? (await containerState(docker, container.name))?.id;
-						// Never remove the old container by mistake: only an ID other than the old one.
-						if (candidate && candidate !== entry.oldId) {
-							await stopContainer(docker, candidate, 5).catch(() => undefined);
-							await removeContainer(docker, candidate, { force: true });
-						}
-					});
-					break;
+			if (action.kind === 'start-new' || action.kind === 'create-new') {
+				if (newRemoved) {
+					await journal.settle(action, 'undone');
+					continue;
 				}
-				case 'rename-old':
-					await undo(action, `rename ${entry.parkedName} back to ${entry.name}`, async () => {
-						const old = await containerState(docker, entry.oldId);
-						if (!old) throw new Error(`the old container ${entry.oldId.slice(0, 12)} no longer exists`);
-						if (old.name !== entry.name) await renameContainer(docker, entry.oldId, entry.name);
-					});
-					break;
-				case 'stop-old':
-					await undo(action, `start the old ${entry.name}`, () => startContainer(docker, entry.oldId));
-					break;
-				case 'remove-old':
-					// Never reached before the health gate passed; nothing to undo by design.
-					break;
+				newRemoved = true;
+				await this.undoAction(container, action, `remove the new ${container.name}`, problems, async () => {
+					const newId = (entry.newId ?? action.data?.newId) as string | undefined;
+					const candidate = newId ?? (await containerState(docker, container.name))?.id;
+					// Never remove the old container by mistake: only an ID other than the old one.
+					if (candidate && candidate !== entry.oldId) {
+						await stopContainer(docker, candidate, 5).catch(() => undefined);
+						await removeContainer(docker, candidate, { force: true });
+					}
+				});
+			} else if (action.kind === 'rename-old') {
+				await this.undoAction(container, action, `rename ${entry.parkedName} back to ${entry.name}`, problems, async () => {
+					const old = await containerState(docker, entry.oldId);
+					if (!old) throw new Error(`the old container ${entry.oldId.slice(0, 12)} no longer exists`);
+					if (old.name !== entry.name) await renameContainer(docker, entry.oldId, entry.name);
+				});
 			}
 		}
+		return problems;
+	}
 
+	/** Rollback, second half: start the old container (if it was stopped) and check it is healthy. */
+	private async bringBackOld(container: ContainerPlan, reason: string, problems: string[], restored: boolean): Promise<ContainerSummary> {
+		const { docker, journal } = this.deps;
+		const entry = journal.container(container.key);
+		if (problems.length === 0) {
+			for (const action of entry.actions.filter((each) => each.kind === 'stop-old' && each.status !== 'undone').reverse()) {
+				await this.undoAction(container, action, `start the old ${entry.name}`, problems, () => startContainer(docker, entry.oldId));
+			}
+		}
 		let healthNote = '';
 		if (problems.length === 0) {
 			const info = await docker.getContainer(entry.oldId).inspect();
 			const test = info.Config.Healthcheck?.Test ?? [];
-			const gate: HealthGate = {
-				...container.health,
-				healthcheck: test.length > 0 && test[0] !== 'NONE',
-			};
+			const gate: HealthGate = { ...container.health, healthcheck: test.length > 0 && test[0] !== 'NONE' };
 			const health = await waitHealthy(docker, entry.oldId, gate, {
 				onStatus: (status, detail) => this.emit({ type: 'health', container: container.name, status, detail: `old container: ${detail ?? status}` }),
 			});
 			if (!health.ok) problems.push(`the old ${entry.name} is back but not healthy: ${health.reason}`);
 			else healthNote = health.detail;
 		}
-		if (problems.length === 0) this.downtimeEnded(container.name);
-
+		const backup = this.lastBackup ? { path: this.lastBackup.path, sha256: this.lastBackup.sha256, sizeBytes: this.lastBackup.sizeBytes } : undefined;
 		if (problems.length === 0) {
+			this.downtimeEnded(container.name);
 			await journal.setPhase(container.key, 'rolled-back');
 			await this.deps.audit.record({ container: container.name, action: 'rolled-back', from: container.to, to: container.from, detail: reason });
-			this.emit({ type: 'rollback-done', container: container.name, ok: true, detail: `old container ${entry.oldId.slice(0, 12)} is back as ${entry.name}: ${healthNote}` });
-			const summary = this.summary(container, 'rolled-back', { reason });
+			this.emit({
+				type: 'rollback-done',
+				container: container.name,
+				ok: true,
+				detail: `old container ${entry.oldId.slice(0, 12)} is back as ${entry.name}${restored ? ', database restored from the backup' : ''}: ${healthNote}`,
+			});
+			const summary = this.summary(container, 'rolled-back', { reason, backup, restored });
 			this.emit({ type: 'container-done', summary });
 			return summary;
 		}
@@ -465,7 +664,7 @@ export class Executor {
 		await this.deps.audit.record({ container: container.name, action: 'rollback-failed', from: container.to, to: container.from, detail: problems.join('; ') });
 		const { state, commands } = await this.handOver(container);
 		this.emit({ type: 'rollback-done', container: container.name, ok: false, detail: problems.join('; ') });
-		const summary = this.summary(container, 'rollback-failed', { reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, state, commands });
+		const summary = this.summary(container, 'rollback-failed', { reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, state, commands, backup, restored });
 		this.emit({ type: 'container-done', summary });
 		return summary;
 	}
@@ -491,6 +690,11 @@ export class Executor {
 			.reverse()
 			.map((action) => action.undo)
 			.filter((command) => command.startsWith('docker '));
+		const failedRestore = this.deps.journal.doc.restores?.find((record) => record.status !== 'done');
+		if (failedRestore) {
+			// The connection comes from the operator's own environment: no password is printed.
+			commands.unshift(`pg_restore --clean --if-exists --single-transaction --no-owner -d <database> ${failedRestore.backup}   # then compare row counts with the journal's backups[]`);
+		}
 		commands.push(`docker start ${entry.oldId.slice(0, 12)}`);
 		return { state, commands: [...new Set(commands)] };
 	}

@@ -46,6 +46,25 @@ export interface ContainerJournal {
 	createOptions?: unknown;
 }
 
+export interface BackupRecord {
+	hop: string;
+	database: string;
+	path: string;
+	sizeBytes: number;
+	sha256: string;
+	serverVersion: string;
+	tables: Array<{ schema: string; name: string; rows: number }>;
+	inspectPath?: string;
+}
+
+export interface RestoreRecord {
+	at: string;
+	backup: string;
+	/** Recorded before pg_restore runs; settled after the row counts were checked. */
+	status: 'intent' | 'done' | 'failed';
+	error?: string;
+}
+
 export interface JournalDoc {
 	version: 1;
 	runId: string;
@@ -58,6 +77,8 @@ export interface JournalDoc {
 	argv: string[];
 	status: 'running' | 'done' | 'rolled-back' | 'rollback-failed' | 'dry-run';
 	containers: Record<string, ContainerJournal>;
+	backups?: BackupRecord[];
+	restores?: RestoreRecord[];
 }
 
 export function newRunId(now = new Date()): string {
@@ -136,6 +157,24 @@ export class Journal {
 		action.status = status;
 		if (patch.error) action.error = this.redactor.text(patch.error);
 		if (patch.data) action.data = { ...action.data, ...patch.data };
+		await this.flush();
+	}
+
+	async recordBackup(record: BackupRecord): Promise<void> {
+		(this.doc.backups ??= []).push(this.redactor.value(record));
+		await this.flush();
+	}
+
+	async intendRestore(backup: string): Promise<RestoreRecord> {
+		const record: RestoreRecord = { at: new Date().toISOString(), backup, status: 'intent' };
+		(this.doc.restores ??= []).push(record);
+		await this.flush();
+		return record;
+	}
+
+	async settleRestore(record: RestoreRecord, status: RestoreRecord['status'], error?: string): Promise<void> {
+		record.status = status;
+		if (error) record.error = this.redactor.text(error);
 		await this.flush();
 	}
 

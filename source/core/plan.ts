@@ -7,6 +7,7 @@ import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from '../docke
 import type { HealthGate } from '../docker/health.js';
 import { profileFor, type Profile } from '../profiles/profile.js';
 import type { ResolvedPath } from './upgrade-path.js';
+import { describeDatabase, type DatabasePlan } from './database-plan.js';
 
 // A Plan is everything the executor needs, computed without touching anything:
 // which containers, in which order, through which versions (hops), with which
@@ -49,6 +50,8 @@ export interface Plan {
 	keepOld: boolean;
 	options: PlanOptions;
 	engine: { endpoint: string; apiVersion: string };
+	/** Settled in preflight; undefined with --skip-backup. */
+	database?: DatabasePlan;
 }
 
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -191,6 +194,7 @@ export function describePlan(plan: Plan): string[] {
 	for (const note of path.releaseNotes) lines.push(`Release notes ${note.tag}: ${note.url}`);
 	if (path.newerMajor) lines.push(`Also available: ${path.newerMajor.tag} (a major upgrade; name it with --to to go there)`);
 	for (const warning of path.warnings) lines.push(`Warning: ${warning}`);
+	lines.push(...describeDatabase(plan.database, plan.containers.length));
 	lines.push(`Pull before anything stops: ${plan.containers[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
 	plan.containers.forEach((container, index) => {
 		lines.push(`${index + 1}. ${container.name}: ${container.from} -> ${path.repository}:${plan.hops[plan.hops.length - 1]}`);

@@ -13,8 +13,8 @@ export const LOG_TAIL_LINES = 8;
 export const MAX_FINISHED_LINES = 2000;
 /** The steps every container goes through, in order; others are inserted as they start. */
 export const DEFAULT_STEPS: readonly string[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
-/** Steps that change nothing on the engine, so a rollback has nothing to undo there. */
-const NON_DESTRUCTIVE_STEPS = new Set(['preflight', 'backup', 'pull']);
+/** Steps a rollback does not undo: they change nothing to undo, or are part of the rollback (restore). */
+const NOT_UNDONE_STEPS = new Set(['preflight', 'backup', 'pull', 'restore']);
 /** A pull rate is a moving average: single progress events are too bursty to show. */
 const RATE_SMOOTHING = 0.3;
 
@@ -182,7 +182,19 @@ function withStep(container: ContainerRunState, name: string, update: (step: Ste
 	return { ...container, steps };
 }
 
+/**
+ * Appends history. A container's live log tail is flushed before any other
+ * line about it, so the history reads in the order things happened.
+ */
 function appendFinished(state: RunState, lines: Array<Omit<FinishedLine, 'id'>>): RunState {
+	let next = state;
+	for (const line of lines) {
+		if (line.kind !== 'log' && line.container) next = flushTail(next, line.container);
+	}
+	return appendLines(next, lines);
+}
+
+function appendLines(state: RunState, lines: Array<Omit<FinishedLine, 'id'>>): RunState {
 	if (lines.length === 0 || state.finished.length >= MAX_FINISHED_LINES) return state;
 	const room = MAX_FINISHED_LINES - state.finished.length;
 	let next = state.finished.length > 0 ? state.finished[state.finished.length - 1]!.id + 1 : 0;
@@ -198,7 +210,7 @@ function flushTail(state: RunState, name: string): RunState {
 	const container = state.containers[name];
 	if (!container || container.logTail.length === 0) return state;
 	const lines = container.logTail.map((line) => ({ kind: 'log' as const, container: name, text: line }));
-	return appendFinished(withContainer(state, name, (current) => ({ ...current, logTail: [] })), lines);
+	return appendLines(withContainer(state, name, (current) => ({ ...current, logTail: [] })), lines);
 }
 
 function pullState(previous: PullState | undefined, progress: PullProgress, at: number): PullState {
@@ -228,11 +240,18 @@ function pullState(previous: PullState | undefined, progress: PullProgress, at: 
 	};
 }
 
-/** A figure from a progress event of a step other than pull, whatever its shape. */
-function counterFrom(progress: unknown, at: number): CounterState | undefined {
-	if (typeof progress === 'number') return { bytes: progress, at };
-	if (!progress || typeof progress !== 'object') return undefined;
-	const record = progress as Record<string, unknown>;
+/**
+ * The figure of a progress event of a step other than pull: backup and restore
+ * send `bytes` (and `elapsedMs`); a nested `progress` object is read too, so a
+ * future step's shape does not break the display.
+ */
+function counterFrom(event: object, at: number): CounterState | undefined {
+	const top = event as Record<string, unknown>;
+	const nested = top.progress;
+	if (typeof top.bytes === 'number') return { bytes: top.bytes, at };
+	if (typeof nested === 'number') return { bytes: nested, at };
+	if (!nested || typeof nested !== 'object') return undefined;
+	const record = nested as Record<string, unknown>;
 	const bytes = [record.bytes, record.current, record.written].find((value) => typeof value === 'number') as number | undefined;
 	if (bytes === undefined) return undefined;
 	const total = [record.totalBytes, record.total, record.estimate].find((value) => typeof value === 'number') as number | undefined;
@@ -292,16 +311,16 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 				}));
 				return { ...updated, healthyAt: event.step === 'health' ? at : container.healthyAt };
 			});
-			next = appendFinished(next, [{ kind: 'step', container: event.container, text: stepText(event), ok: true }]);
-			// The log tail belongs to the health wait; once it is over, the lines are history.
-			return event.step === 'health' ? flushTail(next, event.container) : next;
+			// The step line flushes the log tail too: after the health wait its lines are history.
+			return appendFinished(next, [{ kind: 'step', container: event.container, text: stepText(event), ok: true }]);
 		}
 		case 'progress': {
 			const step = String(event.step);
-			if (step === 'pull') {
-				return withContainer(state, event.container, (container) => ({ ...container, pull: pullState(container.pull, event.progress, at) }));
+			if (event.step === 'pull') {
+				const progress = event.progress;
+				return withContainer(state, event.container, (container) => ({ ...container, pull: pullState(container.pull, progress, at) }));
 			}
-			const counter = counterFrom((event as { progress?: unknown }).progress, at);
+			const counter = counterFrom(event, at);
 			if (!counter) return state;
 			return withContainer(state, event.container, (container) => ({ ...container, counters: { ...container.counters, [step]: counter } }));
 		}
@@ -311,7 +330,7 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 			const tail = [...container.logTail, line];
 			const overflow = tail.length > LOG_TAIL_LINES ? tail.splice(0, tail.length - LOG_TAIL_LINES) : [];
 			const next = withContainer(state, event.container, (current) => ({ ...current, logTail: tail }));
-			return appendFinished(next, overflow.map((text) => ({ kind: 'log' as const, container: event.container, text })));
+			return appendLines(next, overflow.map((text) => ({ kind: 'log' as const, container: event.container, text })));
 		}
 		case 'health': {
 			const previous = state.containers[event.container]?.health;
@@ -335,7 +354,7 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 				failure: { step: event.step, message: event.message, detail: event.detail ?? [] },
 			}));
 			const lines = [`${event.container}: FAILED at ${event.step}: ${event.message}`, ...(event.detail ?? []).map((line) => `  ${line}`)];
-			return appendFinished(flushTail({ ...next, active: event.container }, event.container), lines.map((text) => ({ kind: 'failure' as const, container: event.container, text, ok: false })));
+			return appendFinished({ ...next, active: event.container }, lines.map((text) => ({ kind: 'failure' as const, container: event.container, text, ok: false })));
 		}
 		case 'rollback-started': {
 			const next = withContainer(state, event.container, (container) => ({
@@ -360,7 +379,7 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 			let next = withContainer(state, event.container, (container) => {
 				const rollback = container.rollback ?? { status: 'running' as const, reason: '', startedAt: at, steps: [] };
 				const steps = event.ok
-					? container.steps.map((step) => (step.status === 'done' && !NON_DESTRUCTIVE_STEPS.has(step.name) ? { ...step, status: 'rolled-back' as const } : step))
+					? container.steps.map((step) => (step.status === 'done' && !NOT_UNDONE_STEPS.has(step.name) ? { ...step, status: 'rolled-back' as const } : step))
 					: container.steps;
 				return {
 					...container,

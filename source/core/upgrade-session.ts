@@ -8,6 +8,7 @@ import { acquireEngineLock } from './lock.js';
 import { Redactor } from './redact.js';
 import { stateDir } from './state-dir.js';
 import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
+import { planDatabase, type DatabaseOptions } from './database-plan.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { selectContainers, type Selection } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
@@ -18,7 +19,7 @@ import { profileFor } from '../profiles/profile.js';
 // interactive front ends all come through here, so every mode runs the same
 // preflight, plan and executor.
 
-export interface UpgradeRequest extends PlanOptions {
+export interface UpgradeRequest extends PlanOptions, DatabaseOptions {
 	selection: Selection;
 	to?: string;
 	filters: VersionFilters;
@@ -117,6 +118,7 @@ export async function planFor(engine: Engine, names: string[], request: UpgradeR
 	);
 	// Every secret the selected containers carry is known before the first event.
 	for (const container of plan.containers) redactor.addEnv(container.inspect.Config.Env);
+	plan.database = await planDatabase(engine.docker, plan, request, { env, stateDir: stateDir(env), redactor });
 	return plan;
 }
 

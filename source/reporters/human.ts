@@ -31,6 +31,15 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 				line(`[${event.container}] ${event.step}${event.detail ? `: ${event.detail}` : ''}`);
 				break;
 			case 'progress': {
+				if (event.step !== 'pull') {
+					// Byte counters of pg_dump / pg_restore: one line every ~5 s is enough for a log.
+					const key = `${event.container}:${event.step}`;
+					const slot = Math.floor(event.elapsedMs / 5000);
+					if ((lastDecile.get(key) ?? -1) >= slot) break;
+					lastDecile.set(key, slot);
+					line(`[${event.container}] ${event.step} ${formatBytes(event.bytes)} in ${formatDuration(event.elapsedMs)}`);
+					break;
+				}
 				const { current, total, layersDone, layersKnown } = event.progress;
 				// Nothing to download (image already present): no progress to speak of.
 				if (total === 0) break;
@@ -84,6 +93,8 @@ export function summaryLines(summary: RunSummary): string[] {
 		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${figures}`);
 		if (container.reason) lines.push(`    reason: ${container.reason}`);
 		if (container.keptOld) lines.push(`    kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`);
+		if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);
+		if (container.restored) lines.push('    database restored from that backup; row counts verified');
 		if (container.state?.length) {
 			lines.push('    state now:');
 			for (const text of container.state) lines.push(`      ${text}`);

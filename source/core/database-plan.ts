@@ -1,0 +1,170 @@
+import type Docker from 'dockerode';
+import { join } from 'node:path';
+import { UsageError, messageOf, oneLine } from './errors.js';
+import type { Plan } from './plan.js';
+import type { Redactor } from './redact.js';
+import { resolveDatabaseTarget, type DatabaseTarget } from '../postgres/database-target.js';
+import { containerLookup } from '../postgres/container-lookup.js';
+import { serverInfo, schemaVersion } from '../postgres/server-info.js';
+import { findPgDump } from '../postgres/pg-tools.js';
+import { checkBackupSpace } from '../postgres/backup.js';
+import { DatabaseError } from '../postgres/errors.js';
+import { formatBytes } from '../reporters/format.js';
+
+// The database side of a plan, settled in preflight so that a missing
+// database, a wrong password, no suitable pg_dump or too little disk stop the
+// run before anything is touched.
+
+export interface DatabaseOptions {
+	db?: string;
+	dbContainer?: string;
+	skipBackup: boolean;
+	backupDir?: string;
+	offlineBackup: boolean;
+	noMigrations: boolean;
+	migrationTimeoutS?: number;
+	stopAllFirst: boolean;
+}
+
+export interface DatabasePlan {
+	/** Holds the password: never journaled or emitted (the redactor knows it). */
+	target: DatabaseTarget;
+	display: string;
+	serverVersion: string;
+	sizeBytes: number;
+	backupDir: string;
+	freeBytes: number;
+	/** pg_dump on the host (path) or in the database's container. */
+	dumpWith: string;
+	schemaFrom?: number;
+	/** Schema version each hop's image declares. */
+	hopSchemas: Record<string, number | undefined>;
+	/** Hops whose image declares a newer schema than the database will have before them. */
+	migratingHops: string[];
+	offline: boolean;
+	stopAllFirst: boolean;
+	migrationTimeoutMs?: number;
+}
+
+function envValue(env: readonly string[] | undefined, keys: string[]): string | undefined {
+	for (const key of keys) {
+		const entry = (env ?? []).find((item) => item.startsWith(`${key}=`));
+		if (entry) return entry.slice(key.length + 1);
+	}
+	return undefined;
+}
+
+function asUsage(error: unknown): never {
+	if (error instanceof DatabaseError || error instanceof UsageError) throw new UsageError(oneLine(error.message));
+	throw new UsageError(`database check failed: ${oneLine(messageOf(error))}`);
+}
+
+export async function planDatabase(
+	docker: Docker,
+	plan: Plan,
+	options: DatabaseOptions,
+	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor },
+): Promise<DatabasePlan | undefined> {
+	if (options.skipBackup) return undefined;
+	const lead = plan.containers[0]!;
+	const keys = lead.profile.databaseUrlEnv;
+	const url = options.db ?? envValue(lead.inspect.Config.Env, keys);
+	if (!url && !options.dbContainer) {
+		throw new UsageError(`${lead.name}: no database found (no ${keys.join(' or ')} in its environment); pass --db URL, or --skip-backup to upgrade without a backup`);
+	}
+	if (!options.db) {
+		for (const other of plan.containers.slice(1)) {
+			if (envValue(other.inspect.Config.Env, keys) !== url) {
+				throw new UsageError(`${lead.name} and ${other.name} use different databases; upgrade them separately (or name one with --db)`);
+			}
+		}
+	}
+	const networks = Object.keys(lead.inspect.NetworkSettings?.Networks ?? {});
+	let target: DatabaseTarget;
+	try {
+		target = await resolveDatabaseTarget({
+			url,
+			env: context.env,
+			appMounts: lead.inspect.Mounts as unknown as Array<{ Type: string; Source: string; Destination: string }>,
+			appNetworks: networks,
+			dbContainer: options.dbContainer,
+			lookupContainer: containerLookup(docker, networks),
+		});
+	} catch (error) {
+		asUsage(error);
+	}
+	context.redactor.add(target.password);
+
+	const info = await serverInfo(target, docker).catch(asUsage);
+	let dumpWith = `pg_dump in container ${target.container ?? target.image ?? '?'}`;
+	if (target.kind === 'host') {
+		const tools = await findPgDump(info.major);
+		if (!tools) {
+			throw new UsageError(`no pg_dump for PostgreSQL ${info.major} or newer on this host; install postgresql-client-${info.major} (or pass --skip-backup)`);
+		}
+		dumpWith = tools.pgDump;
+	}
+	const backupDir = options.backupDir ?? join(context.stateDir, 'backups');
+	const space = await checkBackupSpace(backupDir, info.databaseSizeBytes).catch(asUsage);
+	if (!space.ok) {
+		throw new UsageError(
+			`not enough space for the backup in ${backupDir}: ${formatBytes(space.freeBytes)} free, ${formatBytes(space.neededBytes)} needed (1.2 x the database); free some or pass --backup-dir`,
+		);
+	}
+
+	const query = lead.profile.schemaVersionQuery;
+	const schemaFrom = query ? await schemaVersion(target, query, docker).catch(asUsage) : undefined;
+	const hopSchemas: Record<string, number | undefined> = {};
+	const migratingHops: string[] = [];
+	let before = schemaFrom;
+	for (const tag of plan.hops) {
+		const declared = plan.path.schemaVersions[tag];
+		const schema = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+		hopSchemas[tag] = schema;
+		if (schema !== undefined && (before === undefined || schema > before)) migratingHops.push(tag);
+		if (schema !== undefined) before = schema;
+	}
+	if (options.noMigrations && migratingHops.length > 0) {
+		throw new UsageError(
+			`${migratingHops.join(', ')} migrate${migratingHops.length === 1 ? 's' : ''} the database schema (${schemaFrom ?? '?'} -> ${hopSchemas[migratingHops.at(-1)!]}) and --no-migrations was given; nothing was touched`,
+		);
+	}
+	return {
+		target,
+		display: target.display,
+		serverVersion: info.serverVersion,
+		sizeBytes: info.databaseSizeBytes,
+		backupDir,
+		freeBytes: space.freeBytes,
+		dumpWith,
+		schemaFrom,
+		hopSchemas,
+		migratingHops,
+		offline: options.offlineBackup,
+		stopAllFirst: options.stopAllFirst,
+		migrationTimeoutMs: options.migrationTimeoutS !== undefined ? options.migrationTimeoutS * 1000 : undefined,
+	};
+}
+
+export function describeDatabase(database: DatabasePlan | undefined, containers: number): string[] {
+	if (!database) return ['Database: NO BACKUP (--skip-backup): a failed migration cannot be undone'];
+	const lines = [
+		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
+		`Backup: pg_dump -Fc to ${database.backupDir} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
+	];
+	if (database.migratingHops.length > 0) {
+		lines.push(
+			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> schema ${database.hopSchemas[tag]}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
+		);
+		if (containers > 1) {
+			lines.push(
+				database.stopAllFirst
+					? 'Cluster: every node stops before the first migrating start (--stop-all-first): all nodes are down until the first is healthy'
+					: 'Cluster: nodes not yet upgraded run against the migrated schema until their turn (--stop-all-first avoids this)',
+			);
+		}
+	} else {
+		lines.push('Schema migration: none expected');
+	}
+	return lines;
+}

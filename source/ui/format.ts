@@ -1,0 +1,65 @@
+// Figures and fixed-width cells for the screens. Byte and duration formats are
+// the plain reporter's, so the TUI and --yes output read the same.
+export { formatBytes, formatDuration } from '../reporters/format.js';
+
+/** m:ss (h:mm:ss past an hour): a running clock that does not jump in width every second. */
+export function formatClock(ms: number): string {
+	const total = Math.max(0, Math.floor(ms / 1000));
+	const hours = Math.floor(total / 3600);
+	const minutes = Math.floor((total % 3600) / 60);
+	const seconds = String(total % 60).padStart(2, '0');
+	return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** "3 d", "5 h", "12 min", "40 s": how long a container has been up. */
+export function formatUptime(startedAt: string | undefined, now: number): string {
+	if (!startedAt) return '';
+	const started = Date.parse(startedAt);
+	if (Number.isNaN(started) || started <= 0) return '';
+	const seconds = Math.max(0, Math.floor((now - started) / 1000));
+	if (seconds < 60) return `${seconds} s`;
+	if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+	if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h`;
+	return `${Math.floor(seconds / 86_400)} d`;
+}
+
+/** Cut to width with an ellipsis; tables truncate, they never wrap. */
+export function truncate(text: string, width: number): string {
+	if (width <= 0) return '';
+	if (text.length <= width) return text;
+	if (width === 1) return '…';
+	return `${text.slice(0, width - 1)}…`;
+}
+
+export function cell(text: string, width: number): string {
+	return truncate(text, width).padEnd(width);
+}
+
+/** Column widths from content, each capped, so short values leave room for long ones. */
+export function columnWidth(values: string[], min: number, max: number): number {
+	return Math.min(max, Math.max(min, ...values.map((value) => value.length)));
+}
+
+/**
+ * Word-wrap prose to width, continuing lines under `indent`: for reasons and
+ * commands that must be read whole, while the frame still counts its lines.
+ */
+export function wrapText(text: string, width: number, indent = ''): string[] {
+	if (width <= indent.length + 8 || text.length <= width) return [text];
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.split(/(\s+)/)) {
+		if (line.length + word.length > width && line.trim()) {
+			lines.push(line.trimEnd());
+			line = indent + word.trimStart();
+			while (line.length > width) {
+				lines.push(line.slice(0, width));
+				line = indent + line.slice(width);
+			}
+		} else {
+			line += word;
+		}
+	}
+	if (line.trim()) lines.push(line.trimEnd());
+	return lines;
+}

@@ -1,0 +1,47 @@
+// What each key does, per screen: `?` shows the list for the screen you are on.
+
+export type HelpTopic = 'engine' | 'containers' | 'target' | 'plan' | 'gate' | 'run' | 'summary';
+
+export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
+	engine: [
+		['r', 'try to connect again'],
+		['q, ctrl-c', 'quit; nothing has been touched'],
+		['?', 'this help'],
+	],
+	containers: [
+		['up/down, j/k', 'move'],
+		['space', 'tick or untick the container'],
+		['a', 'tick all shown (or untick them all)'],
+		['/', 'filter by typing; enter keeps it, esc clears it'],
+		['enter', 'choose the target version for the ticked containers'],
+		['r', 'list the containers again'],
+		['q, ctrl-c', 'quit; nothing has been touched'],
+	],
+	target: [
+		['up/down, j/k', 'move'],
+		['p', 'show or hide pre-releases'],
+		['enter', 'review the plan for this version'],
+		['esc', 'back to the containers'],
+		['q, ctrl-c', 'quit; nothing has been touched'],
+	],
+	plan: [
+		['up/down, j/k', 'scroll'],
+		['enter', 'start the upgrade as planned'],
+		['esc', 'back to the version'],
+		['q, ctrl-c', 'quit; nothing has been touched'],
+	],
+	gate: [
+		['y then enter', 'yes, continue'],
+		['enter, n, esc', 'no (the default): stop here'],
+		['q, ctrl-c', 'abort and roll back, or keep going'],
+	],
+	run: [
+		['l', 'show or hide the pull per layer'],
+		['q, ctrl-c', 'abort and roll back, or keep going'],
+		['', 'a rollback, once started, runs to its end'],
+	],
+	summary: [
+		['up/down, j/k', 'scroll'],
+		['enter, q', 'exit with the run\'s exit code'],
+	],
+};

@@ -1,0 +1,262 @@
+import React, { memo } from 'react';
+import { Box, Text } from 'ink';
+import { downtimeOf, type ContainerRunState, type PullState, type RunState, type StepState } from '../core/run-state.js';
+import type { PlanPreviewContainer } from '../core/wizard-backend.js';
+import { cell, formatBytes, formatClock, formatDuration, truncate } from './format.js';
+import { Spin } from './spin.js';
+import { useNow } from './ticker.js';
+import { useTerminalSize } from './terminal.js';
+
+// Screen 7: the live frame of a run. The container being worked on gets the
+// detail (steps, pull bar, backup bytes, health, log tail); the others one line
+// each. Everything is budgeted to a fixed number of lines so the frame never
+// reaches the terminal's height. Components take their slice of the snapshot
+// as props and are memoised, and only what ticks (the running step, the
+// clocks, spinners) reads the shared ticker.
+
+const NAME_WIDTH = 11;
+
+function StepIcon({ status, finished }: { status: StepState['status']; finished: boolean }) {
+	switch (status) {
+		case 'running':
+			return <Spin />;
+		case 'done':
+			return <Text color="green">✔</Text>;
+		case 'failed':
+			return <Text color="red">✖</Text>;
+		case 'rolled-back':
+			return <Text color="yellow">↺</Text>;
+		default:
+			return <Text dimColor>{finished ? '–' : '·'}</Text>;
+	}
+}
+
+function counterText(container: ContainerRunState, step: string): string | undefined {
+	const counter = container.counters[step];
+	if (!counter) return undefined;
+	return counter.totalBytes ? `${formatBytes(counter.bytes)} of ~${formatBytes(counter.totalBytes)}` : `${formatBytes(counter.bytes)} written`;
+}
+
+function stepDetail(container: ContainerRunState, step: StepState): string {
+	const counter = counterText(container, step.name);
+	if (counter) return counter;
+	if (step.name === 'pull' && step.status === 'done' && container.pull?.totalBytes) {
+		return [step.detail, formatBytes(container.pull.totalBytes)].filter(Boolean).join(' · ');
+	}
+	if (step.name === 'health' && container.health && step.status !== 'pending') {
+		return [container.health.status, container.health.detail].filter(Boolean).join(' · ');
+	}
+	if (step.status === 'rolled-back') return 'rolled back';
+	return step.detail ?? '';
+}
+
+function RunningClock({ since }: { since: number }) {
+	const now = useNow();
+	return <Text>{formatDuration(Math.max(0, now - since)).padStart(8)}</Text>;
+}
+
+const StepRow = memo(function StepRow({ step, detail, finished, width }: { step: StepState; detail: string; finished: boolean; width: number }) {
+	const duration = step.status === 'running' && step.startedAt !== undefined ? null : step.durationMs !== undefined ? formatDuration(step.durationMs) : '';
+	return (
+		<Text wrap="truncate" dimColor={step.status === 'pending'}>
+			{'  '}
+			<StepIcon status={step.status} finished={finished} />
+			{` ${cell(step.name, NAME_WIDTH)}`}
+			{duration === null ? <RunningClock since={step.startedAt!} /> : <Text>{duration.padStart(8)}</Text>}
+			{`  ${truncate(detail, Math.max(0, width - NAME_WIDTH - 15))}`}
+		</Text>
+	);
+});
+
+export function pullFigures(pull: PullState): string {
+	const parts = [pull.totalBytes > 0 ? `${formatBytes(pull.bytes)} / ${formatBytes(pull.totalBytes)}` : `${formatBytes(pull.bytes)}`];
+	if (pull.rate !== undefined && pull.rate > 0) parts.push(`${formatBytes(Math.round(pull.rate))}/s`);
+	parts.push(`${pull.layersDone}/${pull.layersKnown} layers`);
+	return parts.join(' · ');
+}
+
+function PullBar({ pull, width }: { pull: PullState; width: number }) {
+	const figures = pullFigures(pull);
+	// The figures matter more than the bar: the bar gets what they leave.
+	const barWidth = Math.max(8, Math.min(40, width - 4 - 6 - figures.length - 1));
+	const fraction = pull.totalBytes > 0 ? Math.min(1, pull.bytes / pull.totalBytes) : 0;
+	const filled = Math.round(fraction * barWidth);
+	return (
+		<Text wrap="truncate">
+			{'    '}
+			<Text color="cyan">{'█'.repeat(filled)}</Text>
+			<Text dimColor>{'░'.repeat(barWidth - filled)}</Text>
+			{` ${String(Math.floor(fraction * 100)).padStart(3)}% ${figures}`}
+		</Text>
+	);
+}
+
+function Downtime({ container }: { container: ContainerRunState }) {
+	const now = useNow();
+	const downtime = downtimeOf(container, now);
+	if (!downtime) return null;
+	return downtime.running ? (
+		<Text color="yellow">{` · down ${formatClock(downtime.ms)}`}</Text>
+	) : (
+		<Text>{` · downtime ${formatDuration(downtime.ms)}`}</Text>
+	);
+}
+
+function versions(container: ContainerRunState, plan: PlanPreviewContainer | undefined): string {
+	const from = container.summary?.from ?? plan?.from;
+	const to = container.summary?.to ?? plan?.to;
+	return from && to ? `${from} → ${to}` : '';
+}
+
+export interface ContainerDetailProps {
+	container: ContainerRunState;
+	plan?: PlanPreviewContainer;
+	layersOpen: boolean;
+	/** Lines this panel may use. */
+	budget: number;
+}
+
+/** The lines a container's detail needs before the layer list and the log tail. */
+export function detailFixedLines(container: ContainerRunState): number {
+	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
+	return 1 + container.steps.length + (pullRunning ? 1 : 0) + (container.failure ? 1 : 0) + (container.rollback ? 1 + container.rollback.steps.length : 0);
+}
+
+export const ContainerDetail = memo(function ContainerDetail({ container, plan, layersOpen, budget }: ContainerDetailProps) {
+	const { columns } = useTerminalSize();
+	const name = container.name;
+	const finished = container.summary !== undefined;
+	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
+	let remaining = budget - detailFixedLines(container);
+	const layers = layersOpen && pullRunning && container.pull ? container.pull.layers.slice(0, Math.max(0, remaining)) : [];
+	remaining -= layers.length;
+	const tail = remaining > 0 ? container.logTail.slice(-remaining) : [];
+	const rollback = container.rollback;
+	return (
+		<Box flexDirection="column" height={Math.min(budget, detailFixedLines(container) + layers.length + tail.length)} overflow="hidden">
+			<Text wrap="truncate">
+				<Text bold>{name}</Text>
+				{`  ${versions(container, plan)}`}
+				<Downtime container={container} />
+			</Text>
+			{container.steps.map((step) => (
+				<React.Fragment key={step.name}>
+					<StepRow step={step} detail={stepDetail(container, step)} finished={finished} width={columns} />
+					{step.name === 'pull' && pullRunning && container.pull ? <PullBar pull={container.pull} width={columns} /> : null}
+					{step.name === 'pull' && layers.length > 0
+						? layers.map((layer) => (
+								<Text key={layer.id} wrap="truncate" dimColor>
+									{`      ${cell(layer.id.replace(/^sha256:/, '').slice(0, 12), 12)}  ${cell(layer.status, 18)} ${formatBytes(layer.current)} / ${formatBytes(layer.total)}`}
+								</Text>
+							))
+						: null}
+				</React.Fragment>
+			))}
+			{container.failure ? (
+				<Text wrap="truncate" color="red">
+					{`  ✖ failed at ${container.failure.step}: ${container.failure.message}`}
+				</Text>
+			) : null}
+			{rollback ? (
+				<>
+					<Text wrap="truncate" color="yellow">
+						{'  '}
+						{rollback.status === 'running' ? <Spin /> : <Text>{rollback.status === 'done' ? '↺' : '✖'}</Text>}
+						{` ${rollback.status === 'running' ? 'rolling back' : rollback.status === 'done' ? 'rolled back' : 'ROLLBACK INCOMPLETE'}: ${rollback.reason}`}
+					</Text>
+					{rollback.steps.map((step, index) => (
+						<Text key={index} wrap="truncate" color={step.ok ? undefined : 'red'}>
+							{`    ${step.ok ? '✔' : '✖'} ${step.action}${step.detail ? `: ${step.detail}` : ''}`}
+						</Text>
+					))}
+				</>
+			) : null}
+			{tail.map((line, index) => (
+				<Text key={`${container.logTail.length}:${index}`} wrap="truncate" dimColor>
+					{`    │ ${line}`}
+				</Text>
+			))}
+		</Box>
+	);
+});
+
+const RESULT_WORDS: Record<string, string> = {
+	upgraded: 'upgraded',
+	'rolled-back': 'rolled back',
+	'rollback-failed': 'ROLLBACK INCOMPLETE',
+	'not-attempted': 'not attempted',
+	'dry-run': 'planned',
+};
+
+function compactState(container: ContainerRunState): { text: string; tone?: 'good' | 'bad' | 'busy' } {
+	if (container.summary) {
+		const result = container.summary.result;
+		return { text: RESULT_WORDS[result] ?? String(result), tone: result === 'upgraded' ? 'good' : 'bad' };
+	}
+	if (container.rollback?.status === 'running') return { text: 'rolling back', tone: 'busy' };
+	const running = container.steps.find((step) => step.status === 'running');
+	if (running) return { text: running.name, tone: 'busy' };
+	const health = container.steps.find((step) => step.name === 'health');
+	if (health?.status === 'done') return { text: 'healthy; old container kept until every container is', tone: 'good' };
+	if (container.steps.every((step) => step.status === 'pending' || (step.name === 'pull' && step.status === 'done'))) return { text: 'waiting' };
+	return { text: 'in progress', tone: 'busy' };
+}
+
+export const ContainerLine = memo(function ContainerLine({ container, plan }: { container: ContainerRunState; plan?: PlanPreviewContainer }) {
+	const state = compactState(container);
+	const icon = state.tone === 'busy' ? <Spin /> : state.tone === 'good' ? <Text color="green">✔</Text> : state.tone === 'bad' ? <Text color="red">✖</Text> : <Text dimColor>·</Text>;
+	return (
+		<Text wrap="truncate">
+			{icon}
+			<Text bold>{` ${container.name}`}</Text>
+			{`  ${versions(container, plan)}  ${state.text}`}
+			<Downtime container={container} />
+		</Text>
+	);
+});
+
+function RunClock({ startedAt, endedAt }: { startedAt?: number; endedAt?: number }) {
+	const now = useNow();
+	if (startedAt === undefined) return <Text dimColor>starting…</Text>;
+	return <Text>{`elapsed ${formatClock((endedAt ?? now) - startedAt)}`}</Text>;
+}
+
+export interface RunProgressProps {
+	state: RunState;
+	plans: PlanPreviewContainer[];
+	tag: string;
+	layersOpen: boolean;
+	height: number;
+}
+
+export function RunProgress({ state, plans, tag, layersOpen, height }: RunProgressProps) {
+	const { order, phase } = state;
+	const names = order.length > 0 ? order : plans.map((plan) => plan.name);
+	const shownActive = state.active ?? names[0];
+	const active = shownActive ? state.containers[shownActive] : undefined;
+	const others = names.filter((name) => name !== shownActive);
+	const planOf = (name: string) => plans.find((plan) => plan.name === name);
+	// The active container's steps come first; the others share what is left.
+	const otherRoom = Math.max(0, height - 1 - Math.max(active ? detailFixedLines(active) : 0, 1));
+	const shownOthers = others.length > otherRoom ? others.slice(0, Math.max(0, otherRoom - 1)) : others;
+	const hiddenOthers = others.length - shownOthers.length;
+	const detailBudget = Math.max(1, height - 1 - shownOthers.length - (hiddenOthers > 0 ? 1 : 0));
+	const title = phase === 'rolling-back' ? 'Rolling back' : phase === 'done' ? 'Finished' : phase === 'idle' ? 'Starting' : `Upgrading to ${tag}`;
+	return (
+		<Box flexDirection="column">
+			<Text wrap="truncate">
+				<Text bold color={phase === 'rolling-back' ? 'yellow' : undefined}>
+					{title}
+				</Text>
+				{' · '}
+				<RunClock startedAt={state.startedAt} endedAt={state.endedAt} />
+			</Text>
+			{active ? <ContainerDetail container={active} plan={planOf(active.name)} layersOpen={layersOpen} budget={detailBudget} /> : null}
+			{shownOthers.map((name) => {
+				const container = state.containers[name];
+				return container ? <ContainerLine key={name} container={container} plan={planOf(name)} /> : null;
+			})}
+			{hiddenOthers > 0 ? <Text dimColor>{`  + ${hiddenOthers} more`}</Text> : null}
+		</Box>
+	);
+}

@@ -1,0 +1,96 @@
+import React, { useState } from 'react';
+import { Box, Text } from 'ink';
+import { Status } from '../marks.js';
+import type { PlanPreview } from '../../core/wizard-backend.js';
+import type { Load } from '../use-load.js';
+import { Frame, useBodyHeight, useChrome } from '../chrome.js';
+import { Waiting } from '../spin.js';
+import { isDown, isUp, useKeys } from '../terminal.js';
+import { Viewport, maxScroll } from '../viewport.js';
+
+// Screen 4: exactly what will happen, before anything does. Enter here is the
+// operator's "yes" to the plan; the executor's own plan gate is answered with it.
+
+export interface PlanScreenProps {
+	load: Load<PlanPreview>;
+	tag: string;
+	onConfirm: () => void;
+	onBack: () => void;
+	onQuit: () => void;
+	onRetry: () => void;
+}
+
+type PlanLine = { text: string; tone?: 'title' | 'dim' | 'warning' };
+
+export function planLines(preview: PlanPreview): PlanLine[] {
+	const lines: PlanLine[] = [];
+	for (const container of preview.containers) {
+		const via = container.hops.length > 0 ? ` (via ${container.hops.join(' → ')})` : '';
+		lines.push({ text: `${container.name}  ${container.from} → ${container.to}${via}`, tone: 'title' });
+		lines.push({ text: `  stops:  ${container.stops}` });
+		lines.push({ text: `  backup: ${container.backup ?? 'none'}`, tone: container.backup ? undefined : 'warning' });
+		lines.push({ text: `  health: ${container.health}` });
+		container.steps.forEach((step, index) => lines.push({ text: `   ${String(index + 1).padStart(2)}. ${step}`, tone: 'dim' }));
+	}
+	if (preview.warnings.length > 0) {
+		lines.push({ text: 'Warnings', tone: 'title' });
+		for (const warning of preview.warnings) lines.push({ text: `  ! ${warning}`, tone: 'warning' });
+	}
+	return lines;
+}
+
+export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry }: PlanScreenProps) {
+	const { helpOpen, setHelpOpen } = useChrome();
+	const height = useBodyHeight();
+	const [offset, setOffset] = useState(0);
+	const lines = load.status === 'ready' ? planLines(load.value) : [];
+	const room = height - 1;
+	const limit = maxScroll(lines.length, room);
+
+	useKeys((input, key) => {
+		if (input === '?') setHelpOpen(true);
+		else if (input === 'q') onQuit();
+		else if (key.escape) onBack();
+		else if (load.status === 'error' && input === 'r') onRetry();
+		else if (load.status !== 'ready') return;
+		else if (isUp(input, key)) setOffset((value) => Math.max(0, Math.min(value, limit) - 1));
+		else if (isDown(input, key)) setOffset((value) => Math.min(limit, value + 1));
+		else if (key.return) onConfirm();
+	}, !helpOpen);
+
+	if (load.status !== 'ready') {
+		return (
+			<Frame help="plan" hints={load.status === 'error' ? 'r retry · esc back · q quit' : 'esc back · q quit'}>
+				{load.status === 'error' ? (
+					<Box flexDirection="column" gap={1}>
+						<Status variant="error">Could not plan this upgrade.</Status>
+						<Text>{load.message}</Text>
+					</Box>
+				) : (
+					<Waiting>{`Planning the upgrade to ${tag} (preflight checks)…`}</Waiting>
+				)}
+			</Frame>
+		);
+	}
+
+	const count = load.value.containers.length;
+	const rendered = lines.map((line, index) => (
+		<Text
+			key={index}
+			wrap="truncate"
+			bold={line.tone === 'title'}
+			dimColor={line.tone === 'dim'}
+			color={line.tone === 'warning' ? 'yellow' : undefined}
+		>
+			{line.text}
+		</Text>
+	));
+	return (
+		<Frame help="plan" hints="enter start the upgrade · esc back · q quit">
+			<Text wrap="truncate">
+				{`The plan: ${count} container${count === 1 ? '' : 's'} to ${tag}, one at a time. Nothing has been touched yet.`}
+			</Text>
+			<Viewport rows={rendered} height={room} anchor={Math.min(offset, limit)} mode="scroll" />
+		</Frame>
+	);
+}

@@ -1,0 +1,72 @@
+import React, { useState, useSyncExternalStore } from 'react';
+import { Text } from 'ink';
+import type { PlanPreviewContainer } from '../../core/wizard-backend.js';
+import type { GateDesk } from '../gate-desk.js';
+import { Frame, useBodyHeight, useChrome } from '../chrome.js';
+import { useRunSnapshot } from '../run-context.js';
+import { RunProgress } from '../run-progress.js';
+import { useKeys } from '../terminal.js';
+import { ABORT_DIALOG_LINES, AbortDialog } from './abort-dialog.js';
+import { GateScreen } from './gate-screen.js';
+
+// Screens 5–7 while backend.run is under way: a gate when the executor asks
+// one, else the live progress; the abort question below either when asked.
+
+export interface RunScreenProps {
+	desk: GateDesk;
+	plans: PlanPreviewContainer[];
+	tag: string;
+	abortOpen: boolean;
+	/** One line for the status bar: abort requested, refusals. */
+	notice?: { text: string; tone: 'warn' | 'info' };
+	onInterrupt: () => void;
+	onAbortChoice: (abort: boolean) => void;
+}
+
+export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, onAbortChoice }: RunScreenProps) {
+	const { helpOpen, setHelpOpen } = useChrome();
+	const height = useBodyHeight();
+	const state = useRunSnapshot();
+	const pending = useSyncExternalStore(desk.subscribe, desk.getSnapshot);
+	const [layersOpen, setLayersOpen] = useState(false);
+	const pulling = Object.values(state.containers).some((container) => container.steps.some((step) => step.name === 'pull' && step.status === 'running'));
+
+	useKeys((input) => {
+		if (input === '?') setHelpOpen(true);
+		else if (input === 'q') onInterrupt();
+		else if (input === 'l') setLayersOpen((open) => !open);
+	}, !helpOpen && !abortOpen && !pending);
+
+	// '?' on a gate: the gate screen keeps the keyboard, so ask for help here.
+	useKeys((input) => {
+		if (input === '?') setHelpOpen(true);
+	}, !helpOpen && !abortOpen && Boolean(pending));
+
+	const bodyHeight = height - (abortOpen ? ABORT_DIALOG_LINES : 0);
+	const status = notice ? (
+		<Text color={notice.tone === 'warn' ? 'yellow' : undefined} wrap="truncate">
+			{notice.text}
+		</Text>
+	) : undefined;
+	return (
+		<Frame
+			help={pending ? 'gate' : 'run'}
+			hints={pending ? 'y then enter continue · enter/n no · q abort' : `q/ctrl-c abort${pulling ? ` · l layers ${layersOpen ? 'off' : 'on'}` : ''}`}
+			status={status}
+		>
+			{pending ? (
+				<GateScreen
+					key={pending.id}
+					gate={pending.gate}
+					height={bodyHeight}
+					active={!helpOpen && !abortOpen}
+					onAnswer={(yes) => desk.answer(pending.id, yes)}
+					onInterrupt={onInterrupt}
+				/>
+			) : (
+				<RunProgress state={state} plans={plans} tag={tag} layersOpen={layersOpen} height={bodyHeight} />
+			)}
+			{abortOpen ? <AbortDialog active={!helpOpen} onChoose={onAbortChoice} /> : null}
+		</Frame>
+	);
+}

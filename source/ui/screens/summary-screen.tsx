@@ -1,0 +1,157 @@
+import React, { useState } from 'react';
+import { Text } from 'ink';
+import type { ContainerSummary, RunSummary } from '../../core/events.js';
+import { Frame, useBodyHeight, useChrome } from '../chrome.js';
+import { formatBytes, formatDuration, wrapText } from '../format.js';
+import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
+import { Viewport, maxScroll } from '../viewport.js';
+
+// Screen 8: what happened and what to do next, per container; the exit code
+// is the --yes exit code for the same outcome.
+
+export type RunOutcome = { kind: 'summary'; summary: RunSummary } | { kind: 'error'; message: string; exitCode: number; journal?: string };
+
+type Tone = 'title' | 'good' | 'bad' | 'warn' | 'dim' | undefined;
+interface SummaryLine {
+	text: string;
+	tone?: Tone;
+}
+
+const RESULT_WORDS: Record<string, string> = {
+	upgraded: 'upgraded',
+	'rolled-back': 'rolled back',
+	'rollback-failed': 'ROLLBACK INCOMPLETE',
+	'not-attempted': 'not attempted',
+	'dry-run': 'planned',
+};
+
+function headline(exitCode: number): SummaryLine {
+	switch (exitCode) {
+		case 0:
+			return { text: '✔ Upgrade complete.', tone: 'good' };
+		case 1:
+			return { text: '↺ The upgrade failed and was rolled back: the old version runs again.', tone: 'warn' };
+		case 2:
+			return { text: 'Nothing was changed.', tone: 'title' };
+		default:
+			return { text: '✖ The rollback is incomplete: finish by hand with the commands below.', tone: 'bad' };
+	}
+}
+
+function containerLines(container: ContainerSummary): SummaryLine[] {
+	const lines: SummaryLine[] = [];
+	const tone: Tone = container.result === 'upgraded' ? 'good' : container.result === 'rollback-failed' ? 'bad' : container.result === 'rolled-back' ? 'warn' : undefined;
+	lines.push({ text: `${container.container}  ${container.from} → ${container.to}  ${RESULT_WORDS[container.result] ?? container.result}`, tone });
+	const figures = [
+		container.downtimeMs !== undefined ? `downtime ${formatDuration(container.downtimeMs)}` : '',
+		container.pullMs !== undefined ? `pull ${formatDuration(container.pullMs)}` : '',
+		container.totalMs !== undefined ? `total ${formatDuration(container.totalMs)}` : '',
+	].filter(Boolean);
+	if (figures.length > 0) lines.push({ text: `  ${figures.join(' · ')}` });
+	const { backup } = container;
+	if (backup?.path) {
+		lines.push({ text: `  backup ${backup.path}${backup.sizeBytes !== undefined ? ` (${formatBytes(backup.sizeBytes)})` : ''}` });
+		if (backup.sha256) lines.push({ text: `  sha256 ${backup.sha256}`, tone: 'dim' });
+	}
+	if (container.restored) lines.push({ text: '  the database was restored from the backup', tone: 'warn' });
+	if (container.reason) lines.push({ text: `  reason: ${container.reason}`, tone: container.result === 'upgraded' ? undefined : 'warn' });
+	if (container.keptOld) lines.push({ text: `  kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}` });
+	if (container.state?.length) {
+		lines.push({ text: '  on the engine now:' });
+		for (const text of container.state) lines.push({ text: `    ${text}`, tone: 'dim' });
+	}
+	if (container.commands?.length) {
+		lines.push({ text: '  to finish by hand:', tone: 'bad' });
+		for (const text of container.commands) lines.push({ text: `    ${text}` });
+	}
+	return lines;
+}
+
+function nextSteps(summary: RunSummary): string[] {
+	const steps: string[] = [];
+	const results = new Set(summary.containers.map((container) => container.result));
+	if (summary.exitCode === 0) {
+		steps.push('Check that the application works as you expect on the new version.');
+		if (summary.containers.some((container) => container.backup)) {
+			steps.push('Keep the backup until you are sure; it is the only way back past a migration.');
+		}
+		if (summary.containers.some((container) => container.keptOld)) steps.push('Remove the kept old containers when you are satisfied (commands above).');
+	} else if (summary.exitCode === 1) {
+		steps.push('The old version runs again. Fix the reason above, then run the wizard again.');
+	} else if (summary.exitCode === 2) {
+		steps.push('Run the wizard again when you are ready.');
+	} else {
+		steps.push('Run the commands above to finish by hand, then check the application.');
+	}
+	if (results.has('not-attempted') && summary.exitCode !== 2) steps.push('Containers not attempted were left as they were.');
+	return steps;
+}
+
+export function summaryLines(outcome: RunOutcome): SummaryLine[] {
+	if (outcome.kind === 'error') {
+		const lines: SummaryLine[] = [
+			{ text: '✖ The run stopped with an error.', tone: 'bad' },
+			{ text: outcome.message },
+		];
+		if (outcome.journal) {
+			lines.push({ text: 'What was done, and how to undo it, is in the journal.' });
+			lines.push({ text: `journal: ${outcome.journal}`, tone: 'dim' });
+		}
+		lines.push({ text: `exit code ${outcome.exitCode}`, tone: 'dim' });
+		return lines;
+	}
+	const { summary } = outcome;
+	const lines: SummaryLine[] = [headline(summary.exitCode)];
+	for (const container of summary.containers) lines.push(...containerLines(container));
+	lines.push({ text: 'Next', tone: 'title' });
+	for (const step of nextSteps(summary)) lines.push({ text: `  • ${step}` });
+	if (summary.journal) lines.push({ text: `journal: ${summary.journal}`, tone: 'dim' });
+	lines.push({ text: `exit code ${summary.exitCode}`, tone: 'dim' });
+	return lines;
+}
+
+export function exitCodeOf(outcome: RunOutcome): number {
+	return outcome.kind === 'summary' ? outcome.summary.exitCode : outcome.exitCode;
+}
+
+export interface SummaryScreenProps {
+	outcome: RunOutcome;
+	onExit: (code: number) => void;
+}
+
+const TONE_COLOR: Record<string, string> = { good: 'green', bad: 'red', warn: 'yellow' };
+
+export function SummaryScreen({ outcome, onExit }: SummaryScreenProps) {
+	const { helpOpen, setHelpOpen } = useChrome();
+	const height = useBodyHeight();
+	const [offset, setOffset] = useState(0);
+	const { columns } = useTerminalSize();
+	// Reasons and commands must be read whole: wrapped here, so the frame can count its lines.
+	const lines = summaryLines(outcome).flatMap((line) => wrapText(line.text, columns, line.text.match(/^\s*(?:•\s)?/)?.[0].replace('•', ' ') ?? '').map((text) => ({ ...line, text })));
+	const limit = maxScroll(lines.length, height);
+	const code = exitCodeOf(outcome);
+
+	useKeys((input, key) => {
+		if (input === '?') setHelpOpen(true);
+		else if (key.return || input === 'q') onExit(code);
+		else if (isUp(input, key)) setOffset((value) => Math.max(0, Math.min(value, limit) - 1));
+		else if (isDown(input, key)) setOffset((value) => Math.min(limit, value + 1));
+	}, !helpOpen);
+
+	const rendered = lines.map((line, index) => (
+		<Text
+			key={index}
+			wrap="truncate"
+			bold={line.tone === 'title' || index === 0}
+			dimColor={line.tone === 'dim'}
+			color={line.tone ? TONE_COLOR[line.tone] : undefined}
+		>
+			{line.text}
+		</Text>
+	));
+	return (
+		<Frame help="summary" hints={`enter or q exit (code ${code})`}>
+			<Viewport rows={rendered} height={height} anchor={Math.min(offset, limit)} mode="scroll" />
+		</Frame>
+	);
+}

@@ -1,0 +1,43 @@
+import { useCallback, useEffect, useState } from 'react';
+
+// One backend call per key: a screen that is left and entered again with the
+// same inputs shows what it had, without asking the engine twice.
+
+export type Load<T> =
+	| { status: 'idle' }
+	| { status: 'loading' }
+	| { status: 'ready'; value: T }
+	| { status: 'error'; message: string };
+
+export function useLoad<T>(key: string | undefined, load: () => Promise<T>): [Load<T>, () => void] {
+	const [attempt, setAttempt] = useState(0);
+	const [state, setState] = useState<{ key?: string; attempt: number; load: Load<T> }>({ attempt: -1, load: { status: 'idle' } });
+
+	useEffect(() => {
+		if (key === undefined) return;
+		// Settled for this key already (left and came back): keep it. A load cut
+		// short by a key change is still 'loading' and runs again.
+		if (state.key === key && state.attempt === attempt && state.load.status !== 'loading') return;
+		let current = true;
+		setState({ key, attempt, load: { status: 'loading' } });
+		load().then(
+			(value) => {
+				if (current) setState({ key, attempt, load: { status: 'ready', value } });
+			},
+			(error: unknown) => {
+				if (current) setState({ key, attempt, load: { status: 'error', message: error instanceof Error ? error.message : String(error) } });
+			},
+		);
+		return () => {
+			current = false;
+		};
+		// `load` changes identity every render; the key says when to load again.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [key, attempt]);
+
+	const retry = useCallback(() => setAttempt((value) => value + 1), []);
+	if (key === undefined) return [{ status: 'idle' }, retry];
+	// Between a key change and the effect, show loading rather than stale data.
+	if (state.key !== key || state.attempt !== attempt) return [{ status: 'loading' }, retry];
+	return [state.load, retry];
+}
