@@ -34,7 +34,7 @@ export interface RunSummary {
 	journal?: string;
 }
 
-export type GateKind = 'confirm-plan' | 'major-upgrade' | 'migration' | 'skip-backup';
+export type GateKind = 'confirm-plan' | 'major-upgrade' | 'backup' | 'migration' | 'skip-backup';
 
 export interface Gate {
 	kind: GateKind;

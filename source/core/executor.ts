@@ -118,7 +118,21 @@ export class Executor {
 			});
 			if (!skip) return this.finish(ExitCode.usage, notTouched('upgrade without a backup not confirmed; nothing was changed'), 'done');
 		} else {
-			for (const tag of plan.database.migratingHops) {
+			const database = plan.database;
+			const backup = await this.ask({
+				kind: 'backup',
+				title: 'Back up the database',
+				message: `A pg_dump of ${database.display} is taken and verified before anything stops`,
+				details: [
+					`database: ${database.display} (server ${database.serverVersion})`,
+					`size estimate: ${formatBytes(database.sizeBytes)} (the dump is usually smaller: it is compressed)`,
+					`destination: ${database.backupDir} (${formatBytes(database.freeBytes)} free)`,
+					`dumped by: ${database.dumpWith}`,
+					database.offline ? 'the app is stopped before the dump (--offline-backup)' : 'the dump runs while the app is up, right before the first stop',
+				],
+			});
+			if (!backup) return this.finish(ExitCode.usage, notTouched('backup not confirmed; nothing was changed'), 'done');
+			for (const tag of database.migratingHops) {
 				const acknowledged = await this.ask(this.migrationGate(plan, tag));
 				if (!acknowledged) return this.finish(ExitCode.usage, notTouched(`schema migration of ${tag} not acknowledged; nothing was changed`), 'done');
 			}

@@ -12,6 +12,7 @@ import { parseVersionTag, selectVersions } from '../versions/parse.js';
 import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
 import { currentVersion } from './upgrade-path.js';
+import { formatBytes } from '../reporters/format.js';
 
 // The interactive wizard's backend: the same discovery, planning and executor
 // as --yes, shaped for screens. Views get plain rows and lines, never engine objects.
@@ -129,14 +130,26 @@ export class WizardSession implements WizardBackend {
 		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
 		return {
 			lines: describePlan(plan),
-			warnings: [...plan.path.warnings, ...(plan.path.majorGate ? ['major upgrade: expect breaking changes'] : [])],
+			warnings: [
+				...plan.path.warnings,
+				...(plan.path.majorGate ? ['major upgrade: expect breaking changes'] : []),
+				...(plan.database?.migratingHops.length ? [`schema migration in ${plan.database.migratingHops.join(', ')}: the backup is the only way back`] : []),
+			],
 			containers: plan.containers.map((container) => ({
 				name: container.name,
 				from: container.from,
 				to: final,
 				hops: plan.hops.slice(0, -1),
-				steps: ['pull the new image', `stop ${container.name}`, `rename it ${container.parkedName}`, `create and start the new ${container.name}`, 'health gate', `remove ${container.parkedName}`],
+				steps: [
+					'pull the new image',
+					...(plan.database ? [`back up ${plan.database.display} (verified)`] : []),
+					`stop ${container.name}`, 					`rename it ${container.parkedName}`,
+					`create and start the new ${container.name}`,
+					'health gate',
+					`remove ${container.parkedName}`,
+				],
 				stops: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
+				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : 'NONE (--skip-backup)',
 				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
 			})),
 		};
