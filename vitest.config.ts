@@ -13,6 +13,8 @@ export default defineConfig({
 					name: 'unit',
 					include: ['test/unit/**/*.test.{ts,tsx}'],
 					environment: 'node',
+					// Ink renders only the final frame when CI is set; screen tests need every frame.
+					env: { CI: 'false' },
 				},
 			},
 			{

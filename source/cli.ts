@@ -48,6 +48,10 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean): 
  */
 async function interactive(request: UpgradeRequest): Promise<number> {
 	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+	// Ink draws only the last frame when it believes it runs in CI; this path only
+	// starts with a terminal on both ends, where a person needs the live screens.
+	delete process.env.CI;
+	delete process.env.CONTINUOUS_INTEGRATION;
 	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./core/wizard-session.js')]);
 	const { selection, to, ...rest } = request;
 	const backend = new WizardSession({ selection, to, request: rest });

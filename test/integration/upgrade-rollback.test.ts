@@ -48,7 +48,7 @@ describe('rollback', () => {
 	it('puts the original back when the new version never turns healthy', async () => {
 		const name = `${id}-unhealthy`;
 		const originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
-		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.1-unhealthy', '--health-timeout', '12']);
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.1-unhealthy', '--health-timeout', '12', '--migration-timeout', '12']);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
 		expect(run.stdout).toContain('did not become healthy');
 		expect(run.stdout).toMatch(/last health check: exit \d+/);

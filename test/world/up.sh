@@ -24,6 +24,8 @@ PG_MAJOR=""
 ensure_packages() {
   local missing=()
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # The terminal end-to-end test drives the real binary in tmux.
+  command -v tmux >/dev/null 2>&1 || missing+=(tmux)
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   pkg_installed busybox-static || missing+=(busybox-static)

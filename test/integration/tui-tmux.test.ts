@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
+import { startApp } from '../support/app.js';
+
+// The real binary in a real terminal: tmux runs it, send-keys drives it,
+// capture-pane reads every screen, and the container really ends on 1.7.0.
+
+const w = world();
+const id = uniqueName('tmux');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const name = `${id}-app`;
+const session = `uw-${id}`;
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
+const recordExit = join(here, '..', 'support', 'record-exit.mjs');
+let db: TestDatabase;
+
+const tmux = (...args: string[]) => execa('tmux', args, { timeout: 10_000 });
+
+async function screen(): Promise<string> {
+	return (await tmux('capture-pane', '-p', '-t', session)).stdout;
+}
+
+async function waitForScreen(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	let last = '';
+	while (Date.now() < deadline) {
+		last = await screen();
+		if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+	throw new Error(`the terminal never showed ${String(text)}; last screen:\n${last}`);
+}
+
+async function keys(...sequence: string[]) {
+	for (const key of sequence) {
+		await tmux('send-keys', '-t', session, key);
+		await new Promise((resolve) => setTimeout(resolve, 150));
+	}
+}
+
+beforeAll(async () => {
+	db = await createTestDatabase(w);
+	await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+});
+
+afterAll(async () => {
+	await tmux('kill-session', '-t', session).catch(() => undefined);
+	await removeByLabel(caseLabel);
+	await db?.drop();
+});
+
+describe('upgrade-wizard in a real terminal', () => {
+	it('walks every screen by keyboard and upgrades the container', async () => {
+		const state = mkdtempSync(join(tmpdir(), 'uw-tmux-'));
+		// 80x24: the wizard must be readable in the smallest common terminal.
+		const statusFile = join(state, 'exit-status');
+		const wizard = (...args: string[]) => [process.execPath, recordExit, statusFile, process.execPath, bin, ...args];
+		const exitStatus = async () => {
+			const deadline = Date.now() + 10_000;
+			while (Date.now() < deadline) {
+				if (existsSync(statusFile)) return readFileSync(statusFile, 'utf8');
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			}
+			throw new Error('the wizard did not exit');
+		};
+		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard('--container', name));
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+
+		const containers = await waitForScreen(`[x] ${name}`);
+		expect(containers).toContain('[2 Containers]');
+		await keys('?');
+		await waitForScreen(/help/i);
+		await keys('?');
+		await keys('Enter');
+		const versions = await waitForScreen('[3 Version]');
+		expect(versions).toMatch(/1\.8\.0 +MINOR +via 1\.7\.2/);
+		// Down from the proposed 1.8.0 to 1.7.0.
+		await keys('j', 'j');
+		await waitForScreen(/› 1\.7\.0/);
+		await keys('Enter');
+		await waitForScreen('The plan');
+		await keys('Enter');
+		await waitForScreen('Back up the database');
+		await keys('Enter');
+		// Enter alone is no: the run stops there, nothing touched.
+		const refused = await waitForScreen(/Summary\]|exit code 2/, 30_000);
+		expect(refused).toMatch(/not confirmed|nothing was changed/);
+		expect((await inspect(name)).Config.Image).toBe(`${w.appRepo}:1.6.0`);
+		await keys('Enter');
+		expect(await exitStatus()).toBe('2');
+		rmSync(statusFile);
+
+		// Again, this time saying yes to every gate.
+		await tmux('respawn-pane', '-k', '-t', session, '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', ...wizard('--container', name, '--to', '1.7.0'));
+		await waitForScreen(`[x] ${name}`);
+		await keys('Enter');
+		await waitForScreen(/› 1\.7\.0/);
+		await keys('Enter');
+		await waitForScreen('The plan');
+		await keys('Enter');
+		await waitForScreen('Back up the database');
+		await keys('y', 'Enter');
+		await waitForScreen('Schema migration in 1.7.0');
+		await keys('y', 'Enter');
+		const done = await waitForScreen('Upgrade complete', 120_000);
+		expect(done).toMatch(/upgraded/);
+		await keys('Enter');
+		expect(await exitStatus()).toBe('0');
+		const after = await inspect(name);
+		expect(after.Config.Image).toBe(`${w.appRepo}:1.7.0`);
+		expect(after.State.Health.Status).toBe('healthy');
+	});
+});
