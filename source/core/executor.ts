@@ -310,7 +310,8 @@ export class Executor {
 	private async backup(plan: Plan, lead: ContainerPlan, tag: string): Promise<BackupResult> {
 		const database = plan.database!;
 		const started = Date.now();
-		const from = plan.containers[0]!.from.slice(plan.containers[0]!.from.lastIndexOf(':') + 1);
+		// Named for the hop it guards: the versions before and after it.
+		const from = lead.from.slice(lead.from.lastIndexOf(':') + 1);
 		const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 		const fileStem = `${lead.name}-${from}-to-${tag}-${stamp}`.replace(/[^A-Za-z0-9._-]/g, '_');
 		this.emit({ type: 'step-started', container: lead.name, step: 'backup', detail: `${database.display} -> ${database.backupDir}` });
