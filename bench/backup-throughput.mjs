@@ -6,23 +6,17 @@
 // Usage: npm run world:up && npm run build && node bench/backup-throughput.mjs [sizeMiB=1100] [rounds=3]
 // Creates (and drops at the end) a database on the world's Postgres.
 import { execa } from 'execa';
-import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { readWorldEnv } from '../test/world/world-env.mjs';
 
 const sizeMiB = Number(process.argv[2] ?? 1100);
 const rounds = Number(process.argv[3] ?? 3);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const worldDir = process.env.UW_WORLD_DIR ?? '/var/tmp/upgrade-wizard-world';
-const world = Object.fromEntries(
-	readFileSync(join(worldDir, 'world.env'), 'utf8')
-		.split('\n')
-		.map((line) => /^([A-Z_0-9]+)=(.*)$/.exec(line))
-		.filter(Boolean)
-		.map((m) => [m[1], m[2].replace(/^"(.*)"$/, '$1')]),
-);
+const world = readWorldEnv();
 const { backupDatabase } = await import(join(root, 'dist/postgres/backup.js'));
 
 const name = 'uw_bench_backup';

@@ -7,23 +7,17 @@
 // Needs the test world (registry with acme/app, host Postgres). Everything it
 // creates is labelled io.upgrade-wizard.test=1 and removed at the end.
 import { execa } from 'execa';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { readWorldEnv } from '../test/world/world-env.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const worldDir = process.env.UW_WORLD_DIR ?? '/var/tmp/upgrade-wizard-world';
-const world = Object.fromEntries(
-	readFileSync(join(worldDir, 'world.env'), 'utf8')
-		.split('\n')
-		.map((line) => /^([A-Z_0-9]+)=(.*)$/.exec(line))
-		.filter(Boolean)
-		.map((m) => [m[1], m[2].replace(/^"(.*)"$/, '$1')]),
-);
+const world = readWorldEnv();
 const label = `io.upgrade-wizard.bench=${randomBytes(3).toString('hex')}`;
 const docker = (args) => execa('docker', args, { timeout: 120_000 });
 

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readWorldEnv } from '../test/world/world-env.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +42,7 @@ async function firstFrame(label, text, command) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const name = `uw-bench-startup-${process.pid}`;
-const world = Object.fromEntries(readFileSync('/var/tmp/upgrade-wizard-world/world.env', 'utf8').split('\n').map((l) => /^([A-Z_0-9]+)=(.*)$/.exec(l)).filter(Boolean).map((m) => [m[1], m[2].replace(/^"(.*)"$/, '$1')]));
+const world = readWorldEnv();
 await execa('docker', ['create', '--name', name, '--label', 'io.upgrade-wizard.test=1', `${world.UW_APP_REPO}:1.6.0`]);
 // A session that outlives each measured one keeps the tmux server up between runs.
 await tmux('new-session', '-d', '-s', `uw-bench-keeper-${process.pid}`, '-x', '20', '-y', '5');

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
+import type { DatabaseOptions } from './core/database-plan.js';
 
 // The command-line contract (README, issue #3). Parsing is pure so it can be
 // tested without an engine; every mistake is a UsageError (exit 2).
 
-export interface CliOptions {
+export interface CliOptions extends DatabaseOptions {
 	help: boolean;
 	version: boolean;
 	yes: boolean;
@@ -23,14 +24,6 @@ export interface CliOptions {
 	allowMajor: boolean;
 	tagInclude?: RegExp;
 	tagExclude?: RegExp;
-	db?: string;
-	dbContainer?: string;
-	skipBackup: boolean;
-	backupDir?: string;
-	offlineBackup: boolean;
-	noMigrations: boolean;
-	migrationTimeoutS?: number;
-	stopAllFirst: boolean;
 	command?: 'demo';
 	demoDown: boolean;
 }

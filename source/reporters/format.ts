@@ -1,3 +1,5 @@
+import type { ContainerResult } from '../core/events.js';
+
 // Small formatting helpers shared by the text renderings of events.
 
 export function formatBytes(bytes: number): string {
@@ -20,3 +22,12 @@ export function formatDuration(ms: number | undefined): string {
 	const minutes = Math.floor(seconds / 60);
 	return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
+
+/** How a container's result reads, the same in every rendering. */
+export const RESULT_WORDS: Record<ContainerResult, string> = {
+	upgraded: 'upgraded',
+	'rolled-back': 'rolled back',
+	'rollback-failed': 'ROLLBACK INCOMPLETE',
+	'not-attempted': 'not attempted',
+	'dry-run': 'planned',
+};

@@ -1,16 +1,9 @@
 import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatBytes, formatDuration, RESULT_WORDS } from './format.js';
 
 // Plain lines for --yes runs and logs: one line per event, pull progress only
 // every tenth of the way so a log file stays readable.
 
-const RESULT_WORDS: Record<ContainerSummary['result'], string> = {
-	upgraded: 'upgraded',
-	'rolled-back': 'rolled back',
-	'rollback-failed': 'ROLLBACK INCOMPLETE',
-	'not-attempted': 'not attempted',
-	'dry-run': 'planned',
-};
 
 export function humanReporter(write: (text: string) => void): (event: TimedEvent) => void {
 	const lastDecile = new Map<string, number>();

@@ -2,7 +2,7 @@ import React, { memo } from 'react';
 import { Box, Text } from 'ink';
 import { downtimeOf, type ContainerRunState, type PullState, type RunState, type StepState } from '../core/run-state.js';
 import type { PlanPreviewContainer } from '../core/wizard-backend.js';
-import { cell, formatBytes, formatClock, formatDuration, truncate } from './format.js';
+import { cell, formatBytes, formatClock, formatDuration, RESULT_WORDS, truncate } from './format.js';
 import { Spin } from './spin.js';
 import { useNow } from './ticker.js';
 import { useTerminalSize } from './terminal.js';
@@ -180,13 +180,6 @@ export const ContainerDetail = memo(function ContainerDetail({ container, plan, 
 	);
 });
 
-const RESULT_WORDS: Record<string, string> = {
-	upgraded: 'upgraded',
-	'rolled-back': 'rolled back',
-	'rollback-failed': 'ROLLBACK INCOMPLETE',
-	'not-attempted': 'not attempted',
-	'dry-run': 'planned',
-};
 
 function compactState(container: ContainerRunState): { text: string; tone?: 'good' | 'bad' | 'busy' } {
 	if (container.summary) {

@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { Text } from 'ink';
 import type { ContainerSummary, RunSummary } from '../../core/events.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
-import { formatBytes, formatDuration, wrapText } from '../format.js';
+import { formatBytes, formatDuration, RESULT_WORDS, wrapText } from '../format.js';
 import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport, maxScroll } from '../viewport.js';
 
@@ -17,13 +17,6 @@ interface SummaryLine {
 	tone?: Tone;
 }
 
-const RESULT_WORDS: Record<string, string> = {
-	upgraded: 'upgraded',
-	'rolled-back': 'rolled back',
-	'rollback-failed': 'ROLLBACK INCOMPLETE',
-	'not-attempted': 'not attempted',
-	'dry-run': 'planned',
-};
 
 function headline(exitCode: number): SummaryLine {
 	switch (exitCode) {
