@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Thin entry: all logic lives in the compiled CLI so `npm install` (prepare -> build)
-// leaves a working binary.
-import { main } from '../dist/cli.js';
+// Thin entry: all logic lives in the bundled CLI (dist/bundle, built by
+// `npm run build`, which `npm install` runs through prepare).
+import { main } from '../dist/bundle/cli.js';
 
 main(process.argv.slice(2)).then(
 	(code) => {

@@ -7,6 +7,8 @@ import { humanReporter } from './reporters/human.js';
 import { ndjsonReporter } from './reporters/ndjson.js';
 
 function packageVersion(): string {
+	// The bundle has the version built in; the unbundled build reads package.json.
+	if (process.env.UPGRADE_WIZARD_VERSION) return process.env.UPGRADE_WIZARD_VERSION;
 	const raw = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
 	return (JSON.parse(raw) as { version: string }).version;
 }
