@@ -1,10 +1,9 @@
 import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import type { ContainerSummary, RunEvent, RunSummary } from '../../source/core/events.js';
 import type { WizardBackend } from '../../source/core/wizard-backend.js';
-import { WizardApp } from '../../source/ui/app.js';
-import { CTRL_C, ENTER, ESC, MIGRATION_GATE, deferred, fakeBackend, liveFrame, press, tick, waitForFrame } from './ui-support.js';
+import { CTRL_C, ENTER, ESC, MIGRATION_GATE, deferred, liveFrame, press, startRun, tick, waitForFrame } from './ui-support.js';
 
 // Whole flows through several screens: generous on a loaded machine.
 vi.setConfig({ testTimeout: 20_000 });
@@ -40,20 +39,6 @@ function abortableRun(finishRollback: Promise<void>) {
 	return { run, signals };
 }
 
-async function startRun(run: WizardBackend['run']) {
-	const onExit = vi.fn();
-	const app = render(<WizardApp backend={fakeBackend({ run })} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
-	await waitForFrame(app.lastFrame, '[x] app-1');
-	await tick();
-	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'MINOR');
-	await tick();
-	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'The plan');
-	await tick();
-	await press(app.stdin, ENTER);
-	return { ...app, onExit };
-}
 
 afterEach(() => {
 	cleanup();

@@ -1,11 +1,10 @@
 import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import type { Gate, RunSummary } from '../../source/core/events.js';
 import type { WizardBackend } from '../../source/core/wizard-backend.js';
-import { WizardApp } from '../../source/ui/app.js';
 import { createGateDesk } from '../../source/ui/gate-desk.js';
-import { BACKSPACE, ENTER, ESC, MIGRATION_GATE, fakeBackend, press, tick, waitForFrame } from './ui-support.js';
+import { BACKSPACE, ENTER, ESC, MIGRATION_GATE, fakeBackend, press, startRun, tick, waitForFrame } from './ui-support.js';
 
 // Whole flows through several screens: generous on a loaded machine.
 vi.setConfig({ testTimeout: 20_000 });
@@ -52,18 +51,8 @@ async function runWithGates(gates: Gate[]): Promise<GateRun> {
 		onEvent({ type: 'run-done', summary, at: Date.now() });
 		return summary;
 	};
-	const onExit = vi.fn();
-	const app = render(<WizardApp backend={fakeBackend({ run })} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
-	await waitForFrame(app.lastFrame, '[x] app-1');
-	await tick();
-	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'MINOR');
-	await tick();
-	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'The plan');
-	await tick();
-	await press(app.stdin, ENTER);
-	return { answers, proceeded, app, onExit };
+	const app = await startRun(run);
+	return { answers, proceeded, app, onExit: app.onExit };
 }
 
 afterEach(() => {

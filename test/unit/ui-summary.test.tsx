@@ -1,11 +1,10 @@
 import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import type { RunSummary, TimedEvent } from '../../source/core/events.js';
 import type { WizardBackend } from '../../source/core/wizard-backend.js';
-import { WizardApp } from '../../source/ui/app.js';
 import { renderWizard } from '../../source/ui/render.js';
-import { ENTER, FakeStdin, SizedStdout, fakeBackend, liveFrame, press, recordedRollback, recordedUpgrade, tick, waitForFrame } from './ui-support.js';
+import { ENTER, FakeStdin, startRun, SizedStdout, fakeBackend, liveFrame, press, recordedRollback, recordedUpgrade, tick, waitForFrame } from './ui-support.js';
 
 // Whole flows through several screens: generous on a loaded machine.
 vi.setConfig({ testTimeout: 20_000 });
@@ -30,19 +29,9 @@ function replaying(events: TimedEvent[], patch: (summary: RunSummary) => RunSumm
 }
 
 async function runToSummary(run: WizardBackend['run']) {
-	const onExit = vi.fn();
-	const app = render(<WizardApp backend={fakeBackend({ run })} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
-	await waitForFrame(app.lastFrame, '[x] app-1');
-	await tick();
-	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'MINOR');
-	await tick();
-	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'The plan');
-	await tick();
-	await press(app.stdin, ENTER);
+	const app = await startRun(run);
 	await waitForFrame(app.lastFrame, '[6 Summary]');
-	return { ...app, onExit };
+	return app;
 }
 
 afterEach(() => {

@@ -1,7 +1,11 @@
+import React from 'react';
+import { vi } from 'vitest';
+import { render } from 'ink-testing-library';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ContainerSummary, EventListener, Gate, Prompter, RunEvent, RunSummary, TimedEvent } from '../../source/core/events.js';
 import type { ContainerRow, EngineInfo, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
+import { WizardApp } from '../../source/ui/app.js';
 
 // Shared by the ui-*.test.tsx files: a fake WizardBackend (unit tests; the
 // real-engine flow lives in the integration tests), recorded event sequences
@@ -389,4 +393,20 @@ export class FakeStdin extends EventEmitter {
 	pause() {}
 	ref() {}
 	unref() {}
+}
+
+/** Render the wizard on a fake backend and walk it to the start of the run (containers, version, plan). */
+export async function startRun(run: WizardBackend['run']) {
+	const onExit = vi.fn();
+	const app = render(<WizardApp backend={fakeBackend({ run })} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
+	await waitForFrame(app.lastFrame, '[x] app-1');
+	await tick();
+	await press(app.stdin, ENTER);
+	await waitForFrame(app.lastFrame, 'MINOR');
+	await tick();
+	await press(app.stdin, ENTER);
+	await waitForFrame(app.lastFrame, 'The plan');
+	await tick();
+	await press(app.stdin, ENTER);
+	return { ...app, onExit };
 }
