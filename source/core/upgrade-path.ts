@@ -2,8 +2,7 @@ import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, oneLine, messageOf } from './errors.js';
 import { RegistryClient } from '../registry/client.js';
 import { isRegistryError } from '../registry/errors.js';
-import { parseImageReference } from '../registry/reference.js';
-import { parseVersionTag, selectVersions } from '../versions/parse.js';
+import { compareVersionTags, parseVersionTag, selectVersions } from '../versions/parse.js';
 import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../versions/path.js';
 import { tagOf, repositoryOf } from '../docker/discovery.js';
 import type { Profile } from '../profiles/profile.js';
@@ -112,9 +111,10 @@ export async function resolveUpgradePath(input: {
 		return { repository, current, hops: [], majorGate: false, newerMajor: first.newerMajor, releaseNotes: [], schemaVersions: {}, warnings };
 	}
 	const lastHop = first.hops[first.hops.length - 1]!;
+	const from = parseVersionTag(current)!;
 	const inRange = available.filter((entry) => {
 		const parsed = parseVersionTag(entry.tag);
-		return parsed && entry.tag !== current && compareLoose(parsed.version, lastHop.version) <= 0 && compareLoose(parsed.version, parseVersionTag(current)?.version ?? current) > 0;
+		return parsed && compareVersionTags(parsed, from) > 0 && compareVersionTags(parsed, lastHop) <= 0;
 	});
 	const labels = new Map<string, Record<string, string>>();
 	for (const entry of inRange.slice(0, MAX_CONFIG_LOOKUPS)) {
@@ -140,18 +140,3 @@ export async function resolveUpgradePath(input: {
 	}
 	return { repository, current, hops: path.hops, majorGate: path.majorGate, newerMajor: path.newerMajor, releaseNotes, schemaVersions, warnings };
 }
-
-function compareLoose(a: string, b: string): number {
-	const [aa, bb] = [a, b].map((text) => text.split(/[.-]/).slice(0, 3).map(Number));
-	for (let i = 0; i < 3; i++) {
-		const diff = (aa![i] ?? 0) - (bb![i] ?? 0);
-		if (diff !== 0) return diff;
-	}
-	return 0;
-}
-
-export function registryClientFor(env: NodeJS.ProcessEnv): RegistryClient {
-	return new RegistryClient({ env });
-}
-
-export { parseImageReference };
