@@ -15,6 +15,21 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 	return env.DOCKER_HOST && env.DOCKER_HOST.length > 0 ? env.DOCKER_HOST : 'unix:///var/run/docker.sock';
 }
 
+/**
+ * dockerode reads DOCKER_HOST (and the TLS variables) from process.env itself;
+ * an explicit environment (the wizard session's) is honoured for the plain
+ * unix:// and tcp:// forms, everything else falls back to dockerode's own parsing.
+ */
+function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | undefined {
+	if (env === process.env || env.DOCKER_HOST === process.env.DOCKER_HOST) return undefined;
+	const host = env.DOCKER_HOST;
+	if (!host) return { socketPath: '/var/run/docker.sock' };
+	if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) || '/var/run/docker.sock' };
+	const url = new URL(host.includes('://') ? host : `tcp://${host}`);
+	if (url.protocol === 'tcp:' && env.DOCKER_TLS_VERIFY !== '1') return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+	return undefined;
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 	let timer: NodeJS.Timeout | undefined;
 	const timeout = new Promise<never>((_, reject) => {
@@ -31,7 +46,7 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
 	const endpoint = engineEndpoint(env);
 	let docker: Docker;
 	try {
-		docker = new Docker();
+		docker = new Docker(modemOptions(env));
 	} catch (error) {
 		throw new UsageError(`invalid DOCKER_HOST ${endpoint}: ${oneLine(messageOf(error))}`);
 	}
