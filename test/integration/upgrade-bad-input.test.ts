@@ -97,6 +97,67 @@ describe('bad input exits 2 and touches nothing', () => {
 		}
 	});
 
+	it.each([
+		['managed by Docker Compose', ['--label', 'com.docker.compose.project=shop'], /managed by Docker Compose \(project shop\); upgrade it through its compose file/],
+		['a Swarm task', ['--label', 'com.docker.swarm.service.name=shop_app'], /is a Swarm task; upgrade its service with docker service update/],
+	])('a container %s', async (_what, labels, pattern) => {
+		const other = `${id}-${labels[1]!.split('.')[2]!.slice(0, 5)}`;
+		const otherDb = await createTestDatabase(w);
+		try {
+			const otherId = await startApp(w, { name: other, tag: '1.6.0', db: otherDb, caseLabel, args: labels });
+			const run = await runWizard(['--yes', '--container', other, '--to', '1.7.0']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, pattern);
+			expect((await inspect(other)).Id).toBe(otherId);
+		} finally {
+			await docker(['rm', '-f', other]);
+			await otherDb.drop();
+		}
+	});
+
+	it('a container pinned by digest', async () => {
+		const pinned = `${id}-pinned`;
+		const digest = (await inspect(`${w.appRepo}:1.6.0`)).RepoDigests.find((entry: string) => entry.startsWith(w.appRepo));
+		const pinnedDb = await createTestDatabase(w);
+		try {
+			await docker(['run', '-d', '--name', pinned, '--label', TEST_LABEL, '--label', caseLabel, '-e', `DATABASE_URL=${pinnedDb.containerUrl}`, '-v', pinnedDb.socketMount, digest]);
+			const run = await runWizard(['--yes', '--container', pinned, '--to', '1.7.0']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, /pinned by digest/);
+		} finally {
+			await docker(['rm', '-f', pinned]);
+			await pinnedDb.drop();
+		}
+	});
+
+	it('a container another one depends on (network namespace)', async () => {
+		const sidecar = `${id}-sidecar`;
+		await docker(['run', '-d', '--name', sidecar, '--label', TEST_LABEL, '--label', caseLabel, '--network', `container:${name}`, '--entrypoint', '/bin/sleep', `${w.appRepo}:1.6.0`, '600']);
+		try {
+			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, new RegExp(`${name} is used by ${sidecar} \\(network namespace or link\\)`));
+			const after = await inspect(name);
+			expect(after.Id).toBe(originalId);
+			expect(after.State.Running).toBe(true);
+		} finally {
+			await docker(['rm', '-f', sidecar]);
+		}
+	});
+
+	it('no database and neither --db nor --skip-backup (names both)', async () => {
+		const nodb = `${id}-nodb`;
+		// The fixture image's own entrypoint needs DATABASE_URL; this container only has to run.
+		await docker(['run', '-d', '--name', nodb, '--label', TEST_LABEL, '--label', caseLabel, '--entrypoint', '/bin/sleep', `${w.appRepo}:1.6.0`, '600']);
+		try {
+			const run = await runWizard(['--yes', '--container', nodb, '--to', '1.6.1', '--stable-for', '1']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, /no database found .*pass --db URL, or --skip-backup/);
+		} finally {
+			await docker(['rm', '-f', nodb]);
+		}
+	});
+
 	it('a second run while another holds the engine lock', async () => {
 		const { mkdirSync, writeFileSync } = await import('node:fs');
 		const { createHash } = await import('node:crypto');
