@@ -46,6 +46,23 @@ export interface DatabasePlan {
 	migrationTimeoutMs?: number;
 }
 
+/**
+ * The app names no database and the operator gave neither --db nor
+ * --skip-backup. Still a usage error (exit 2 with --yes), but one the wizard
+ * can recover from by asking: `kind` lets views recognise it without
+ * importing this class.
+ */
+export class NoDatabaseError extends UsageError {
+	readonly kind = 'no-database';
+	constructor(
+		readonly container: string,
+		message: string,
+	) {
+		super(message);
+		this.name = 'NoDatabaseError';
+	}
+}
+
 function envValue(env: readonly string[] | undefined, keys: string[]): string | undefined {
 	for (const key of keys) {
 		const entry = (env ?? []).find((item) => item.startsWith(`${key}=`));
@@ -70,7 +87,7 @@ export async function planDatabase(
 	const keys = lead.profile.databaseUrlEnv;
 	const url = options.db ?? envValue(lead.inspect.Config.Env, keys);
 	if (!url && !options.dbContainer) {
-		throw new UsageError(`${lead.name}: no database found (no ${keys.join(' or ')} in its environment); pass --db URL, or --skip-backup to upgrade without a backup`);
+		throw new NoDatabaseError(lead.name, `${lead.name}: no database found (no ${keys.join(' or ')} in its environment); pass --db URL, or --skip-backup to upgrade without a backup`);
 	}
 	if (!options.db) {
 		for (const other of plan.containers.slice(1)) {

@@ -44,10 +44,40 @@ export interface Gate {
 	container?: string;
 }
 
+/**
+ * Answers to a gate beyond yes and no. The backup gate offers all three:
+ * back up as shown, back up somewhere else (`value`: the directory), or skip
+ * the backup (the executor then asks the skip-backup gate to be sure).
+ * 'no' declines the gate: the run ends with nothing touched.
+ */
+export type GateChoiceName = 'confirm' | 'destination' | 'skip' | 'no';
+
+export interface GateChoice {
+	choice: Exclude<GateChoiceName, 'no'>;
+	label: string;
+	/** The choice takes a typed value: a directory path. */
+	input?: 'path';
+}
+
+export interface ChoiceGate extends Gate {
+	choices: GateChoice[];
+}
+
+export interface GateAnswer {
+	choice: GateChoiceName;
+	value?: string;
+}
+
 /** Who answers gates: the operator (TUI, line prompts) or `--yes`. */
 export interface Prompter {
 	readonly name: 'operator' | '--yes';
 	confirm(gate: Gate): Promise<boolean>;
+	/**
+	 * Optional, so prompters that only say yes or no (--yes, the line prompter)
+	 * keep working: without it a choice gate is asked with `confirm`, and yes
+	 * means 'confirm'.
+	 */
+	choose?(gate: ChoiceGate): Promise<GateAnswer>;
 }
 
 export interface PullProgress {
@@ -71,7 +101,8 @@ export type RunEvent =
 	| { type: 'health'; container: string; status: string; detail?: string }
 	| { type: 'step-done'; container: string; step: StepName; durationMs: number; detail?: string }
 	| { type: 'warning'; container?: string; message: string }
-	| { type: 'gate'; gate: Gate; answer: boolean; by: Prompter['name'] }
+	/** `answer` is true only for a yes ('confirm'); `choice` and `value` say what else was chosen on a choice gate. */
+	| { type: 'gate'; gate: Gate; answer: boolean; by: Prompter['name']; choice?: GateChoiceName; value?: string }
 	| { type: 'failure'; container: string; step: StepName; message: string; detail?: string[] }
 	| { type: 'rollback-started'; container: string; reason: string }
 	| { type: 'rollback-step'; container: string; action: string; ok: boolean; detail?: string }

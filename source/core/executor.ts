@@ -1,13 +1,16 @@
 import type Docker from 'dockerode';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import { ExitCode, messageOf } from './errors.js';
-import type { ContainerSummary, EventListener, Prompter, RunEvent, RunSummary, StepName } from './events.js';
+import type { ChoiceGate, ContainerSummary, EventListener, Gate, GateAnswer, Prompter, RunEvent, RunSummary, StepName } from './events.js';
 import type { ContainerPlan, Plan } from './plan.js';
 import { describePlan } from './plan.js';
 import type { Journal, JournalAction } from './journal.js';
 import type { AuditLog } from './audit-log.js';
 import type { Redactor } from './redact.js';
+import type { DatabasePlan } from './database-plan.js';
 import { pullImage, type RegistryAuth } from '../docker/pull.js';
-import { backupDatabase, type BackupResult } from '../postgres/backup.js';
+import { backupDatabase, checkBackupSpace, type BackupResult } from '../postgres/backup.js';
 import { restoreDatabase } from '../postgres/restore.js';
 import { formatBytes } from '../reporters/format.js';
 import { waitHealthy, type HealthGate } from '../docker/health.js';
@@ -53,6 +56,53 @@ class StepFailure extends Error {
 const LOG_TAIL_LINES = 15;
 /** Progress events are throttled; views redraw from the latest one. */
 const PROGRESS_INTERVAL_MS = 100;
+/** Other destinations (or skips taken back) before the backup gate counts as declined. */
+const MAX_BACKUP_REASKS = 10;
+
+function skipBackupGate(): Gate {
+	return {
+		kind: 'skip-backup',
+		title: 'Upgrade without a backup?',
+		message: 'No backup of the database will be taken. If the new version migrates the schema and fails, there is no way back.',
+	};
+}
+
+/** `problem`: why the last directory the operator typed was refused. */
+function backupGate(database: DatabasePlan, problem?: string): ChoiceGate {
+	return {
+		kind: 'backup',
+		title: 'Back up the database',
+		message: problem
+			? `${problem}; the backup still goes to ${database.backupDir}`
+			: `A pg_dump of ${database.display} is taken and verified before anything stops`,
+		details: [
+			`database: ${database.display} (server ${database.serverVersion})`,
+			`size estimate: ${formatBytes(database.sizeBytes)} (the dump is usually smaller: it is compressed)`,
+			`destination: ${database.backupDir} (${formatBytes(database.freeBytes)} free)`,
+			`dumped by: ${database.dumpWith}`,
+			database.offline ? 'the app is stopped before the dump (--offline-backup)' : 'the dump runs while the app is up, right before the first stop',
+		],
+		choices: [
+			{ choice: 'confirm', label: `back up to ${database.backupDir}` },
+			{ choice: 'destination', label: 'back up to another directory', input: 'path' },
+			{ choice: 'skip', label: 'upgrade without a backup (asks again to be sure)' },
+		],
+	};
+}
+
+/** The same checks preflight made of the planned directory: writable, 1.2x the database free. */
+async function otherDestination(database: DatabasePlan, typed: string): Promise<DatabasePlan | string> {
+	const dir = resolve(typed.trim().replace(/^~(?=$|\/)/, homedir()));
+	try {
+		const space = await checkBackupSpace(dir, database.sizeBytes);
+		if (!space.ok) {
+			return `not enough space in ${dir}: ${formatBytes(space.freeBytes)} free, ${formatBytes(space.neededBytes)} needed (1.2 x the database)`;
+		}
+		return { ...database, backupDir: dir, freeBytes: space.freeBytes };
+	} catch (error) {
+		return `${dir} cannot take the backup: ${messageOf(error)}`;
+	}
+}
 
 interface Timing {
 	startedAt: number;
@@ -111,31 +161,26 @@ export class Executor {
 		}
 		if (!plan.database) {
 			this.emit({ type: 'warning', message: 'no database backup will be taken (--skip-backup): a failed migration cannot be undone' });
-			const skip = await this.ask({
-				kind: 'skip-backup',
-				title: 'Upgrade without a backup?',
-				message: 'No backup of the database will be taken. If the new version migrates the schema and fails, there is no way back.',
-			});
+			const skip = await this.ask(skipBackupGate());
 			if (!skip) return this.finish(ExitCode.usage, notTouched('upgrade without a backup not confirmed; nothing was changed'), 'done');
 		} else {
-			const database = plan.database;
-			const backup = await this.ask({
-				kind: 'backup',
-				title: 'Back up the database',
-				message: `A pg_dump of ${database.display} is taken and verified before anything stops`,
-				details: [
-					`database: ${database.display} (server ${database.serverVersion})`,
-					`size estimate: ${formatBytes(database.sizeBytes)} (the dump is usually smaller: it is compressed)`,
-					`destination: ${database.backupDir} (${formatBytes(database.freeBytes)} free)`,
-					`dumped by: ${database.dumpWith}`,
-					database.offline ? 'the app is stopped before the dump (--offline-backup)' : 'the dump runs while the app is up, right before the first stop',
-				],
-			});
-			if (!backup) return this.finish(ExitCode.usage, notTouched('backup not confirmed; nothing was changed'), 'done');
-			for (const tag of database.migratingHops) {
-				const acknowledged = await this.ask(this.migrationGate(plan, tag));
+			const settled = await this.settleBackup(plan.database);
+			if ('refused' in settled) return this.finish(ExitCode.usage, notTouched(settled.refused), 'done');
+			// Asked even when the backup was skipped: a migration with no way back needs acknowledging all the more.
+			for (const tag of plan.database.migratingHops) {
+				const acknowledged = await this.ask(this.migrationGate(plan, tag, settled.database === undefined));
 				if (!acknowledged) return this.finish(ExitCode.usage, notTouched(`schema migration of ${tag} not acknowledged; nothing was changed`), 'done');
 			}
+			if (!settled.database && plan.database.migratingHops.includes(plan.hops[0]!)) {
+				// Without a database plan the hop no longer knows it migrates; keep the longer
+				// first start it would have had, so a slow migration is not taken for a failure.
+				for (const container of plan.containers) {
+					container.health = { ...container.health, timeoutMs: plan.database.migrationTimeoutMs ?? container.health.timeoutMs * 5 };
+				}
+			}
+			// From here on the run backs up where the operator said, or (skipped) takes
+			// no backup and so restores nothing on rollback.
+			plan = { ...plan, database: settled.database };
 		}
 
 		let stage = plan.containers;
@@ -268,7 +313,59 @@ export class Executor {
 		return undefined;
 	}
 
-	private migrationGate(plan: Plan, tag: string): Parameters<Prompter['confirm']>[0] {
+	/**
+	 * The backup gate (screen 5): back up as planned, back up to another
+	 * directory (checked like the planned one: writable, 1.2x the database
+	 * free, then asked again), or, confirmed a second time, take no backup.
+	 * Returns the database to back up (undefined: skipped) or why the run ends.
+	 */
+	private async settleBackup(planned: DatabasePlan): Promise<{ database: DatabasePlan | undefined } | { refused: string }> {
+		let database = planned;
+		let problem: string | undefined;
+		// Bounded: an operator (or a prompter) going round in circles ends as a no.
+		for (let round = 0; round <= MAX_BACKUP_REASKS; round++) {
+			const answer = await this.askChoice(backupGate(database, problem));
+			problem = undefined;
+			if (answer.choice === 'confirm') return { database };
+			if (answer.choice === 'destination') {
+				const moved = answer.value?.trim() ? await otherDestination(database, answer.value) : 'no directory was given';
+				if (typeof moved === 'string') problem = moved;
+				else database = moved;
+			} else if (answer.choice === 'skip') {
+				if (await this.ask(skipBackupGate())) {
+					this.emit({
+						type: 'warning',
+						message: 'no database backup will be taken (skipped by the operator): a failed migration cannot be undone and a rollback cannot restore the database',
+					});
+					return { database: undefined };
+				}
+				// Not confirmed: back to the backup question, nothing skipped.
+			} else {
+				return { refused: 'backup not confirmed; nothing was changed' };
+			}
+		}
+		return { refused: `backup not confirmed after ${MAX_BACKUP_REASKS} changes; nothing was changed` };
+	}
+
+	/** A choice gate, asked as plain yes/no of prompters that cannot choose (--yes). */
+	private async askChoice(gate: ChoiceGate): Promise<GateAnswer> {
+		const { prompter } = this.deps;
+		const raw: GateAnswer = prompter.choose ? await prompter.choose(gate) : { choice: (await prompter.confirm(gate)) ? 'confirm' : 'no' };
+		// Only what the gate offered counts; anything else is a no.
+		const offered = raw.choice === 'no' || gate.choices.some((choice) => choice.choice === raw.choice);
+		const answer: GateAnswer = offered ? raw : { choice: 'no' };
+		this.emit({
+			type: 'gate',
+			gate,
+			answer: answer.choice === 'confirm',
+			by: prompter.name,
+			choice: answer.choice,
+			...(answer.choice === 'destination' && answer.value !== undefined ? { value: answer.value } : {}),
+		});
+		return answer;
+	}
+
+	private migrationGate(plan: Plan, tag: string, noBackup = false): Parameters<Prompter['confirm']>[0] {
 		const database = plan.database!;
 		const index = plan.hops.indexOf(tag);
 		const before = index === 0 ? database.schemaFrom : database.hopSchemas[plan.hops[index - 1]!];
@@ -276,7 +373,9 @@ export class Executor {
 		const details = [
 			`database ${database.display}: schema ${before ?? 'unknown'} -> ${database.hopSchemas[tag]}`,
 			`the first start runs the migration and may take much longer: the health timeout is ${Math.round(timeout / 1000)} s`,
-			'there is no automatic downgrade: the verified backup taken before it is the only way back',
+			noBackup
+				? 'there is no automatic downgrade and NO backup will be taken: nothing can take the migration back'
+				: 'there is no automatic downgrade: the verified backup taken before it is the only way back',
 		];
 		if (plan.containers.length > 1) {
 			details.push(

@@ -1,4 +1,5 @@
 import type { ContainerSummary, Gate, PullProgress, RunSummary, TimedEvent } from './events.js';
+import { describeGateAnswer } from './gate-answer.js';
 
 // Folds executor events into one immutable snapshot that views render from.
 // Every update copies only the path it changes, so a view selecting one
@@ -345,7 +346,7 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 		}
 		case 'gate': {
 			const answered: AnsweredGate = { gate: event.gate, answer: event.answer, by: event.by, at };
-			const text = `${event.gate.title} ${event.answer ? 'yes' : 'no'} (answered by ${event.by})${event.gate.container ? ` [${event.gate.container}]` : ''}`;
+			const text = describeGateAnswer(event);
 			return appendFinished({ ...state, gates: [...state.gates, answered] }, [{ kind: 'gate', container: event.gate.container, text, ok: event.answer }]);
 		}
 		case 'failure': {

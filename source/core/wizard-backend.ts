@@ -68,14 +68,39 @@ export interface PlanPreview {
 	warnings: string[];
 }
 
+/** The operator's answer when the app names no database: a URL, or an explicit skip. */
+export interface DatabaseOverrides {
+	/** postgres:// or postgresql:// URL, as --db takes it. */
+	db?: string;
+	/** Confirmed by the operator, as --skip-backup. */
+	skipBackup?: boolean;
+}
+
+/**
+ * How preview() says that no database was found, so that a view can ask for
+ * one: the rejected Error carries these fields (views read the fields, never
+ * the core's error classes).
+ */
+export interface NoDatabaseProblem {
+	kind: 'no-database';
+	container: string;
+	message: string;
+}
+
 export interface WizardBackend {
 	/** Throws an Error whose message says what is wrong and how to fix it. */
 	connect(): Promise<EngineInfo>;
 	listContainers(): Promise<ContainerRow[]>;
 	targets(containers: string[]): Promise<TargetChoice>;
-	preview(containers: string[], tag: string): Promise<PlanPreview>;
+	/** Rejects with a NoDatabaseProblem-shaped Error when the app names no database and `overrides` says nothing. */
+	preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview>;
 	/** Runs the same executor as --yes; gates come through `prompter`, events through `onEvent`. */
-	run(containers: string[], tag: string, io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal }): Promise<RunSummary>;
+	run(
+		containers: string[],
+		tag: string,
+		io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal },
+		overrides?: DatabaseOverrides,
+	): Promise<RunSummary>;
 }
 
 export type { GateKind };

@@ -1,7 +1,7 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import semver from 'semver';
 import { UsageError } from './errors.js';
-import type { ContainerRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from './wizard-backend.js';
+import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from './wizard-backend.js';
 import { describePlan } from './plan.js';
 import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from './redact.js';
@@ -120,13 +120,22 @@ export class WizardSession implements WizardBackend {
 		return { repository, current, rows, proposed };
 	}
 
-	private request(tag: string): UpgradeRequest {
-		return { ...this.options.request, selection: { containers: [], labels: [] }, to: tag, dryRun: false, unattended: false };
+	/** The request as the flags gave it, with the operator's answer to "no database found" on top. */
+	private request(tag: string, overrides: DatabaseOverrides = {}): UpgradeRequest {
+		const request: UpgradeRequest = { ...this.options.request, selection: { containers: [], labels: [] }, to: tag, dryRun: false, unattended: false };
+		if (overrides.skipBackup) return { ...request, skipBackup: true, db: undefined };
+		if (overrides.db !== undefined) {
+			// The same rule as --db: a typo'd scheme is refused here, not by pg later.
+			if (!/^postgres(ql)?:\/\//.test(overrides.db)) throw new UsageError('the database URL must start with postgres:// or postgresql://');
+			return { ...request, db: overrides.db, skipBackup: false };
+		}
+		return request;
 	}
 
-	async preview(containers: string[], tag: string): Promise<PlanPreview> {
+	async preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview> {
+		const request = this.request(tag, overrides);
 		const engine = await this.docker();
-		const plan = await planFor(engine, containers, this.request(tag), this.env, new Redactor());
+		const plan = await planFor(engine, containers, request, this.env, new Redactor());
 		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
 		return {
 			lines: describePlan(plan),
@@ -155,8 +164,9 @@ export class WizardSession implements WizardBackend {
 		};
 	}
 
-	async run(containers: string[], tag: string, io: Parameters<WizardBackend['run']>[2]) {
+	async run(containers: string[], tag: string, io: Parameters<WizardBackend['run']>[2], overrides?: DatabaseOverrides) {
+		const request = this.request(tag, overrides);
 		const engine = await this.docker();
-		return executeUpgrade(engine, containers, { ...this.request(tag), argv: ['(interactive)'] }, { ...io, env: this.env });
+		return executeUpgrade(engine, containers, { ...request, argv: ['(interactive)'] }, { ...io, env: this.env });
 	}
 }

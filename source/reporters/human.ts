@@ -1,4 +1,5 @@
 import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js';
+import { describeGateAnswer } from '../core/gate-answer.js';
 import { formatBytes, formatDuration, RESULT_WORDS } from './format.js';
 
 // Plain lines for --yes runs and logs: one line per event, pull progress only
@@ -18,7 +19,7 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 				for (const text of event.lines) line(`  ${text}`);
 				break;
 			case 'gate':
-				line(`${event.gate.title} ${event.answer ? 'yes' : 'no'} (answered by ${event.by})${event.gate.container ? ` [${event.gate.container}]` : ''}`);
+				line(describeGateAnswer(event));
 				break;
 			case 'step-started':
 				line(`[${event.container}] ${event.step}${event.detail ? `: ${event.detail}` : ''}`);

@@ -1,7 +1,7 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from 'ink';
 import { createRunStore, type RunStore } from '../core/run-state.js';
-import type { WizardBackend } from '../core/wizard-backend.js';
+import type { DatabaseOverrides, WizardBackend } from '../core/wizard-backend.js';
 import { ChromeContext, type Chrome, type Stage } from './chrome.js';
 import type { Preselection } from './container-groups.js';
 import { createGateDesk, type GateDesk } from './gate-desk.js';
@@ -9,6 +9,7 @@ import { RunStateProvider } from './run-context.js';
 import { RunHistory } from './run-history.js';
 import { ContainerScreen } from './screens/container-screen.js';
 import { EngineScreen } from './screens/engine-screen.js';
+import { NoDatabaseScreen } from './screens/no-database-screen.js';
 import { PlanScreen } from './screens/plan-screen.js';
 import { RunScreen } from './screens/run-screen.js';
 import { SummaryScreen, exitCodeOf, type RunOutcome } from './screens/summary-screen.js';
@@ -68,14 +69,23 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	// Refs, not state: two enters in a row must not start two runs.
 	const runStarted = useRef(false);
 	const activeRun = useRef<ActiveRun | undefined>(undefined);
+	/** Counts URLs typed, so each one plans again. */
+	const databaseAnswers = useRef(0);
 	const [ticker] = useState(() => createTicker());
+	// The operator's answer to "no database found", for the containers it was given for.
+	const [database, setDatabase] = useState<{ containers: string; overrides: DatabaseOverrides }>();
 
 	const [engineLoad, retryEngine] = useLoad('engine', () => backend.connect());
 	const engine = engineLoad.status === 'ready' ? engineLoad.value : undefined;
 	const [containersLoad, retryContainers] = useLoad(engine ? 'containers' : undefined, () => backend.listContainers());
 	const chosenKey = chosen.join('\n');
 	const [targetsLoad, retryTargets] = useLoad(chosen.length > 0 ? `targets:${chosenKey}` : undefined, () => backend.targets(chosen));
-	const [previewLoad, retryPreview] = useLoad(chosen.length > 0 && tag ? `preview:${chosenKey}:${tag}` : undefined, () => backend.preview(chosen, tag!));
+	const overrides = database?.containers === chosenKey ? database.overrides : undefined;
+	// Never the URL itself in the key: it holds the password.
+	const overridesKey = overrides?.skipBackup ? 'skip-backup' : overrides?.db !== undefined ? `db#${databaseAnswers.current}` : '';
+	const [previewLoad, retryPreview] = useLoad(chosen.length > 0 && tag ? `preview:${chosenKey}:${tag}:${overridesKey}` : undefined, () =>
+		overrides ? backend.preview(chosen, tag!, overrides) : backend.preview(chosen, tag!),
+	);
 
 	// The engine answered: move on by itself; the header keeps saying which engine.
 	useEffect(() => {
@@ -97,12 +107,14 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	const startRun = () => {
 		if (runStarted.current || !tag) return;
 		runStarted.current = true;
-		const active: ActiveRun = { store: createRunStore(), desk: createGateDesk(), controller: new AbortController() };
+		// A skip confirmed on the no-database screen is not asked a second time.
+		const desk = createGateDesk({ answered: overrides?.skipBackup ? ['skip-backup'] : [] });
+		const active: ActiveRun = { store: createRunStore(), desk, controller: new AbortController() };
 		activeRun.current = active;
 		setRun(active);
 		setStage('Run');
-		backend
-			.run(chosen, tag, { prompter: active.desk.prompter, onEvent: active.store.dispatch, signal: active.controller.signal })
+		const io = { prompter: desk.prompter, onEvent: active.store.dispatch, signal: active.controller.signal };
+		(overrides ? backend.run(chosen, tag, io, overrides) : backend.run(chosen, tag, io))
 			.then(
 				(summary) => setOutcome({ kind: 'summary', summary }),
 				(error: unknown) =>
@@ -196,7 +208,29 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 			);
 			break;
 		case 'Plan':
-			screen = <PlanScreen load={previewLoad} tag={tag ?? ''} onConfirm={startRun} onBack={() => setStage('Version')} onQuit={quit} onRetry={retryPreview} />;
+			screen =
+				previewLoad.status === 'error' && previewLoad.kind === 'no-database' ? (
+					<NoDatabaseScreen
+						container={previewLoad.container ?? chosen[0] ?? ''}
+						message={previewLoad.message}
+						onAnswer={(answer) => {
+							databaseAnswers.current++;
+							setDatabase({ containers: chosenKey, overrides: answer });
+						}}
+						onBack={() => setStage('Version')}
+						onQuit={quit}
+					/>
+				) : (
+					<PlanScreen
+						load={previewLoad}
+						tag={tag ?? ''}
+						onConfirm={startRun}
+						onBack={() => setStage('Version')}
+						onQuit={quit}
+						onRetry={retryPreview}
+						onChangeDatabase={overrides ? () => setDatabase(undefined) : undefined}
+					/>
+				);
 			break;
 		case 'Run':
 			screen = run ? (

@@ -63,3 +63,30 @@ export function wrapText(text: string, width: number, indent = ''): string[] {
 	if (line.trim()) lines.push(line.trimEnd());
 	return lines;
 }
+
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi;
+const QUERY_PASSWORD = /([?&]password=)[^&\s]*/gi;
+
+/**
+ * Passwords out of any text that may quote a database URL (an error from a
+ * URL the operator typed): user:***@host, and libpq's ?password=.
+ */
+export function maskUrlPasswords(text: string): string {
+	return text.replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
+}
+
+/**
+ * A URL as the operator types it, password masked from its first character:
+ * before the '@' is typed, whatever follows "user:" may be the password. A '/'
+ * with no '@' means there is no userinfo (host:port/db), so nothing is hidden.
+ */
+export function maskTypedUrl(value: string): string {
+	const match = /^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)(.*)$/i.exec(value);
+	if (match) {
+		const rest = match[2]!;
+		const at = rest.indexOf('@');
+		if (at >= 0) return maskUrlPasswords(`${match[1]}${at > 0 ? '***' : ''}${rest.slice(at)}`);
+		if (rest && !rest.includes('/')) return `${match[1]}***`;
+	}
+	return maskUrlPasswords(value);
+}

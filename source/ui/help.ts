@@ -1,6 +1,6 @@
 // What each key does, per screen: `?` shows the list for the screen you are on.
 
-export type HelpTopic = 'engine' | 'containers' | 'target' | 'plan' | 'gate' | 'run' | 'summary';
+export type HelpTopic = 'engine' | 'containers' | 'target' | 'plan' | 'gate' | 'backup' | 'database' | 'run' | 'summary';
 
 export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 	engine: [
@@ -34,6 +34,20 @@ export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 		['y then enter', 'yes, continue'],
 		['enter, n, esc', 'no (the default): stop here'],
 		['q, ctrl-c', 'abort and roll back, or keep going'],
+	],
+	backup: [
+		['y then enter', 'back up to the directory shown'],
+		['d', 'type another directory: enter checks it, esc goes back'],
+		['s', 'upgrade without a backup (asked again; default no)'],
+		['enter, n, esc', 'no (the default): stop here, nothing touched'],
+		['q, ctrl-c', 'abort, or keep going'],
+	],
+	database: [
+		['u', 'type the database URL (postgres://user:password@host/db)'],
+		['enter', 'plan again with the URL typed'],
+		['s', 'upgrade without a backup (asked again; default no)'],
+		['esc', 'back (out of the URL input, else to the version)'],
+		['q, ctrl-c', 'quit; nothing has been touched'],
 	],
 	run: [
 		['l', 'show or hide the pull per layer'],

@@ -7,7 +7,19 @@ export type Load<T> =
 	| { status: 'idle' }
 	| { status: 'loading' }
 	| { status: 'ready'; value: T }
-	| { status: 'error'; message: string };
+	/** `kind` and `container` when the error carried them (e.g. kind 'no-database'): screens that can help react to them. */
+	| { status: 'error'; message: string; kind?: string; container?: string };
+
+function errorLoad(error: unknown): { status: 'error'; message: string; kind?: string; container?: string } {
+	const message = error instanceof Error ? error.message : String(error);
+	const { kind, container } = (typeof error === 'object' && error !== null ? error : {}) as { kind?: unknown; container?: unknown };
+	return {
+		status: 'error',
+		message,
+		...(typeof kind === 'string' ? { kind } : {}),
+		...(typeof container === 'string' ? { container } : {}),
+	};
+}
 
 export function useLoad<T>(key: string | undefined, load: () => Promise<T>): [Load<T>, () => void] {
 	const [attempt, setAttempt] = useState(0);
@@ -25,7 +37,7 @@ export function useLoad<T>(key: string | undefined, load: () => Promise<T>): [Lo
 				if (current) setState({ key, attempt, load: { status: 'ready', value } });
 			},
 			(error: unknown) => {
-				if (current) setState({ key, attempt, load: { status: 'error', message: error instanceof Error ? error.message : String(error) } });
+				if (current) setState({ key, attempt, load: errorLoad(error) });
 			},
 		);
 		return () => {

@@ -4,7 +4,7 @@ import { render } from 'ink-testing-library';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ContainerSummary, EventListener, Gate, Prompter, RunEvent, RunSummary, TimedEvent } from '../../source/core/events.js';
-import type { ContainerRow, EngineInfo, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
+import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
 import { WizardApp } from '../../source/ui/app.js';
 
 // Shared by the ui-*.test.tsx files: a fake WizardBackend (unit tests; the
@@ -152,14 +152,21 @@ export async function playScript(script: ScriptItem[], io: { prompter: Prompter;
 }
 
 export interface FakeBackend extends WizardBackend {
-	calls: { connect: number; listContainers: number; targets: string[][]; preview: Array<[string[], string]>; run: Array<{ containers: string[]; tag: string; signal: AbortSignal }> };
+	calls: {
+		connect: number;
+		listContainers: number;
+		targets: string[][];
+		/** [containers, tag] or, when the operator answered "no database found", [containers, tag, overrides]. */
+		preview: Array<[string[], string] | [string[], string, DatabaseOverrides]>;
+		run: Array<{ containers: string[]; tag: string; signal: AbortSignal; overrides?: DatabaseOverrides }>;
+	};
 }
 
 export interface FakeOptions {
 	connect?: () => Promise<EngineInfo>;
 	listContainers?: () => Promise<ContainerRow[]>;
 	targets?: (containers: string[]) => Promise<TargetChoice>;
-	preview?: (containers: string[], tag: string) => Promise<PlanPreview>;
+	preview?: (containers: string[], tag: string, overrides?: DatabaseOverrides) => Promise<PlanPreview>;
 	run?: WizardBackend['run'];
 }
 
@@ -179,13 +186,13 @@ export function fakeBackend(options: FakeOptions = {}): FakeBackend {
 			calls.targets.push(containers);
 			return options.targets ? options.targets(containers) : TARGETS;
 		},
-		async preview(containers, tag) {
-			calls.preview.push([containers, tag]);
-			return options.preview ? options.preview(containers, tag) : previewFor(containers, tag);
+		async preview(containers, tag, overrides) {
+			calls.preview.push(overrides ? [containers, tag, overrides] : [containers, tag]);
+			return options.preview ? options.preview(containers, tag, overrides) : previewFor(containers, tag);
 		},
-		async run(containers, tag, io) {
-			calls.run.push({ containers, tag, signal: io.signal });
-			if (options.run) return options.run(containers, tag, io);
+		async run(containers, tag, io, overrides) {
+			calls.run.push({ containers, tag, signal: io.signal, ...(overrides ? { overrides } : {}) });
+			if (options.run) return options.run(containers, tag, io, overrides);
 			return playScript(upgradeScript(), io);
 		},
 	};
@@ -397,16 +404,23 @@ export class FakeStdin extends EventEmitter {
 
 /** Render the wizard on a fake backend and walk it to the start of the run (containers, version, plan). */
 export async function startRun(run: WizardBackend['run']) {
+	const { app, onExit } = await toPlanScreen({ run });
+	await waitForFrame(app.lastFrame, 'The plan');
+	await tick();
+	await press(app.stdin, ENTER);
+	return { ...app, onExit };
+}
+
+/** Render the wizard on a fake backend and walk it to the plan stage (containers, version): the preview has been asked for. */
+export async function toPlanScreen(options: FakeOptions = {}) {
 	const onExit = vi.fn();
-	const app = render(<WizardApp backend={fakeBackend({ run })} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
+	const backend = fakeBackend(options);
+	const app = render(<WizardApp backend={backend} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
 	await waitForFrame(app.lastFrame, '[x] app-1');
 	await tick();
 	await press(app.stdin, ENTER);
 	await waitForFrame(app.lastFrame, 'MINOR');
 	await tick();
 	await press(app.stdin, ENTER);
-	await waitForFrame(app.lastFrame, 'The plan');
-	await tick();
-	await press(app.stdin, ENTER);
-	return { ...app, onExit };
+	return { app, backend, onExit };
 }

@@ -7,6 +7,7 @@ import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { Waiting } from '../spin.js';
 import { isDown, isUp, useKeys } from '../terminal.js';
 import { Viewport, maxScroll } from '../viewport.js';
+import { maskUrlPasswords } from '../format.js';
 
 // Screen 4: exactly what will happen, before anything does. Enter here is the
 // operator's "yes" to the plan; the executor's own plan gate is answered with it.
@@ -18,6 +19,8 @@ export interface PlanScreenProps {
 	onBack: () => void;
 	onQuit: () => void;
 	onRetry: () => void;
+	/** Set when the database came from the operator (a URL or a skip): d asks again. */
+	onChangeDatabase?: () => void;
 }
 
 type PlanLine = { text: string; tone?: 'title' | 'dim' | 'warning' };
@@ -39,7 +42,7 @@ export function planLines(preview: PlanPreview): PlanLine[] {
 	return lines;
 }
 
-export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry }: PlanScreenProps) {
+export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onChangeDatabase }: PlanScreenProps) {
 	const { helpOpen, setHelpOpen } = useChrome();
 	const height = useBodyHeight();
 	const [offset, setOffset] = useState(0);
@@ -52,6 +55,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry }: Pl
 		else if (input === 'q') onQuit();
 		else if (key.escape) onBack();
 		else if (load.status === 'error' && input === 'r') onRetry();
+		else if (load.status !== 'loading' && input === 'd' && onChangeDatabase) onChangeDatabase();
 		else if (load.status !== 'ready') return;
 		else if (isUp(input, key)) setOffset((value) => Math.max(0, Math.min(value, limit) - 1));
 		else if (isDown(input, key)) setOffset((value) => Math.min(limit, value + 1));
@@ -60,11 +64,12 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry }: Pl
 
 	if (load.status !== 'ready') {
 		return (
-			<Frame help="plan" hints={load.status === 'error' ? 'r retry · esc back · q quit' : 'esc back · q quit'}>
+			<Frame help="plan" hints={load.status === 'error' ? `r retry${onChangeDatabase ? ' · d another database' : ''} · esc back · q quit` : 'esc back · q quit'}>
 				{load.status === 'error' ? (
 					<Box flexDirection="column" gap={1}>
 						<Status variant="error">Could not plan this upgrade.</Status>
-						<Text>{load.message}</Text>
+						{/* The error may quote the URL the operator typed. */}
+						<Text>{maskUrlPasswords(load.message)}</Text>
 					</Box>
 				) : (
 					<Waiting>{`Planning the upgrade to ${tag} (preflight checks)…`}</Waiting>
@@ -86,7 +91,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry }: Pl
 		</Text>
 	));
 	return (
-		<Frame help="plan" hints="enter start the upgrade · esc back · q quit">
+		<Frame help="plan" hints={`enter start the upgrade${onChangeDatabase ? ' · d another database' : ''} · esc back · q quit`}>
 			<Text wrap="truncate">
 				{`The plan: ${count} container${count === 1 ? '' : 's'} to ${tag}, one at a time. Nothing has been touched yet.`}
 			</Text>

@@ -1,12 +1,13 @@
-import React, { useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useState, useSyncExternalStore } from 'react';
 import { Text } from 'ink';
 import type { PlanPreviewContainer } from '../../core/wizard-backend.js';
-import type { GateDesk } from '../gate-desk.js';
+import { isChoiceGate, type GateDesk } from '../gate-desk.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { useRunSnapshot } from '../run-context.js';
 import { RunProgress } from '../run-progress.js';
 import { useKeys } from '../terminal.js';
 import { ABORT_DIALOG_LINES, AbortDialog } from './abort-dialog.js';
+import { BackupGateScreen } from './backup-gate-screen.js';
 import { GateScreen } from './gate-screen.js';
 
 // Screens 5–7 while backend.run is under way: a gate when the executor asks
@@ -29,6 +30,9 @@ export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, on
 	const state = useRunSnapshot();
 	const pending = useSyncExternalStore(desk.subscribe, desk.getSnapshot);
 	const [layersOpen, setLayersOpen] = useState(false);
+	// A gate's text input is open: '?' is a character there, not help.
+	const [typing, setTyping] = useState(false);
+	useEffect(() => setTyping(false), [pending?.id]);
 	const pulling = Object.values(state.containers).some((container) => container.steps.some((step) => step.name === 'pull' && step.status === 'running'));
 
 	useKeys((input) => {
@@ -40,8 +44,9 @@ export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, on
 	// '?' on a gate: the gate screen keeps the keyboard, so ask for help here.
 	useKeys((input) => {
 		if (input === '?') setHelpOpen(true);
-	}, !helpOpen && !abortOpen && Boolean(pending));
+	}, !helpOpen && !abortOpen && Boolean(pending) && !typing);
 
+	const choice = pending && isChoiceGate(pending.gate) ? pending.gate : undefined;
 	const bodyHeight = height - (abortOpen ? ABORT_DIALOG_LINES : 0);
 	const status = notice ? (
 		<Text color={notice.tone === 'warn' ? 'yellow' : undefined} wrap="truncate">
@@ -50,11 +55,29 @@ export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, on
 	) : undefined;
 	return (
 		<Frame
-			help={pending ? 'gate' : 'run'}
-			hints={pending ? 'y then enter continue · enter/n no · q abort' : `q/ctrl-c abort${pulling ? ` · l layers ${layersOpen ? 'off' : 'on'}` : ''}`}
+			help={pending ? (choice ? 'backup' : 'gate') : 'run'}
+			hints={
+				typing
+					? 'enter check this directory · esc back · ctrl-c abort'
+					: choice
+						? 'y then enter back up · d other directory · s skip · n/esc no · q abort'
+						: pending
+							? 'y then enter continue · enter/n no · q abort'
+							: `q/ctrl-c abort${pulling ? ` · l layers ${layersOpen ? 'off' : 'on'}` : ''}`
+			}
 			status={status}
 		>
-			{pending ? (
+			{pending && choice ? (
+				<BackupGateScreen
+					key={pending.id}
+					gate={choice}
+					height={bodyHeight}
+					active={!helpOpen && !abortOpen}
+					onChoose={(answer) => desk.choose(pending.id, answer)}
+					onInterrupt={onInterrupt}
+					onTyping={setTyping}
+				/>
+			) : pending ? (
 				<GateScreen
 					key={pending.id}
 					gate={pending.gate}
