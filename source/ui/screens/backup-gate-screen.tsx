@@ -3,7 +3,8 @@ import { Box, Text } from 'ink';
 import type { ChoiceGate, GateAnswer } from '../../core/events.js';
 import { TextInput } from '../text-input.js';
 import { useKeys, useTerminalSize } from '../terminal.js';
-import { truncate, wrapText } from '../format.js';
+import { GateHeader } from './gate-header.js';
+import { wrapText } from '../format.js';
 
 // Screen 5: where the backup goes, before anything is touched. Three ways on:
 // back up here (typed y then enter, as every gate: enter alone never says
@@ -67,26 +68,10 @@ export function BackupGateScreen({ gate, active, height, onChoose, onInterrupt, 
 	// Title, container, gaps, message, choices (or the input), prompt and hint; details get the rest.
 	const fixed = 6 + (gate.container ? 1 : 0) + message.length + (typing ? 2 : choices.length);
 	const room = Math.max(0, height - fixed);
-	const details = gate.details ?? [];
-	const shown = details.length > room ? [...details.slice(0, Math.max(0, room - 1)), `… ${details.length - room + 1} more`] : details;
 
 	return (
 		<Box flexDirection="column">
-			<Text bold color="yellow" wrap="truncate">
-				{`? ${gate.title}`}
-			</Text>
-			{gate.container ? <Text dimColor wrap="truncate">{`container ${gate.container}`}</Text> : null}
-			<Text> </Text>
-			{message.map((line, index) => (
-				<Text key={`m${index}`} wrap="truncate">
-					{line}
-				</Text>
-			))}
-			{shown.map((line, index) => (
-				<Text key={index} wrap="truncate">
-					{`  ${truncate(line, columns - 2)}`}
-				</Text>
-			))}
+			<GateHeader gate={gate} message={message} columns={columns} room={room} />
 			<Text> </Text>
 			{typing ? (
 				<>

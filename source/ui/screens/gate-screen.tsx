@@ -2,7 +2,8 @@ import React, { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Gate } from '../../core/events.js';
 import { useKeys, useTerminalSize } from '../terminal.js';
-import { truncate, wrapText } from '../format.js';
+import { GateHeader } from './gate-header.js';
+import { wrapText } from '../format.js';
 
 // A question from the executor (skip the backup, a migration, a major
 // upgrade). The answer defaults to no and yes takes a typed `y` then enter:
@@ -59,25 +60,9 @@ export function GateScreen({ gate, active, height, onAnswer, onInterrupt }: Gate
 	const reason = why ? wrapText(why, columns) : [];
 	// Title, container, gaps, message, why, prompt and hint; details get the rest.
 	const room = Math.max(0, height - 5 - (gate.container ? 1 : 0) - message.length - reason.length);
-	const details = gate.details ?? [];
-	const shown = details.length > room ? [...details.slice(0, Math.max(0, room - 1)), `… ${details.length - room + 1} more`] : details;
 	return (
 		<Box flexDirection="column">
-			<Text bold color="yellow" wrap="truncate">
-				{`? ${gate.title}`}
-			</Text>
-			{gate.container ? <Text dimColor wrap="truncate">{`container ${gate.container}`}</Text> : null}
-			<Text> </Text>
-			{message.map((line, index) => (
-				<Text key={`m${index}`} wrap="truncate">
-					{line}
-				</Text>
-			))}
-			{shown.map((line, index) => (
-				<Text key={index} wrap="truncate">
-					{`  ${truncate(line, columns - 2)}`}
-				</Text>
-			))}
+			<GateHeader gate={gate} message={message} columns={columns} room={room} />
 			{reason.map((line, index) => (
 				<Text key={`w${index}`} dimColor wrap="truncate">
 					{line}
