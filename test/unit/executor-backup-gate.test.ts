@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
-import { Executor } from '../../source/core/executor.js';
-import { Journal } from '../../source/core/journal.js';
-import { AuditLog } from '../../source/core/audit-log.js';
-import { Redactor } from '../../source/core/redact.js';
 import type { DatabasePlan } from '../../source/core/database-plan.js';
-import type { Plan, ContainerPlan } from '../../source/core/plan.js';
 import type { ChoiceGate, Gate, GateAnswer, Prompter, TimedEvent } from '../../source/core/events.js';
-import { genericProfile } from '../../source/profiles/profile.js';
+import { fakeEngine, runOnFakeEngine, singleHopPlan } from '../support/fake-engine.js';
 
 // The backup gate's three ways on (screen 5), on an in-memory engine and the
 // real checkBackupSpace: another destination is checked and asked again, a
@@ -29,68 +22,6 @@ afterEach(() => {
 	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-interface FakeContainer {
-	id: string;
-	name: string;
-	image: string;
-	running: boolean;
-}
-
-function fakeEngine() {
-	const containers = new Map<string, FakeContainer>();
-	let next = 1;
-	let pulls = 0;
-	const find = (idOrName: string) => containers.get(idOrName) ?? [...containers.values()].find((c) => c.name === idOrName);
-	const add = (name: string, image: string, running: boolean) => {
-		const id = `${String(next++).padStart(2, '0')}${'e'.repeat(62)}`;
-		containers.set(id, { id, name, image, running });
-		return id;
-	};
-	const docker = {
-		modem: {
-			followProgress: (_stream: unknown, done: (error: Error | null) => void) => setImmediate(() => done(null)),
-			demuxStream: () => undefined,
-		},
-		pull: async () => {
-			pulls++;
-			return new PassThrough();
-		},
-		getEvents: async () => new PassThrough(),
-		createContainer: async (options: { name: string; Image: string }) => ({ id: add(options.name, options.Image, false) }),
-		getNetwork: () => ({ connect: async () => undefined }),
-		getContainer: (idOrName: string) => ({
-			inspect: async () => {
-				const c = find(idOrName);
-				if (!c) throw Object.assign(new Error(`No such container: ${idOrName}`), { statusCode: 404 });
-				return {
-					Id: c.id,
-					Name: `/${c.name}`,
-					RestartCount: 0,
-					Config: { Image: c.image, Healthcheck: undefined, Env: [] },
-					State: { Running: c.running, Status: c.running ? 'running' : 'exited', ExitCode: 0 },
-				};
-			},
-			stop: async () => {
-				find(idOrName)!.running = false;
-			},
-			start: async () => {
-				find(idOrName)!.running = true;
-			},
-			rename: async ({ name }: { name: string }) => {
-				find(idOrName)!.name = name;
-			},
-			remove: async () => {
-				containers.delete(find(idOrName)!.id);
-			},
-			logs: async () => {
-				throw new Error('no logs in the fake');
-			},
-		}),
-	};
-	const oldId = add('app', 'registry.test/acme/app:1.6.0', true);
-	return { docker: docker as unknown as Docker, containers, oldId, pulls: () => pulls };
-}
-
 function databasePlan(backupDir: string, overrides: Partial<DatabasePlan> = {}): DatabasePlan {
 	return {
 		// Nothing listens there: a backup attempt fails at once.
@@ -107,36 +38,6 @@ function databasePlan(backupDir: string, overrides: Partial<DatabasePlan> = {}):
 		offline: false,
 		stopAllFirst: false,
 		...overrides,
-	};
-}
-
-function planFor(oldId: string, database: DatabasePlan): Plan {
-	const container: ContainerPlan = {
-		key: 'app@1.7.0',
-		name: 'app',
-		parkedName: 'app-old',
-		id: oldId,
-		from: 'registry.test/acme/app:1.6.0',
-		to: 'registry.test/acme/app:1.7.0',
-		targetRef: 'registry.test/acme/app:1.7.0',
-		oldImageId: 'sha256:old',
-		inspect: { Name: '/app', Config: { Env: [] } } as never,
-		oldImage: {} as never,
-		spec: { create: { name: 'app', Image: 'registry.test/acme/app:1.7.0' }, connectBeforeStart: [] },
-		specDiff: [],
-		stopTimeoutS: 1,
-		health: { healthcheck: 'auto', stableMs: 0, timeoutMs: 2000 },
-		profile: genericProfile,
-		steps: [],
-	};
-	return {
-		containers: [container],
-		path: { repository: 'registry.test/acme/app', current: '1.6.0', hops: [{ tag: '1.7.0', version: '1.7.0', revision: 0, kind: 'minor' }], majorGate: false, releaseNotes: [], schemaVersions: {}, warnings: [] },
-		hops: ['1.7.0'],
-		keepOld: false,
-		options: { healthTimeoutS: 2, stableS: 0, keepOld: false },
-		engine: { endpoint: 'unix:///fake.sock', apiVersion: '1.41' },
-		database,
 	};
 }
 
@@ -160,25 +61,8 @@ function scripted(choices: GateAnswer[], confirms: Partial<Record<string, boolea
 
 async function run(prompter: Prompter, database: (dir: string) => DatabasePlan) {
 	const engine = fakeEngine();
-	const state = tempDir('uw-gate-state-');
-	const redactor = new Redactor();
-	redactor.add('db-secret-pw');
-	const journal = await Journal.create({ dir: state, runId: 'gate-run', engine: 'unix:///fake.sock', argv: [], redactor });
-	const events: TimedEvent[] = [];
-	const plan = planFor(engine.oldId, database(tempDir('uw-gate-planned-')));
-	const executor = new Executor({
-		docker: engine.docker,
-		journal,
-		audit: await AuditLog.open(state, 'gate-run', redactor),
-		prompter,
-		redactor,
-		authFor: async () => undefined,
-		onEvent: (event) => events.push(event),
-		replan: async () => {
-			throw new Error('single hop');
-		},
-	});
-	const summary = await executor.run(plan);
+	const plan = singleHopPlan(engine.oldId, { database: database(tempDir('uw-gate-planned-')) });
+	const { summary, events } = await runOnFakeEngine(engine, plan, { prompter, secrets: ['db-secret-pw'] });
 	const gates = events.filter((event): event is Extract<TimedEvent, { type: 'gate' }> => event.type === 'gate');
 	return { summary, events, gates, engine, plan };
 }

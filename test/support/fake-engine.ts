@@ -1,0 +1,152 @@
+import { PassThrough } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { Executor } from '../../source/core/executor.js';
+import { Journal } from '../../source/core/journal.js';
+import { AuditLog } from '../../source/core/audit-log.js';
+import { Redactor } from '../../source/core/redact.js';
+import type { DatabasePlan } from '../../source/core/database-plan.js';
+import type { ContainerPlan, Plan } from '../../source/core/plan.js';
+import type { Prompter, TimedEvent } from '../../source/core/events.js';
+import { genericProfile } from '../../source/profiles/profile.js';
+
+// An in-memory engine for executor unit tests: enough of dockerode for one
+// swap, with failures that no real engine produces on demand (a refused rename
+// back). These tests come in addition to the real-engine integration tests.
+
+export interface FakeContainer {
+	id: string;
+	name: string;
+	image: string;
+	running: boolean;
+}
+
+export interface FakeFailures {
+	/** Starting a container of the target image fails (as a taken port does). */
+	startNew?: boolean;
+	/** Renaming a container back to its plain name fails. */
+	renameBack?: boolean;
+}
+
+function engineError(statusCode: number, message: string) {
+	return Object.assign(new Error(`(HTTP code ${statusCode}) - ${message}`), { statusCode, json: { message } });
+}
+
+export const TARGET = 'registry.test/acme/app:1.7.0';
+export const CURRENT = 'registry.test/acme/app:1.6.0';
+
+export function fakeEngine(failures: FakeFailures = {}) {
+	const containers = new Map<string, FakeContainer>();
+	let next = 1;
+	let pulls = 0;
+	const find = (idOrName: string) => containers.get(idOrName) ?? [...containers.values()].find((c) => c.name === idOrName);
+	const add = (name: string, image: string, running: boolean) => {
+		const id = `${String(next++).padStart(2, '0')}${'f'.repeat(62)}`;
+		containers.set(id, { id, name, image, running });
+		return id;
+	};
+	const docker = {
+		modem: {
+			followProgress: (_stream: unknown, done: (error: Error | null) => void) => setImmediate(() => done(null)),
+			demuxStream: () => undefined,
+		},
+		pull: async () => {
+			pulls++;
+			return new PassThrough();
+		},
+		getEvents: async () => new PassThrough(),
+		createContainer: async (options: { name: string; Image: string }) => ({ id: add(options.name, options.Image, false) }),
+		getNetwork: () => ({ connect: async () => undefined }),
+		getContainer: (idOrName: string) => ({
+			inspect: async () => {
+				const c = find(idOrName);
+				if (!c) throw engineError(404, `No such container: ${idOrName}`);
+				return {
+					Id: c.id,
+					Name: `/${c.name}`,
+					RestartCount: 0,
+					Config: { Image: c.image, Healthcheck: undefined, Env: [] },
+					State: { Running: c.running, Status: c.running ? 'running' : 'exited', ExitCode: 0 },
+				};
+			},
+			stop: async () => {
+				const c = find(idOrName)!;
+				if (!c.running) throw engineError(304, 'not modified');
+				c.running = false;
+			},
+			start: async () => {
+				const c = find(idOrName)!;
+				if (failures.startNew && c.image === TARGET) throw engineError(500, 'driver failed programming external connectivity: port is already allocated');
+				c.running = true;
+			},
+			rename: async ({ name }: { name: string }) => {
+				if (failures.renameBack && !name.endsWith('-old')) throw engineError(409, `Conflict. The container name "/${name}" is already in use`);
+				find(idOrName)!.name = name;
+			},
+			remove: async () => {
+				containers.delete(find(idOrName)!.id);
+			},
+			logs: async () => {
+				throw new Error('no logs in the fake');
+			},
+		}),
+	};
+	const oldId = add('app', CURRENT, true);
+	return { docker: docker as unknown as Docker, containers, oldId, pulls: () => pulls };
+}
+
+/** One container, one hop (1.6.0 -> 1.7.0), built by hand: no engine needed to plan it. */
+export function singleHopPlan(oldId: string, options: { env?: string[]; database?: DatabasePlan } = {}): Plan {
+	const container: ContainerPlan = {
+		key: 'app@1.7.0',
+		name: 'app',
+		parkedName: 'app-old',
+		id: oldId,
+		from: CURRENT,
+		to: TARGET,
+		targetRef: TARGET,
+		oldImageId: 'sha256:old',
+		inspect: { Name: '/app', Config: { Env: options.env ?? [] } } as never,
+		oldImage: {} as never,
+		spec: { create: { name: 'app', Image: TARGET }, connectBeforeStart: [] },
+		specDiff: [],
+		stopTimeoutS: 1,
+		health: { healthcheck: 'auto', stableMs: 0, timeoutMs: 2000 },
+		profile: genericProfile,
+		steps: [],
+	};
+	return {
+		containers: [container],
+		path: { repository: 'registry.test/acme/app', current: '1.6.0', hops: [{ tag: '1.7.0', version: '1.7.0', revision: 0, kind: 'minor' }], majorGate: false, releaseNotes: [], schemaVersions: {}, warnings: [] },
+		hops: ['1.7.0'],
+		keepOld: false,
+		options: { healthTimeoutS: 2, stableS: 0, keepOld: false },
+		engine: { endpoint: 'unix:///fake.sock', apiVersion: '1.41' },
+		...(options.database ? { database: options.database } : {}),
+	};
+}
+
+/** Run the real executor on the fake engine with a real journal and audit log in a temp dir. */
+export async function runOnFakeEngine(engine: ReturnType<typeof fakeEngine>, plan: Plan, options: { prompter: Prompter; secrets?: string[] }) {
+	const dir = mkdtempSync(join(tmpdir(), 'uw-exec-'));
+	const redactor = new Redactor();
+	for (const secret of options.secrets ?? []) redactor.add(secret);
+	const journal = await Journal.create({ dir, runId: 'test-run', engine: 'unix:///fake.sock', argv: [], redactor });
+	const events: TimedEvent[] = [];
+	const executor = new Executor({
+		docker: engine.docker,
+		journal,
+		audit: await AuditLog.open(dir, 'test-run', redactor),
+		prompter: options.prompter,
+		redactor,
+		authFor: async () => undefined,
+		onEvent: (event) => events.push(event),
+		replan: async () => {
+			throw new Error('single hop');
+		},
+	});
+	const summary = await executor.run(plan);
+	return { summary, events, journal, dir };
+}
