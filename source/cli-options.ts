@@ -55,6 +55,8 @@ const SPEC = {
 	'no-migrations': { type: 'boolean' },
 	'migration-timeout': { type: 'string' },
 	'stop-all-first': { type: 'boolean' },
+	'pg-bin': { type: 'string' },
+	'pg-image': { type: 'string' },
 	down: { type: 'boolean' },
 } as const;
 
@@ -129,6 +131,8 @@ export function parseCli(argv: string[]): CliOptions {
 		noMigrations: values['no-migrations'] ?? false,
 		migrationTimeoutS: seconds('migration-timeout', values['migration-timeout'], undefined, 1),
 		stopAllFirst: values['stop-all-first'] ?? false,
+		pgBin: values['pg-bin'],
+		pgImage: values['pg-image'],
 		command: command as 'demo' | undefined,
 		demoDown: values.down ?? false,
 	};
@@ -162,6 +166,9 @@ Database (found from the app's DATABASE_URL unless given; PG* variables and
       --no-migrations     refuse (exit 2) when the target migrates the schema
       --migration-timeout S  health timeout for a migrating start (default 5 x --health-timeout)
       --stop-all-first    cluster: stop every node before the first migrating start
+      --pg-bin DIR        take pg_dump/pg_restore from DIR (default: /usr/lib/postgresql/*/bin, PATH)
+      --pg-image REF      without a host pg_dump new enough, run the tools in a one-off
+                          container of REF (default postgres:<server major>)
 
 Checks:
       --health-url URL    HTTP check: 200 required (a JSON body must not say is_testing: true)

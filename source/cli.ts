@@ -37,6 +37,8 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean): 
 		noMigrations: options.noMigrations,
 		migrationTimeoutS: options.migrationTimeoutS,
 		stopAllFirst: options.stopAllFirst,
+		pgBin: options.pgBin,
+		pgImage: options.pgImage,
 		unattended,
 		dryRun: options.dryRun,
 		argv,

@@ -24,6 +24,10 @@ export interface DatabaseOptions {
 	noMigrations: boolean;
 	migrationTimeoutS?: number;
 	stopAllFirst: boolean;
+	/** Look for pg_dump/pg_restore only here (default: /usr/lib/postgresql/<major>/bin and PATH). */
+	pgBin?: string;
+	/** Postgres image for the tools when the host has none new enough (default postgres:<server major>). */
+	pgImage?: string;
 }
 
 export interface DatabasePlan {
@@ -36,6 +40,8 @@ export interface DatabasePlan {
 	freeBytes: number;
 	/** pg_dump on the host (path) or in the database's container. */
 	dumpWith: string;
+	/** --pg-bin: where host tools are looked for (backup and restore alike). */
+	toolDirs?: string[];
 	schemaFrom?: number;
 	/** Schema version each hop's image declares. */
 	hopSchemas: Record<string, number | undefined>;
@@ -80,7 +86,7 @@ export async function planDatabase(
 	docker: Docker,
 	plan: Plan,
 	options: DatabaseOptions,
-	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor },
+	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean> },
 ): Promise<DatabasePlan | undefined> {
 	if (options.skipBackup) return undefined;
 	const lead = plan.containers[0]!;
@@ -114,12 +120,26 @@ export async function planDatabase(
 
 	const info = await serverInfo(target, docker).catch(asUsage);
 	let dumpWith = `pg_dump in container ${target.container ?? target.image ?? '?'}`;
+	const toolDirs = options.pgBin ? [options.pgBin] : undefined;
 	if (target.kind === 'host') {
-		const tools = await findPgDump(info.major);
-		if (!tools) {
-			throw new UsageError(`no pg_dump for PostgreSQL ${info.major} or newer on this host; install postgresql-client-${info.major} (or pass --skip-backup)`);
+		const tools = await findPgDump(info.major, toolDirs ? { dirs: toolDirs } : {});
+		if (tools) {
+			dumpWith = tools.pgDump;
+		} else {
+			// No host pg_dump new enough: run the tools in a one-off container of a
+			// Postgres image of the server's major, on the host's network so it reaches
+			// the same address the host would.
+			const image = options.pgImage ?? `postgres:${info.major}`;
+			const where = `no pg_dump for PostgreSQL ${info.major} or newer on this host${options.pgBin ? ` (looked in ${options.pgBin})` : ''}`;
+			if (!target.host || target.host.startsWith('/')) {
+				throw new UsageError(`${where}, and the database is reached over a unix socket, which a tools container cannot use; install postgresql-client-${info.major} (or pass --skip-backup)`);
+			}
+			if (!(await context.ensureImage(image))) {
+				throw new UsageError(`${where}, and the Postgres image ${image} is neither present nor pullable; install postgresql-client-${info.major} or name an image with --pg-image (or pass --skip-backup)`);
+			}
+			target = { ...target, kind: 'container', image, network: 'host' };
+			dumpWith = `pg_dump in a one-off ${image} container (host network): ${where}`;
 		}
-		dumpWith = tools.pgDump;
 	}
 	const backupDir = options.backupDir ?? join(context.stateDir, 'backups');
 	const space = await checkBackupSpace(backupDir, info.databaseSizeBytes).catch(asUsage);
@@ -154,6 +174,7 @@ export async function planDatabase(
 		backupDir,
 		freeBytes: space.freeBytes,
 		dumpWith,
+		toolDirs,
 		schemaFrom,
 		hopSchemas,
 		migratingHops,
@@ -169,6 +190,7 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
 		`Backup: pg_dump -Fc to ${database.backupDir} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
+	lines.push(`Dumped by: ${database.dumpWith}`);
 	if (database.migratingHops.length > 0) {
 		lines.push(
 			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> schema ${database.hopSchemas[tag]}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,

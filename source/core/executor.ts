@@ -12,6 +12,7 @@ import type { DatabasePlan } from './database-plan.js';
 import { pullImage, type RegistryAuth } from '../docker/pull.js';
 import { backupDatabase, checkBackupSpace, type BackupResult } from '../postgres/backup.js';
 import { restoreDatabase } from '../postgres/restore.js';
+import { findPgDump, type PgTools } from '../postgres/pg-tools.js';
 import { formatBytes } from '../reporters/format.js';
 import { waitHealthy, type HealthGate } from '../docker/health.js';
 import { followLogs, logTail } from '../docker/logs.js';
@@ -416,6 +417,7 @@ export class Executor {
 		this.emit({ type: 'step-started', container: lead.name, step: 'backup', detail: `${database.display} -> ${database.backupDir}` });
 		let lastEmit = 0;
 		const result = await backupDatabase({
+			...this.toolLookup(database),
 			target: database.target,
 			dir: database.backupDir,
 			fileStem,
@@ -448,6 +450,12 @@ export class Executor {
 			detail: `${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256.slice(0, 16)}…, ${result.tables.length} tables verified)`,
 		});
 		return result;
+	}
+
+	/** --pg-bin: backup and restore look for host tools where preflight found them. */
+	private toolLookup(database: DatabasePlan): { findTools?: (major: number) => Promise<PgTools | undefined> } {
+		const dirs = database.toolDirs;
+		return dirs ? { findTools: (major) => findPgDump(major, { dirs }) } : {};
 	}
 
 	private async ask(gate: Parameters<Prompter['confirm']>[0]): Promise<boolean> {
@@ -663,6 +671,7 @@ export class Executor {
 		let lastEmit = 0;
 		try {
 			const result = await restoreDatabase({
+				...this.toolLookup(database),
 				target: database.target,
 				backup: { path: backup.path, sha256: backup.sha256, tables: backup.tables },
 				docker: this.deps.docker,

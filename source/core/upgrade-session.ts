@@ -12,6 +12,7 @@ import { planDatabase, type DatabaseOptions } from './database-plan.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { selectContainers, type Selection } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
+import { pullImage } from '../docker/pull.js';
 import { RegistryClient } from '../registry/client.js';
 import { profileFor } from '../profiles/profile.js';
 
@@ -118,7 +119,17 @@ export async function planFor(engine: Engine, names: string[], request: UpgradeR
 	);
 	// Every secret the selected containers carry is known before the first event.
 	for (const container of plan.containers) redactor.addEnv(container.inspect.Config.Env);
-	plan.database = await planDatabase(engine.docker, plan, request, { env, stateDir: stateDir(env), redactor });
+	plan.database = await planDatabase(engine.docker, plan, request, {
+		env,
+		stateDir: stateDir(env),
+		redactor,
+		// The tools image is fetched in preflight when missing: no app container is touched by it.
+		ensureImage: async (ref) => {
+			const present = await engine.docker.getImage(ref).inspect().then(() => true, () => false);
+			if (present) return true;
+			return pullImage(engine.docker, ref, { auth: await registryAuthFor(ref, env), timeoutMs: 10 * 60_000 }).then(() => true, () => false);
+		},
+	});
 	return plan;
 }
 

@@ -143,6 +143,39 @@ describe('database safety', () => {
 		expect((await inspect(target)).Id).toBe(originalId);
 	});
 
+	it('runs pg_dump and pg_restore in a one-off Postgres container when the host has none new enough', async () => {
+		const toolsDb = await freshDb();
+		const target = `${id}-tools`;
+		const originalId = await startApp(w, { name: target, tag: '1.6.0', db: toolsDb, caseLabel });
+		const was = await snapshot(toolsDb);
+		const tcp = `postgresql://${toolsDb.user}:${toolsDb.password}@${w.pgHost}:${w.pgPort}/${toolsDb.name}`;
+		const run = await runWizard([
+			'--yes', '--container', target, '--to', '1.7.1-badmigration', '--migration-timeout', '20',
+			'--db', tcp, '--pg-bin', '/nonexistent', '--pg-image', w.pgImage,
+		]);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout).toContain(`pg_dump in a one-off ${w.pgImage} container (host network)`);
+		expect(run.stdout).toMatch(/backup done/);
+		expect(run.stdout).toMatch(/restore done .*row counts equal/);
+		expect(run.stdout + run.stderr).not.toContain(toolsDb.password);
+		expect(await snapshot(toolsDb)).toEqual(was);
+		expect((await inspect(target)).Id).toBe(originalId);
+		// Tool containers are removed after each run.
+		const tools = await docker(['ps', '-aq', '--filter', 'label=io.upgrade-wizard.pg-tool=1']);
+		expect(tools.stdout.trim()).toBe('');
+	});
+
+	it('exits 2 when no pg_dump is new enough and the database is only reachable over a socket', async () => {
+		const sockDb = await freshDb();
+		const target = `${id}-nopgdump`;
+		const originalId = await startApp(w, { name: target, tag: '1.6.0', db: sockDb, caseLabel });
+		const run = await runWizard(['--yes', '--container', target, '--to', '1.6.1', '--pg-bin', '/nonexistent']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expect(run.stderr.trim().split('\n')).toHaveLength(1);
+		expect(run.stderr).toMatch(/no pg_dump for PostgreSQL 15 or newer on this host \(looked in \/nonexistent\), and the database is reached over a unix socket/);
+		expect((await inspect(target)).Id).toBe(originalId);
+	});
+
 	it('exits 2 when the backup dir cannot be created', async () => {
 		const target = `${id}-nodir`;
 		const dirDb = await freshDb();
