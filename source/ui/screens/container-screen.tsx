@@ -6,7 +6,7 @@ import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { groupRows, initiallyTicked, repositoriesOf, type Preselection } from '../container-groups.js';
 import { cell, columnWidth, formatUptime } from '../format.js';
-import { Waiting } from '../spin.js';
+import { LoadState } from '../load-state.js';
 import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport } from '../viewport.js';
 import { useRefState } from '../ref-state.js';
@@ -143,14 +143,7 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 	if (load.status !== 'ready') {
 		return (
 			<Frame help="containers" hints={load.status === 'error' ? 'r retry · q quit' : 'q quit'}>
-				{load.status === 'error' ? (
-					<Box flexDirection="column" gap={1}>
-						<Status variant="error">Could not list the containers.</Status>
-						<Text>{load.message}</Text>
-					</Box>
-				) : (
-					<Waiting>Listing the containers on this engine…</Waiting>
-				)}
+				<LoadState load={load} failed="Could not list the containers." waiting="Listing the containers on this engine…" />
 			</Frame>
 		);
 	}

@@ -1,13 +1,11 @@
 import React, { useState } from 'react';
-import { Box, Text } from 'ink';
-import { Status } from '../marks.js';
+import { Text } from 'ink';
 import type { PlanPreview } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
-import { Waiting } from '../spin.js';
+import { LoadState } from '../load-state.js';
 import { isDown, isUp, useKeys } from '../terminal.js';
 import { Viewport, maxScroll } from '../viewport.js';
-import { maskUrlPasswords } from '../format.js';
 
 // Screen 4: exactly what will happen, before anything does. Enter here is the
 // operator's "yes" to the plan; the executor's own plan gate is answered with it.
@@ -65,15 +63,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	if (load.status !== 'ready') {
 		return (
 			<Frame help="plan" hints={load.status === 'error' ? `r retry${onChangeDatabase ? ' · d another database' : ''} · esc back · q quit` : 'esc back · q quit'}>
-				{load.status === 'error' ? (
-					<Box flexDirection="column" gap={1}>
-						<Status variant="error">Could not plan this upgrade.</Status>
-						{/* The error may quote the URL the operator typed. */}
-						<Text>{maskUrlPasswords(load.message)}</Text>
-					</Box>
-				) : (
-					<Waiting>{`Planning the upgrade to ${tag} (preflight checks)…`}</Waiting>
-				)}
+				<LoadState load={load} failed="Could not plan this upgrade." waiting={`Planning the upgrade to ${tag} (preflight checks)…`} />
 			</Frame>
 		);
 	}

@@ -1,11 +1,11 @@
 import React from 'react';
-import { Box, Text } from 'ink';
-import { Badge, Status } from '../marks.js';
+import { Text } from 'ink';
+import { Badge } from '../marks.js';
 import type { TargetChoice, TargetRow, UpgradeKind } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { cell, columnWidth, truncate } from '../format.js';
-import { Waiting } from '../spin.js';
+import { LoadState } from '../load-state.js';
 import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport } from '../viewport.js';
 import { useRefState } from '../ref-state.js';
@@ -104,14 +104,7 @@ export function TargetScreen({ load, containers, preferred, onChoose, onBack, on
 	if (!choice) {
 		return (
 			<Frame help="target" hints={load.status === 'error' ? 'r retry · esc back · q quit' : 'esc back · q quit'}>
-				{load.status === 'error' ? (
-					<Box flexDirection="column" gap={1}>
-						<Status variant="error">Could not list the versions.</Status>
-						<Text>{load.message}</Text>
-					</Box>
-				) : (
-					<Waiting>{`Asking the registry for the versions of ${containers.join(', ')}…`}</Waiting>
-				)}
+				<LoadState load={load} failed="Could not list the versions." waiting={`Asking the registry for the versions of ${containers.join(', ')}…`} />
 			</Frame>
 		);
 	}
