@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
+import { parseImageReference } from '../registry/reference.js';
 
 // Which containers a run is about. Selection flags are resolved here; the
 // result is a list of container names in the order the run will take them.
@@ -32,15 +33,15 @@ export function tagOf(ref: string): string | undefined {
 	return colon > slash ? ref.slice(colon + 1) : 'latest';
 }
 
-/** docker.io/library/x, docker.io/x and x all name the same repository. */
+/** docker.io/library/x, docker.io/x and x all name the same repository (the registry module normalises). */
 export function sameRepository(a: string, b: string): boolean {
-	const normal = (repo: string) => {
-		let out = repo.toLowerCase();
-		out = out.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
-		out = out.replace(/^library\//, '');
-		return out;
-	};
-	return normal(a) === normal(b);
+	try {
+		const [left, right] = [parseImageReference(a), parseImageReference(b)];
+		return left.registry === right.registry && left.repository === right.repository;
+	} catch {
+		// A malformed reference names no repository at all.
+		return false;
+	}
 }
 
 export async function inspectByName(docker: Docker, name: string): Promise<ContainerInspectInfo | undefined> {

@@ -34,10 +34,6 @@ interface EngineEvent {
 const HTTP_INTERVAL_MS = 1_000;
 const HTTP_TIMEOUT_MS = 3_000;
 
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Check a health URL once: 200, and a JSON body must not say it is a testing instance. */
 export async function checkHealthUrl(url: string): Promise<{ ok: boolean; detail: string }> {
 	try {
@@ -193,4 +189,3 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 	}
 }
 
-export { sleep };
