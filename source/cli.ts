@@ -103,7 +103,16 @@ export async function main(argv: string[]): Promise<number> {
 	if (isInteractive && options.json) return fail(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
 	if (isInteractive) return interactive(requestFrom(options, argv, false)).catch(fail);
 
-	const write = (text: string) => process.stdout.write(text);
+	// A reader that goes away (`| head`) must not kill a run half-way through a
+	// swap: after EPIPE the output is dropped and the run goes on to its end.
+	let stdoutOpen = true;
+	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code !== 'EPIPE') throw error;
+		stdoutOpen = false;
+	});
+	const write = (text: string) => {
+		if (stdoutOpen) process.stdout.write(text);
+	};
 	const onEvent: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);
 
 	// Ctrl-C or SIGTERM mid-run: roll back at the next safe point, never leave a

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
@@ -73,6 +74,28 @@ describe('rollback', () => {
 		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
 		expect(run.stdout).toMatch(/the container exited with code [1-9]/);
 		await expectOriginalBack(name, originalId);
+	});
+
+	it('finishes the upgrade when the reader of its output goes away (| head)', async () => {
+		const name = `${id}-epipe`;
+		await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+		const { execa } = await import('execa');
+		const { newStateHome } = await import('../support/wizard.js');
+		const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'upgrade-wizard.js');
+		const child = execa('node', [bin, '--yes', '--container', name, '--to', '1.6.1'], {
+			env: { XDG_STATE_HOME: newStateHome() },
+			buffer: false,
+			reject: false,
+			stdin: 'ignore',
+			timeout: 120_000,
+		});
+		// Read the first chunk, then close the pipe as `head -1` would.
+		await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+		child.stdout!.destroy();
+		const result = await child;
+		expect(result.exitCode).toBe(0);
+		expect((await inspect(name)).Config.Image).toBe(`${w.appRepo}:1.6.1`);
+		expect(await exists(`${name}-old`)).toBe(false);
 	});
 
 	it('keeps -old on request and records the run in the audit log', async () => {
