@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ExitCode, NothingToDo, UsageError, messageOf, oneLine } from './core/errors.js';
 import type { Prompter, TimedEvent } from './core/events.js';
 import { parseCli, USAGE, type CliOptions } from './cli-options.js';
-import { runUpgrade, type UpgradeRequest } from './core/upgrade-session.js';
+import { runUpgrade, type UpgradeRequest } from './sessions/upgrade-session.js';
 import { humanReporter } from './reporters/human.js';
 import { ndjsonReporter } from './reporters/ndjson.js';
 
@@ -56,7 +56,7 @@ async function interactive(request: UpgradeRequest): Promise<number> {
 	// starts with a terminal on both ends, where a person needs the live screens.
 	delete process.env.CI;
 	delete process.env.CONTINUOUS_INTEGRATION;
-	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./core/wizard-session.js')]);
+	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./sessions/wizard-session.js')]);
 	const { selection, to, ...rest } = request;
 	const backend = new WizardSession({ selection, to, request: rest });
 	return renderWizard(backend, { preselect: selection, to });

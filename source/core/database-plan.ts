@@ -2,14 +2,14 @@ import type Docker from 'dockerode';
 import { join } from 'node:path';
 import { UsageError, messageOf, oneLine } from './errors.js';
 import type { Plan } from './plan.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../text/redact.js';
 import { resolveDatabaseTarget, type DatabaseTarget } from '../postgres/database-target.js';
 import { containerLookup } from '../postgres/container-lookup.js';
 import { serverInfo, schemaVersion } from '../postgres/server-info.js';
 import { findPgDump } from '../postgres/pg-tools.js';
 import { checkBackupSpace } from '../postgres/backup.js';
 import { DatabaseError } from '../postgres/errors.js';
-import { formatBytes } from '../reporters/format.js';
+import { formatBytes } from '../text/format.js';
 
 // The database side of a plan, settled in preflight so that a missing
 // database, a wrong password, no suitable pg_dump or too little disk stop the

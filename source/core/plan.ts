@@ -3,10 +3,10 @@ import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { NothingToDo, UsageError } from './errors.js';
 import type { StepName } from './events.js';
 import { containerName, dependentsOf, inspectByName, repositoryOf } from '../docker/discovery.js';
-import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from '../docker/recreate-spec.js';
+import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from '../targets/container/recreate-spec.js';
 import type { HealthGate } from '../docker/health.js';
 import { profileFor, type Profile } from '../profiles/profile.js';
-import type { ResolvedPath } from './upgrade-path.js';
+import type { ResolvedPath } from '../sessions/upgrade-path.js';
 import { describeDatabase, type DatabasePlan } from './database-plan.js';
 
 // A Plan is everything the executor needs, computed without touching anything:

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { RecreateSpec } from './recreate-spec.js';
+import type { RecreateSpec } from '../targets/container/recreate-spec.js';
 import { engineMessage, engineStatus } from './engine.js';
 
 // The engine operations of a swap, each with an error an operator can act on.

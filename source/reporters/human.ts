@@ -1,6 +1,6 @@
 import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js';
 import { describeGateAnswer } from '../core/gate-answer.js';
-import { formatBytes, formatDuration, RESULT_WORDS } from './format.js';
+import { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
 
 // Plain lines for --yes runs and logs: one line per event, pull progress only
 // every tenth of the way so a log file stays readable.

@@ -1,6 +1,6 @@
 // Figures and fixed-width cells for the screens. Byte and duration formats are
 // the plain reporter's, so the TUI and --yes output read the same.
-export { formatBytes, formatDuration, RESULT_WORDS } from '../reporters/format.js';
+export { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
 
 /** m:ss (h:mm:ss past an hour): a running clock that does not jump in width every second. */
 export function formatClock(ms: number): string {

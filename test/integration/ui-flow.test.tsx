@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WizardApp } from '../../source/ui/app.js';
-import { WizardSession } from '../../source/core/wizard-session.js';
+import { WizardSession } from '../../source/sessions/wizard-session.js';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { NoDatabaseError, planDatabase } from '../../source/core/database-plan.js';
 import { UsageError } from '../../source/core/errors.js';
-import { Redactor } from '../../source/core/redact.js';
+import { Redactor } from '../../source/text/redact.js';
 import type { Plan } from '../../source/core/plan.js';
 import { genericProfile } from '../../source/profiles/profile.js';
 

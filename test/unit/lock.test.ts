@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { acquireEngineLock } from '../../source/core/lock.js';
+import { acquireEngineLock } from '../../source/core/journal/lock.js';
 import { UsageError } from '../../source/core/errors.js';
 
 describe('engine lock', () => {

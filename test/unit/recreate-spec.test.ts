@@ -17,7 +17,7 @@ import {
 	normalizeLink,
 	type RecreateInput,
 	type RecreateSpec,
-} from '../../source/docker/recreate-spec.js';
+} from '../../source/targets/container/recreate-spec.js';
 
 function load<T>(name: string): T {
 	return JSON.parse(readFileSync(new URL(`../fixtures/inspect/${name}`, import.meta.url), 'utf8')) as T;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../source/core/redact.js';
+import { Redactor } from '../../source/text/redact.js';
 
 describe('Redactor', () => {
 	it('masks passwords in URLs and secret-looking env values wherever they appear', () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './state-dir.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 // One run per engine at a time: two wizards swapping containers on the same
 // engine could each park the other's container. The lock is a file created with

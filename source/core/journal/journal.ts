@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { writeFileAtomic } from './atomic-file.js';
 import { ensurePrivateDir } from './state-dir.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../../text/redact.js';
 
 // The journal is the durable record of a run. Before each destructive step the
 // executor records what it is about to do and how to undo it; rollback reads

@@ -2,7 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { ensurePrivateDir } from './state-dir.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../../text/redact.js';
 
 // Append-only: one line per action, beside the journals, so an operator can
 // answer "who changed what, when" without reading run files.

@@ -1,5 +1,5 @@
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import { UsageError, oneLine, messageOf } from './errors.js';
+import { UsageError, oneLine, messageOf } from '../core/errors.js';
 import { RegistryClient } from '../registry/client.js';
 import { isRegistryError } from '../registry/errors.js';
 import { compareVersionTags, parseVersionTag, selectVersions } from '../versions/parse.js';

@@ -1,10 +1,10 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import semver from 'semver';
-import { UsageError } from './errors.js';
-import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from './wizard-backend.js';
-import { describePlan } from './plan.js';
+import { UsageError } from '../core/errors.js';
+import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
+import { describePlan } from '../core/plan.js';
 import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
-import { Redactor } from './redact.js';
+import { Redactor } from '../text/redact.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { containerName, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
 import { RegistryClient } from '../registry/client.js';
@@ -12,7 +12,7 @@ import { parseVersionTag, selectVersions } from '../versions/parse.js';
 import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
 import { currentVersion } from './upgrade-path.js';
-import { formatBytes } from '../reporters/format.js';
+import { formatBytes } from '../text/format.js';
 
 // The interactive wizard's backend: the same discovery, planning and executor
 // as --yes, shaped for screens. Views get plain rows and lines, never engine objects.
