@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
-import type { DatabaseOptions } from './core/database-plan.js';
+import type { DatabaseOptions } from './core/plan/database.js';
 
 // The command-line contract (README, issue #3). Parsing is pure so it can be
 // tested without an engine; every mistake is a UsageError (exit 2).

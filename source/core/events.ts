@@ -32,9 +32,11 @@ export interface RunSummary {
 	exitCode: number;
 	containers: ContainerSummary[];
 	journal?: string;
+	/** A one-line outcome when there are no containers to report (recover: nothing to recover). */
+	message?: string;
 }
 
-export type GateKind = 'confirm-plan' | 'major-upgrade' | 'backup' | 'migration' | 'skip-backup';
+export type GateKind = 'confirm-plan' | 'major-upgrade' | 'backup' | 'migration' | 'skip-backup' | 'recover';
 
 export interface Gate {
 	kind: GateKind;
@@ -104,6 +106,8 @@ export type RunEvent =
 	/** `answer` is true only for a yes ('confirm'); `choice` and `value` say what else was chosen on a choice gate. */
 	| { type: 'gate'; gate: Gate; answer: boolean; by: Prompter['name']; choice?: GateChoiceName; value?: string }
 	| { type: 'failure'; container: string; step: StepName; message: string; detail?: string[] }
+	/** A signal (or the operator) asked to abort: the run rolls back at the next safe point. */
+	| { type: 'abort'; reason: string }
 	| { type: 'rollback-started'; container: string; reason: string }
 	| { type: 'rollback-step'; container: string; action: string; ok: boolean; detail?: string }
 	| { type: 'rollback-done'; container: string; ok: boolean; detail?: string }

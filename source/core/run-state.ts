@@ -340,6 +340,10 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 			if (previous?.status === event.status) return next;
 			return appendFinished(next, [{ kind: 'health', container: event.container, text: `${event.container}: health ${event.status}${event.detail ? ` (${event.detail})` : ''}` }]);
 		}
+		case 'abort': {
+			const text = `abort requested (${event.reason}): rolling back at the next safe point`;
+			return appendFinished({ ...state, warnings: [...state.warnings, text] }, [{ kind: 'warning', text }]);
+		}
 		case 'warning': {
 			const text = `${event.container ? `${event.container}: ` : ''}warning: ${event.message}`;
 			return appendFinished({ ...state, warnings: [...state.warnings, text] }, [{ kind: 'warning', container: event.container, text }]);

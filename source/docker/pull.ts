@@ -16,6 +16,8 @@ export interface PullOptions {
 	onProgress?: (progress: PullProgress) => void;
 	/** The pull as a whole is bounded: a stalled registry must not hang the run. */
 	timeoutMs?: number;
+	/** Operator abort: the pull is cancelled (nothing has stopped yet). */
+	signal?: AbortSignal;
 }
 
 export class PullError extends Error {}
@@ -29,6 +31,7 @@ export async function pullImage(docker: Docker, ref: string, options: PullOption
 	const aggregator = new PullProgressAggregator();
 	const timeoutMs = options.timeoutMs ?? 30 * 60_000;
 	let stream: NodeJS.ReadableStream;
+	if (options.signal?.aborted) throw new PullError(`pull of ${ref} cancelled: aborted by the operator`);
 	try {
 		stream = (await docker.pull(ref, options.auth ? { authconfig: options.auth } : {})) as NodeJS.ReadableStream;
 	} catch (error) {
@@ -36,14 +39,19 @@ export async function pullImage(docker: Docker, ref: string, options: PullOption
 	}
 	return await new Promise<PullProgress>((resolve, reject) => {
 		let failure: string | undefined;
-		const timer = setTimeout(() => {
+		const stop = (why: string) => {
 			(stream as unknown as { destroy?: () => void }).destroy?.();
-			reject(new PullError(`pull of ${ref} did not finish within ${Math.round(timeoutMs / 1000)} s`));
-		}, timeoutMs);
+			reject(new PullError(`pull of ${ref} ${why}`));
+		};
+		const timer = setTimeout(() => stop(`did not finish within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+		// Closing the stream makes the engine cancel the pull.
+		const onAbort = () => stop('cancelled: aborted by the operator');
+		options.signal?.addEventListener('abort', onAbort, { once: true });
 		docker.modem.followProgress(
 			stream,
 			(error: Error | null) => {
 				clearTimeout(timer);
+				options.signal?.removeEventListener('abort', onAbort);
 				if (error) return reject(new PullError(`pull of ${ref} failed: ${oneLine(error.message)}`));
 				if (failure) return reject(new PullError(`pull of ${ref} failed: ${oneLine(failure)}`));
 				const done = aggregator.complete();

@@ -59,6 +59,9 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 				line(`[${event.container}] FAILED at ${event.step}: ${event.message}`);
 				for (const text of event.detail ?? []) line(`[${event.container}]   ${text}`);
 				break;
+			case 'abort':
+				line(`abort requested (${event.reason}): rolling back at the next safe point`);
+				break;
 			case 'rollback-started':
 				line(`[${event.container}] rolling back: ${event.reason}`);
 				break;
@@ -79,6 +82,7 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 
 export function summaryLines(summary: RunSummary): string[] {
 	const lines = ['summary:'];
+	if (summary.message) lines.push(`  ${summary.message}`);
 	for (const container of summary.containers) {
 		const figures =
 			container.result === 'upgraded' || container.result === 'rolled-back'

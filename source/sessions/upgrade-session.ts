@@ -1,14 +1,20 @@
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { EventListener, Prompter, RunEvent, RunSummary } from '../core/events.js';
-import { buildPlan, containerNameResolver, describePlan, planContainer, preflightContainer, validateTag, type Plan, type PlanOptions } from '../core/plan.js';
-import { Executor } from '../core/executor.js';
+import { buildPlan, containerNameResolver, planContainer, preflightContainer, type ContainerPlan } from '../targets/container/plan.js';
+import { ContainerDriver } from '../targets/container/driver.js';
+import { describeContainer } from '../targets/container/describe.js';
+import { validateTag, type Plan, type PlanOptions } from '../core/plan/plan.js';
+import { describePlan } from '../core/plan/describe.js';
+import type { DatabaseOptions } from '../core/plan/database.js';
+import { Executor } from '../core/run/executor.js';
+import { databasePort } from '../postgres/database-port.js';
 import { Journal, newRunId } from '../core/journal/journal.js';
 import { AuditLog } from '../core/journal/audit-log.js';
 import { acquireEngineLock } from '../core/journal/lock.js';
 import { Redactor } from '../text/redact.js';
 import { stateDir } from '../core/journal/state-dir.js';
 import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
-import { planDatabase, type DatabaseOptions } from '../core/database-plan.js';
+import { planDatabase } from './plan-database.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { selectContainers, type Selection } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
@@ -49,14 +55,14 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	if (request.dryRun) {
 		const plan = await planFor(engine, names, request, env, redactor);
 		emit({ type: 'run-started', runId: 'dry-run', containers: names, dryRun: true });
-		emit({ type: 'plan', lines: describePlan(plan) });
+		emit({ type: 'plan', lines: describePlan(plan, describeContainer) });
 		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
 		emit({
 			type: 'run-done',
 			summary: {
 				runId: 'dry-run',
 				exitCode: ExitCode.ok,
-				containers: plan.containers.map((container) => ({ container: container.name, from: container.from, to, result: 'dry-run' })),
+				containers: plan.units.map((unit) => ({ container: unit.name, from: unit.from, to, result: 'dry-run' })),
 			},
 		});
 		return ExitCode.ok;
@@ -79,19 +85,14 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 		const journal = await Journal.create({ dir: state, runId, engine: engine.endpoint, argv: request.argv, redactor });
 		const audit = await AuditLog.open(state, runId, redactor);
 		const executor = new Executor({
-			docker: engine.docker,
+			drivers: { container: containerDriver(engine, names, request, redactor, env) },
+			database: databasePort(engine.docker),
 			journal,
 			audit,
 			prompter: io.prompter,
 			redactor,
-			authFor: (ref) => registryAuthFor(ref, env),
 			onEvent: io.onEvent,
 			signal: io.signal,
-			replan: async (name, targetRef) => {
-				const { info, oldImage } = await preflightContainer(engine.docker, name, names);
-				redactor.addEnv(info.Config.Env);
-				return planContainer(engine, info, oldImage, targetRef, request, await containerNameResolver(engine.docker));
-			},
 		});
 		return await executor.run(plan);
 	} finally {
@@ -99,7 +100,20 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 	}
 }
 
-export async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan> {
+/** The driver of plain containers on this engine; later hops are planned from what runs then. */
+export function containerDriver(engine: Engine, names: string[], options: PlanOptions, redactor: Redactor, env: NodeJS.ProcessEnv): ContainerDriver {
+	return new ContainerDriver({
+		docker: engine.docker,
+		authFor: (ref) => registryAuthFor(ref, env),
+		replan: async (name, targetRef) => {
+			const { info, oldImage } = await preflightContainer(engine.docker, name, names);
+			redactor.addEnv(info.Config.Env);
+			return planContainer(engine, info, oldImage, targetRef, options, await containerNameResolver(engine.docker));
+		},
+	});
+}
+
+export async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan<ContainerPlan>> {
 	const client = new RegistryClient({ env });
 	const plan = await buildPlan(engine.docker, engine, names, request, (info, oldImage) =>
 		resolveUpgradePath({
@@ -118,7 +132,7 @@ export async function planFor(engine: Engine, names: string[], request: UpgradeR
 		}),
 	);
 	// Every secret the selected containers carry is known before the first event.
-	for (const container of plan.containers) redactor.addEnv(container.inspect.Config.Env);
+	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
 	plan.database = await planDatabase(engine.docker, plan, request, {
 		env,
 		stateDir: stateDir(env),

@@ -2,7 +2,8 @@ import type { ContainerInspectInfo } from 'dockerode';
 import semver from 'semver';
 import { UsageError } from '../core/errors.js';
 import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
-import { describePlan } from '../core/plan.js';
+import { describePlan } from '../core/plan/describe.js';
+import { describeContainer } from '../targets/container/describe.js';
 import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from '../text/redact.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
@@ -138,13 +139,13 @@ export class WizardSession implements WizardBackend {
 		const plan = await planFor(engine, containers, request, this.env, new Redactor());
 		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
 		return {
-			lines: describePlan(plan),
+			lines: describePlan(plan, describeContainer),
 			warnings: [
 				...plan.path.warnings,
 				...(plan.path.majorGate ? ['major upgrade: expect breaking changes'] : []),
 				...(plan.database?.migratingHops.length ? [`schema migration in ${plan.database.migratingHops.join(', ')}: the backup is the only way back`] : []),
 			],
-			containers: plan.containers.map((container) => ({
+			containers: plan.units.map((container) => ({
 				name: container.name,
 				from: container.from,
 				to: final,

@@ -3,12 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { Executor } from '../../source/core/executor.js';
+import { Executor } from '../../source/core/run/executor.js';
+import { ContainerDriver } from '../../source/targets/container/driver.js';
+import { databasePort } from '../../source/postgres/database-port.js';
 import { Journal } from '../../source/core/journal/journal.js';
 import { AuditLog } from '../../source/core/journal/audit-log.js';
 import { Redactor } from '../../source/text/redact.js';
-import type { DatabasePlan } from '../../source/core/database-plan.js';
-import type { ContainerPlan, Plan } from '../../source/core/plan.js';
+import type { DatabasePlan } from '../../source/core/plan/database.js';
+import type { ContainerPlan } from '../../source/targets/container/plan.js';
+import type { Plan } from '../../source/core/plan/plan.js';
 import type { Prompter, TimedEvent } from '../../source/core/events.js';
 import { genericProfile } from '../../source/profiles/profile.js';
 
@@ -98,8 +101,9 @@ export function fakeEngine(failures: FakeFailures = {}) {
 }
 
 /** One container, one hop (1.6.0 -> 1.7.0), built by hand: no engine needed to plan it. */
-export function singleHopPlan(oldId: string, options: { env?: string[]; database?: DatabasePlan } = {}): Plan {
+export function singleHopPlan(oldId: string, options: { env?: string[]; database?: DatabasePlan } = {}): Plan<ContainerPlan> {
 	const container: ContainerPlan = {
+		kind: 'container',
 		key: 'app@1.7.0',
 		name: 'app',
 		parkedName: 'app-old',
@@ -118,7 +122,7 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 		steps: [],
 	};
 	return {
-		containers: [container],
+		units: [container],
 		path: { repository: 'registry.test/acme/app', current: '1.6.0', hops: [{ tag: '1.7.0', version: '1.7.0', revision: 0, kind: 'minor' }], majorGate: false, releaseNotes: [], schemaVersions: {}, warnings: [] },
 		hops: ['1.7.0'],
 		keepOld: false,
@@ -129,23 +133,27 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 }
 
 /** Run the real executor on the fake engine with a real journal and audit log in a temp dir. */
-export async function runOnFakeEngine(engine: ReturnType<typeof fakeEngine>, plan: Plan, options: { prompter: Prompter; secrets?: string[] }) {
+export async function runOnFakeEngine(engine: ReturnType<typeof fakeEngine>, plan: Plan<ContainerPlan>, options: { prompter: Prompter; secrets?: string[] }) {
 	const dir = mkdtempSync(join(tmpdir(), 'uw-exec-'));
 	const redactor = new Redactor();
 	for (const secret of options.secrets ?? []) redactor.add(secret);
 	const journal = await Journal.create({ dir, runId: 'test-run', engine: 'unix:///fake.sock', argv: [], redactor });
 	const events: TimedEvent[] = [];
-	const executor = new Executor({
+	const driver = new ContainerDriver({
 		docker: engine.docker,
+		authFor: async () => undefined,
+		replan: async () => {
+			throw new Error('single hop');
+		},
+	});
+	const executor = new Executor({
+		drivers: { container: driver },
+		database: databasePort(engine.docker),
 		journal,
 		audit: await AuditLog.open(dir, 'test-run', redactor),
 		prompter: options.prompter,
 		redactor,
-		authFor: async () => undefined,
 		onEvent: (event) => events.push(event),
-		replan: async () => {
-			throw new Error('single hop');
-		},
 	});
 	const summary = await executor.run(plan);
 	return { summary, events, journal, dir };

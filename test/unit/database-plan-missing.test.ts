@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { NoDatabaseError, planDatabase } from '../../source/core/database-plan.js';
+import { NoDatabaseError, planDatabase } from '../../source/sessions/plan-database.js';
 import { UsageError } from '../../source/core/errors.js';
 import { Redactor } from '../../source/text/redact.js';
-import type { Plan } from '../../source/core/plan.js';
+import type { Plan } from '../../source/core/plan/plan.js';
+import type { ContainerPlan } from '../../source/targets/container/plan.js';
 import { genericProfile } from '../../source/profiles/profile.js';
 
 // No DATABASE_URL and no --db: still exit 2 with the line naming both options
 // (--yes), but recognisable by kind, so the wizard can ask instead.
 
 const plan = {
-	containers: [{ name: 'app-1', inspect: { Config: { Env: ['PORT=8080'] } }, profile: { ...genericProfile, databaseUrlEnv: ['DATABASE_URL'] } }],
+	units: [{ name: 'app-1', inspect: { Config: { Env: ['PORT=8080'] } }, profile: { ...genericProfile, databaseUrlEnv: ['DATABASE_URL'] } }],
 	hops: ['1.7.0'],
-} as unknown as Plan;
+} as unknown as Plan<ContainerPlan>;
 const options = { skipBackup: false, offlineBackup: false, noMigrations: false, stopAllFirst: false };
 const context = { env: {}, stateDir: '/nonexistent', redactor: new Redactor() };
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabasePlan } from '../../source/core/database-plan.js';
+import type { DatabasePlan } from '../../source/core/plan/database.js';
 import type { ChoiceGate, Gate, GateAnswer, Prompter, TimedEvent } from '../../source/core/events.js';
 import { fakeEngine, runOnFakeEngine, singleHopPlan } from '../support/fake-engine.js';
 
@@ -124,7 +124,7 @@ describe('executor backup gate', () => {
 		expect(summary.containers[0]).toMatchObject({ result: 'upgraded' });
 		expect(summary.containers[0]!.backup).toBeUndefined();
 		// The migrating first start keeps its longer health timeout.
-		expect(plan.containers[0]!.health.timeoutMs).toBe(10_000);
+		expect(plan.units[0]!.health.timeoutMs).toBe(10_000);
 	});
 
 	it('a skip not confirmed goes back to the backup question; declining it ends the run with nothing touched', async () => {

@@ -1,49 +1,81 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { writeFileAtomic } from './atomic-file.js';
 import { ensurePrivateDir } from './state-dir.js';
+import { readJournalFile } from './read-journal.js';
 import type { Redactor } from '../../text/redact.js';
+import type { Undo } from '../ports.js';
+import type { DatabaseLocator } from '../plan/database.js';
 
-// The journal is the durable record of a run. Before each destructive step the
-// executor records what it is about to do and how to undo it; rollback reads
-// the journal (not in-memory state), so a later `rollback`/`resume` command can
-// finish the job after a crash.
+// The journal is the durable record of a run, and enough to finish it without
+// the process that wrote it. Before each destructive transition the executor
+// records its intent and typed undo; after, its outcome. Rollback (after a
+// failure) and recovery (after a crash) both walk it newest first.
+// Version 2: a global action sequence, hop records, a redacted plan snapshot
+// and how to find the database again (never its password).
 
-export type ActionKind = 'stop-old' | 'rename-old' | 'create-new' | 'start-new' | 'remove-old';
+export const JOURNAL_VERSION = 2;
+
 export type ActionStatus = 'intent' | 'done' | 'failed' | 'undone' | 'undo-failed';
 
 export interface JournalAction {
+	/** Run-wide order: rollback walks actions by descending seq. */
 	seq: number;
 	at: string;
-	kind: ActionKind;
+	/** What kind of transition, e.g. 'stop-old' (the driver's name). */
+	kind: string;
 	/** What the step will do, in words an operator can follow. */
 	intent: string;
-	/** How to undo it by hand (the docker CLI command). */
-	undo: string;
+	undo: Undo;
+	/** The target version was started from here: a migrating hop may have migrated. */
+	startsTarget?: boolean;
 	status: ActionStatus;
 	error?: string;
 	data?: Record<string, string | number | boolean | undefined>;
 }
 
-export type ContainerPhase = 'planned' | 'pulled' | 'swapping' | 'health' | 'committed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
+export type UnitPhase = 'planned' | 'pulled' | 'swapping' | 'health' | 'committed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
 
-export interface ContainerJournal {
-	/** One entry per container and hop: `<name>@<target tag>`. */
+/** What a driver records of a unit before its hop starts; its own fields sit beside these. */
+export interface UnitRecordInput {
+	kind: string;
+	/** `<name>@<target tag>`. */
 	key: string;
 	name: string;
-	parkedName: string;
-	oldId: string;
-	oldImageId: string;
+	hop: string;
 	from: string;
 	to: string;
 	targetRef: string;
-	phase: ContainerPhase;
-	newId?: string;
+	[field: string]: unknown;
+}
+
+/** One unit in one hop. Driver-specific fields (a container's IDs, create options) sit beside the common ones. */
+export interface UnitRecord extends UnitRecordInput {
+	phase: UnitPhase;
 	actions: JournalAction[];
+}
+
+/** A plain container's record: what its driver needs to undo and to recover. */
+export interface ContainerRecord extends UnitRecord {
+	parkedName: string;
+	oldId: string;
+	oldImageId: string;
+	newId?: string;
+	stopTimeoutS: number;
+	health: { healthcheck: 'auto' | false; url?: string; stableMs: number; timeoutMs: number };
 	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */
 	inspect?: { container: unknown; image: unknown };
 	createOptions?: unknown;
+}
+
+export type HopStatus = 'running' | 'committing' | 'committed' | 'rolled-back' | 'rollback-failed';
+
+export interface HopRecord {
+	tag: string;
+	index: number;
+	/** The target migrates the schema: a rollback after any start restores the database. */
+	migrates: boolean;
+	status: HopStatus;
 }
 
 export interface BackupRecord {
@@ -65,8 +97,28 @@ export interface RestoreRecord {
 	error?: string;
 }
 
+export interface PlanSnapshot {
+	repository: string;
+	hops: string[];
+	keepOld: boolean;
+	engine: { endpoint: string; apiVersion: string };
+	units: Array<{ kind: string; name: string }>;
+	database?: DatabaseLocator & { display: string };
+}
+
+export interface RecoveryRecord {
+	pid: number;
+	host: string;
+	user: string;
+	startedAt: string;
+	finishedAt?: string;
+	status: 'running' | 'recovered' | 'recover-failed';
+}
+
+export type RunStatus = 'running' | 'done' | 'rolled-back' | 'rollback-failed' | 'dry-run' | 'recovered';
+
 export interface JournalDoc {
-	version: 1;
+	version: typeof JOURNAL_VERSION;
 	runId: string;
 	startedAt: string;
 	finishedAt?: string;
@@ -75,15 +127,30 @@ export interface JournalDoc {
 	user: string;
 	engine: string;
 	argv: string[];
-	status: 'running' | 'done' | 'rolled-back' | 'rollback-failed' | 'dry-run';
-	containers: Record<string, ContainerJournal>;
+	status: RunStatus;
+	/** Last action seq handed out. */
+	seq: number;
+	plan?: PlanSnapshot;
+	hops: HopRecord[];
+	/** Unit records by key (the name is kept from version 1: a unit was always a container). */
+	containers: Record<string, UnitRecord>;
 	backups?: BackupRecord[];
 	restores?: RestoreRecord[];
+	/** Set while (and after) `upgrade-wizard recover` works on this run. */
+	recovery?: RecoveryRecord;
 }
 
 export function newRunId(now = new Date()): string {
 	const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 	return `${stamp}-${process.pid}`;
+}
+
+export function currentUser(): string {
+	try {
+		return userInfo().username;
+	} catch {
+		return String(process.getuid?.() ?? 'unknown');
+	}
 }
 
 export class Journal {
@@ -98,15 +165,17 @@ export class Journal {
 	static async create(options: { dir: string; runId: string; engine: string; argv: string[]; redactor: Redactor }): Promise<Journal> {
 		const runs = await ensurePrivateDir(join(options.dir, 'runs'));
 		const doc: JournalDoc = {
-			version: 1,
+			version: JOURNAL_VERSION,
 			runId: options.runId,
 			startedAt: new Date().toISOString(),
 			pid: process.pid,
 			host: hostname(),
-			user: safeUser(),
+			user: currentUser(),
 			engine: options.engine,
 			argv: options.argv.map((arg) => options.redactor.text(arg)),
 			status: 'running',
+			seq: 0,
+			hops: [],
 			containers: {},
 		};
 		const journal = new Journal(join(runs, `${options.runId}.json`), doc, options.redactor);
@@ -114,55 +183,81 @@ export class Journal {
 		return journal;
 	}
 
+	/** Open a journal on disk to recover it (a version 1 file or a damaged one is refused with the reason). */
 	static async load(path: string, redactor: Redactor): Promise<Journal> {
-		const doc = JSON.parse(await readFile(path, 'utf8')) as JournalDoc;
-		if (doc.version !== 1) throw new Error(`unsupported journal version in ${path}`);
-		return new Journal(path, doc, redactor);
+		return new Journal(path, await readJournalFile(path), redactor);
 	}
 
-	container(key: string): ContainerJournal {
+	container(key: string): UnitRecord {
 		const entry = this.doc.containers[key];
 		if (!entry) throw new Error(`journal has no container ${key}`);
 		return entry;
 	}
 
-	async addContainer(entry: Omit<ContainerJournal, 'actions' | 'phase'>): Promise<void> {
-		this.doc.containers[entry.key] = this.redactor.value({ ...entry, phase: 'planned', actions: [] });
+	async setPlan(plan: PlanSnapshot): Promise<void> {
+		this.doc.plan = this.redactor.value(plan);
 		await this.flush();
 	}
 
-	async setPhase(key: string, phase: ContainerPhase, patch: Partial<ContainerJournal> = {}): Promise<void> {
-		Object.assign(this.container(key), patch, { phase });
+	async addUnit(entry: UnitRecordInput): Promise<void> {
+		const record: UnitRecord = { ...entry, phase: 'planned', actions: [] };
+		this.doc.containers[entry.key] = this.redactor.value(record);
+		await this.flush();
+	}
+
+	async setPhase(key: string, phase: UnitPhase, patch: Record<string, unknown> = {}): Promise<void> {
+		Object.assign(this.container(key), this.redactor.value(patch), { phase });
+		await this.flush();
+	}
+
+	hop(tag: string): HopRecord | undefined {
+		return this.doc.hops.find((hop) => hop.tag === tag);
+	}
+
+	async startHop(tag: string, index: number, migrates: boolean): Promise<void> {
+		this.doc.hops.push({ tag, index, migrates, status: 'running' });
+		await this.flush();
+	}
+
+	async setHop(tag: string, status: HopStatus): Promise<void> {
+		const hop = this.hop(tag);
+		if (hop) hop.status = status;
 		await this.flush();
 	}
 
 	/** Record the intent (and its undo) before a destructive step runs. */
-	async intend(key: string, kind: ActionKind, intent: string, undo: string, data?: JournalAction['data']): Promise<JournalAction> {
+	async intend(key: string, transition: { kind: string; intent: string; undo: Undo; startsTarget?: boolean }): Promise<JournalAction> {
 		const entry = this.container(key);
 		const action: JournalAction = {
-			seq: entry.actions.length + 1,
+			seq: ++this.doc.seq,
 			at: new Date().toISOString(),
-			kind,
-			intent: this.redactor.text(intent),
-			undo: this.redactor.text(undo),
+			kind: transition.kind,
+			intent: this.redactor.text(transition.intent),
+			undo: this.redactor.value(transition.undo),
+			...(transition.startsTarget ? { startsTarget: true } : {}),
 			status: 'intent',
-			data,
 		};
 		entry.actions.push(action);
 		await this.flush();
 		return action;
 	}
 
-	async settle(action: JournalAction, status: ActionStatus, patch: { error?: string; data?: JournalAction['data'] } = {}): Promise<void> {
+	async settle(action: JournalAction, status: ActionStatus, patch: { error?: string; data?: JournalAction['data']; undo?: Partial<Undo> } = {}): Promise<void> {
 		action.status = status;
 		if (patch.error) action.error = this.redactor.text(patch.error);
 		if (patch.data) action.data = { ...action.data, ...patch.data };
+		if (patch.undo) action.undo = { ...action.undo, ...patch.undo } as Undo;
 		await this.flush();
 	}
 
 	async recordBackup(record: BackupRecord): Promise<void> {
 		(this.doc.backups ??= []).push(this.redactor.value(record));
 		await this.flush();
+	}
+
+	/** The newest verified backup of this run: what a rollback restores. */
+	lastBackup(): BackupRecord | undefined {
+		return this.doc.backups?.at(-1);
 	}
 
 	async intendRestore(backup: string): Promise<RestoreRecord> {
@@ -178,7 +273,12 @@ export class Journal {
 		await this.flush();
 	}
 
-	async finish(status: JournalDoc['status']): Promise<void> {
+	async setRecovery(recovery: RecoveryRecord): Promise<void> {
+		this.doc.recovery = recovery;
+		await this.flush();
+	}
+
+	async finish(status: RunStatus): Promise<void> {
 		this.doc.status = status;
 		this.doc.finishedAt = new Date().toISOString();
 		await this.flush();
@@ -189,13 +289,5 @@ export class Journal {
 		const content = `${JSON.stringify(this.doc, null, '\t')}\n`;
 		this.writing = this.writing.then(() => writeFileAtomic(this.path, content));
 		return this.writing;
-	}
-}
-
-function safeUser(): string {
-	try {
-		return userInfo().username;
-	} catch {
-		return String(process.getuid?.() ?? 'unknown');
 	}
 }

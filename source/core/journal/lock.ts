@@ -4,6 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './state-dir.js';
 import { UsageError } from '../errors.js';
+import { processAlive } from './process-alive.js';
 
 // One run per engine at a time: two wizards swapping containers on the same
 // engine could each park the other's container. The lock is a file created with
@@ -20,15 +21,6 @@ interface LockInfo {
 export interface EngineLock {
 	readonly path: string;
 	release(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
 }
 
 export async function acquireEngineLock(stateDirectory: string, engine: string): Promise<EngineLock> {
@@ -58,7 +50,7 @@ export async function acquireEngineLock(stateDirectory: string, engine: string):
 			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 		}
 		const holder = await readHolder(path);
-		if (holder && holder.host === info.host && !alive(holder.pid)) {
+		if (holder && holder.host === info.host && !processAlive(holder.pid)) {
 			await unlink(path).catch(() => undefined);
 			continue;
 		}

@@ -1,67 +1,32 @@
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import { NothingToDo, UsageError } from './errors.js';
-import type { StepName } from './events.js';
-import { containerName, dependentsOf, inspectByName, repositoryOf } from '../docker/discovery.js';
-import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from '../targets/container/recreate-spec.js';
-import type { HealthGate } from '../docker/health.js';
-import { profileFor, type Profile } from '../profiles/profile.js';
-import type { ResolvedPath } from '../sessions/upgrade-path.js';
-import { describeDatabase, type DatabasePlan } from './database-plan.js';
+import { NothingToDo, UsageError } from '../../core/errors.js';
+import type { StepName } from '../../core/events.js';
+import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
+import { containerName, dependentsOf, inspectByName, repositoryOf } from '../../docker/discovery.js';
+import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
+import { profileFor, type Profile } from '../../profiles/profile.js';
+import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 
-// A Plan is everything the executor needs, computed without touching anything:
-// which containers, in which order, through which versions (hops), with which
-// create options and health gate. `--dry-run` prints it and stops.
+// A container unit: everything its swap needs, computed without touching
+// anything, from inspect documents taken before any pull.
 
-export interface PlanOptions {
-	healthUrl?: string;
-	healthTimeoutS: number;
-	stableS: number;
-	stopTimeoutS?: number;
-	keepOld: boolean;
-}
-
-export interface ContainerPlan {
-	/** Journal key: one entry per container and hop. */
-	key: string;
-	name: string;
+export interface ContainerPlan extends Unit {
+	kind: 'container';
 	parkedName: string;
 	id: string;
-	from: string;
-	to: string;
-	targetRef: string;
 	oldImageId: string;
 	inspect: ContainerInspectInfo;
 	oldImage: ImageInspectInfo;
 	spec: RecreateSpec;
 	specDiff: string[];
 	stopTimeoutS: number;
-	health: Omit<HealthGate, 'healthcheck'> & { healthcheck: 'auto' | false };
+	health: HealthOptions;
 	profile: Profile;
 	steps: StepName[];
 }
 
-export interface Plan {
-	/** The first hop's container plans; later hops are planned from the containers the previous hop left. */
-	containers: ContainerPlan[];
-	path: ResolvedPath;
-	/** Target tags in order; one full, health-gated swap of every container per hop. */
-	hops: string[];
-	keepOld: boolean;
-	options: PlanOptions;
-	engine: { endpoint: string; apiVersion: string };
-	/** Settled in preflight; undefined with --skip-backup. */
-	database?: DatabasePlan;
-}
-
-const TAG = /^[\w][\w.-]{0,127}$/;
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
-
-export function validateTag(tag: string): void {
-	if (!TAG.test(tag)) {
-		throw new UsageError(`malformed tag "${tag}": a tag is letters, digits, '_', '.', '-' (at most 128, not starting with '.' or '-')`);
-	}
-}
 
 function refuseIf(condition: unknown, message: string): void {
 	if (condition) throw new UsageError(message);
@@ -113,6 +78,7 @@ export function planContainer(
 	const spec = buildRecreateSpec({ container: info, oldImage, targetImage: targetRef, apiVersion: engine.apiVersion, resolveContainerName });
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
 	return {
+		kind: 'container',
 		key: `${name}@${targetRef.slice(targetRef.lastIndexOf(':') + 1)}`,
 		name,
 		parkedName: `${name}-old`,
@@ -149,7 +115,7 @@ export async function buildPlan(
 	names: string[],
 	options: PlanOptions,
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
-): Promise<Plan> {
+): Promise<Plan<ContainerPlan>> {
 	const checked: Array<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> = [];
 	for (const name of names) checked.push(await preflightContainer(docker, name, names));
 
@@ -174,44 +140,11 @@ export async function buildPlan(
 	const resolver = await containerNameResolver(docker);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	return {
-		containers: checked.map(({ info, oldImage }) => planContainer(engine, info, oldImage, firstRef, options, resolver)),
+		units: checked.map(({ info, oldImage }) => planContainer(engine, info, oldImage, firstRef, options, resolver)),
 		path,
 		hops: path.hops.map((hop) => hop.tag),
 		keepOld: options.keepOld,
 		options,
 		engine,
 	};
-}
-
-/** The plan in lines an operator can read (also what --dry-run prints). */
-export function describePlan(plan: Plan): string[] {
-	const lines: string[] = [];
-	const { path } = plan;
-	lines.push(`Engine ${plan.engine.endpoint} (API ${plan.engine.apiVersion})`);
-	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
-	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);
-	if (path.majorGate) lines.push('Major upgrade: needs an explicit acknowledgement; read the release notes first');
-	for (const note of path.releaseNotes) lines.push(`Release notes ${note.tag}: ${note.url}`);
-	if (path.newerMajor) lines.push(`Also available: ${path.newerMajor.tag} (a major upgrade; name it with --to to go there)`);
-	for (const warning of path.warnings) lines.push(`Warning: ${warning}`);
-	lines.push(...describeDatabase(plan.database, plan.containers.length));
-	lines.push(`Pull before anything stops: ${plan.containers[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
-	plan.containers.forEach((container, index) => {
-		lines.push(`${index + 1}. ${container.name}: ${container.from} -> ${path.repository}:${plan.hops[plan.hops.length - 1]}`);
-		lines.push(`   stop ${container.name} (timeout ${container.stopTimeoutS} s), rename it ${container.parkedName}, create and start the new ${container.name}`);
-		const gate = [
-			"the new image's Docker healthcheck if it has one",
-			container.health.url ? `HTTP 200 from ${container.health.url}` : undefined,
-			`else running ${container.health.stableMs / 1000} s without a restart`,
-		].filter(Boolean);
-		lines.push(`   health gate: ${gate.join('; ')} (timeout ${container.health.timeoutMs / 1000} s)`);
-		lines.push(
-			plan.keepOld
-				? `   then keep ${container.parkedName}`
-				: `   then remove ${container.parkedName}${plan.containers.length > 1 ? ' once every container of the hop is healthy' : ''}`,
-		);
-		lines.push('   on failure: remove the new container, rename the old one back, start it');
-		for (const diff of container.specDiff) lines.push(`   ~ ${diff}`);
-	});
-	return lines;
 }

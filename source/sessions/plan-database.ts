@@ -1,9 +1,13 @@
 import type Docker from 'dockerode';
 import { join } from 'node:path';
-import { UsageError, messageOf, oneLine } from './errors.js';
-import type { Plan } from './plan.js';
+import { UsageError, messageOf, oneLine } from '../core/errors.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { ContainerPlan } from '../targets/container/plan.js';
 import type { Redactor } from '../text/redact.js';
-import { resolveDatabaseTarget, type DatabaseTarget } from '../postgres/database-target.js';
+import type { ContainerInspectInfo } from 'dockerode';
+import type { DatabaseLocator, DatabaseOptions, DatabasePlan } from '../core/plan/database.js';
+import type { RestoreTarget } from '../core/ports.js';
+import { redactUrl, resolveDatabaseTarget, type DatabaseTarget } from '../postgres/database-target.js';
 import { containerLookup } from '../postgres/container-lookup.js';
 import { serverInfo, schemaVersion } from '../postgres/server-info.js';
 import { findPgDump } from '../postgres/pg-tools.js';
@@ -14,43 +18,6 @@ import { formatBytes } from '../text/format.js';
 // The database side of a plan, settled in preflight so that a missing
 // database, a wrong password, no suitable pg_dump or too little disk stop the
 // run before anything is touched.
-
-export interface DatabaseOptions {
-	db?: string;
-	dbContainer?: string;
-	skipBackup: boolean;
-	backupDir?: string;
-	offlineBackup: boolean;
-	noMigrations: boolean;
-	migrationTimeoutS?: number;
-	stopAllFirst: boolean;
-	/** Look for pg_dump/pg_restore only here (default: /usr/lib/postgresql/<major>/bin and PATH). */
-	pgBin?: string;
-	/** Postgres image for the tools when the host has none new enough (default postgres:<server major>). */
-	pgImage?: string;
-}
-
-export interface DatabasePlan {
-	/** Holds the password: never journaled or emitted (the redactor knows it). */
-	target: DatabaseTarget;
-	display: string;
-	serverVersion: string;
-	sizeBytes: number;
-	backupDir: string;
-	freeBytes: number;
-	/** pg_dump on the host (path) or in the database's container. */
-	dumpWith: string;
-	/** --pg-bin: where host tools are looked for (backup and restore alike). */
-	toolDirs?: string[];
-	schemaFrom?: number;
-	/** Schema version each hop's image declares. */
-	hopSchemas: Record<string, number | undefined>;
-	/** Hops whose image declares a newer schema than the database will have before them. */
-	migratingHops: string[];
-	offline: boolean;
-	stopAllFirst: boolean;
-	migrationTimeoutMs?: number;
-}
 
 /**
  * The app names no database and the operator gave neither --db nor
@@ -84,35 +51,27 @@ function asUsage(error: unknown): never {
 
 export async function planDatabase(
 	docker: Docker,
-	plan: Plan,
+	plan: Plan<ContainerPlan>,
 	options: DatabaseOptions,
 	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean> },
 ): Promise<DatabasePlan | undefined> {
 	if (options.skipBackup) return undefined;
-	const lead = plan.containers[0]!;
+	const lead = plan.units[0]!;
 	const keys = lead.profile.databaseUrlEnv;
 	const url = options.db ?? envValue(lead.inspect.Config.Env, keys);
 	if (!url && !options.dbContainer) {
 		throw new NoDatabaseError(lead.name, `${lead.name}: no database found (no ${keys.join(' or ')} in its environment); pass --db URL, or --skip-backup to upgrade without a backup`);
 	}
 	if (!options.db) {
-		for (const other of plan.containers.slice(1)) {
+		for (const other of plan.units.slice(1)) {
 			if (envValue(other.inspect.Config.Env, keys) !== url) {
 				throw new UsageError(`${lead.name} and ${other.name} use different databases; upgrade them separately (or name one with --db)`);
 			}
 		}
 	}
-	const networks = Object.keys(lead.inspect.NetworkSettings?.Networks ?? {});
 	let target: DatabaseTarget;
 	try {
-		target = await resolveDatabaseTarget({
-			url,
-			env: context.env,
-			appMounts: lead.inspect.Mounts as unknown as Array<{ Type: string; Source: string; Destination: string }>,
-			appNetworks: networks,
-			dbContainer: options.dbContainer,
-			lookupContainer: containerLookup(docker, networks),
-		});
+		target = await targetFromApp(docker, lead.inspect, url, options.dbContainer, context.env);
 	} catch (error) {
 		asUsage(error);
 	}
@@ -181,29 +140,38 @@ export async function planDatabase(
 		offline: options.offlineBackup,
 		stopAllFirst: options.stopAllFirst,
 		migrationTimeoutMs: options.migrationTimeoutS !== undefined ? options.migrationTimeoutS * 1000 : undefined,
+		locator: {
+			...(options.db ? { url: redactUrl(options.db) } : {}),
+			envKeys: keys,
+			...(options.dbContainer ? { dbContainer: options.dbContainer } : {}),
+			...(toolDirs ? { toolDirs } : {}),
+			...(target.kind === 'container' && target.network === 'host' && target.image ? { toolsImage: target.image } : {}),
+		},
 	};
 }
 
-export function describeDatabase(database: DatabasePlan | undefined, containers: number): string[] {
-	if (!database) return ['Database: NO BACKUP (--skip-backup): a failed migration cannot be undone'];
-	const lines = [
-		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
-		`Backup: pg_dump -Fc to ${database.backupDir} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
-	];
-	lines.push(`Dumped by: ${database.dumpWith}`);
-	if (database.migratingHops.length > 0) {
-		lines.push(
-			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> schema ${database.hopSchemas[tag]}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
-		);
-		if (containers > 1) {
-			lines.push(
-				database.stopAllFirst
-					? 'Cluster: every node stops before the first migrating start (--stop-all-first): all nodes are down until the first is healthy'
-					: 'Cluster: nodes not yet upgraded run against the migrated schema until their turn (--stop-all-first avoids this)',
-			);
-		}
-	} else {
-		lines.push('Schema migration: none expected');
-	}
-	return lines;
+/** The database as the app reaches it: its URL mapped through the app's mounts and networks. */
+function targetFromApp(docker: Docker, app: ContainerInspectInfo, url: string | undefined, dbContainer: string | undefined, env: NodeJS.ProcessEnv): Promise<DatabaseTarget> {
+	const networks = Object.keys(app.NetworkSettings?.Networks ?? {});
+	return resolveDatabaseTarget({
+		url,
+		env,
+		appMounts: app.Mounts as unknown as Array<{ Type: string; Source: string; Destination: string }>,
+		appNetworks: networks,
+		dbContainer,
+		lookupContainer: containerLookup(docker, networks),
+	});
+}
+
+/**
+ * Recovery: the database of an interrupted run, found again as the run found it,
+ * from the journal's locator and the app container (still on the engine: the
+ * old one is never removed before its hop committed). The password comes from
+ * the app's env, PG* or ~/.pgpass, never from the journal.
+ */
+export async function locateDatabase(docker: Docker, app: ContainerInspectInfo, locator: DatabaseLocator & { display: string }, env: NodeJS.ProcessEnv): Promise<RestoreTarget> {
+	const url = locator.url ? locator.url.replace(/:\*\*\*@/, '@').replace(/([?&])password=\*\*\*&?/i, '$1').replace(/[?&]$/, '') : envValue(app.Config.Env, locator.envKeys);
+	let target = await targetFromApp(docker, app, url, locator.dbContainer, env);
+	if (locator.toolsImage && target.kind === 'host') target = { ...target, kind: 'container', image: locator.toolsImage, network: 'host' };
+	return { target, display: target.display, toolDirs: locator.toolDirs };
 }

@@ -1,0 +1,83 @@
+import type { DatabaseTarget } from '../../postgres/database-target.js';
+import { formatBytes } from '../../text/format.js';
+
+// The database side of a plan: what preflight settled (target, sizes, tools,
+// which hops migrate), and how recovery finds the database again without the
+// original process. Never holds a password in a form that is journaled.
+
+export interface DatabaseOptions {
+	db?: string;
+	dbContainer?: string;
+	skipBackup: boolean;
+	backupDir?: string;
+	offlineBackup: boolean;
+	noMigrations: boolean;
+	migrationTimeoutS?: number;
+	stopAllFirst: boolean;
+	/** Look for pg_dump/pg_restore only here (default: /usr/lib/postgresql/<major>/bin and PATH). */
+	pgBin?: string;
+	/** Postgres image for the tools when the host has none new enough (default postgres:<server major>). */
+	pgImage?: string;
+}
+
+/**
+ * How `recover` finds the database again: never the password (it is read again
+ * from the app container's env, PG* or ~/.pgpass, as a run does).
+ */
+export interface DatabaseLocator {
+	/** --db as given, its password masked. */
+	url?: string;
+	/** Else: the first of these keys set in the app container's env. */
+	envKeys: string[];
+	dbContainer?: string;
+	toolDirs?: string[];
+	/** Tools ran in a one-off container of this image (no host pg_dump new enough). */
+	toolsImage?: string;
+}
+
+export interface DatabasePlan {
+	/** Holds the password: never journaled or emitted (the redactor knows it). */
+	target: DatabaseTarget;
+	display: string;
+	serverVersion: string;
+	sizeBytes: number;
+	backupDir: string;
+	freeBytes: number;
+	/** pg_dump on the host (path) or in the database's container. */
+	dumpWith: string;
+	/** --pg-bin: where host tools are looked for (backup and restore alike). */
+	toolDirs?: string[];
+	schemaFrom?: number;
+	/** Schema version each hop's image declares. */
+	hopSchemas: Record<string, number | undefined>;
+	/** Hops whose image declares a newer schema than the database will have before them. */
+	migratingHops: string[];
+	offline: boolean;
+	stopAllFirst: boolean;
+	migrationTimeoutMs?: number;
+	locator?: DatabaseLocator;
+}
+
+export function describeDatabase(database: DatabasePlan | undefined, containers: number): string[] {
+	if (!database) return ['Database: NO BACKUP (--skip-backup): a failed migration cannot be undone'];
+	const lines = [
+		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
+		`Backup: pg_dump -Fc to ${database.backupDir} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
+	];
+	lines.push(`Dumped by: ${database.dumpWith}`);
+	if (database.migratingHops.length > 0) {
+		lines.push(
+			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> schema ${database.hopSchemas[tag]}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
+		);
+		if (containers > 1) {
+			lines.push(
+				database.stopAllFirst
+					? 'Cluster: every node stops before the first migrating start (--stop-all-first): all nodes are down until the first is healthy'
+					: 'Cluster: nodes not yet upgraded run against the migrated schema until their turn (--stop-all-first avoids this)',
+			);
+		}
+	} else {
+		lines.push('Schema migration: none expected');
+	}
+	return lines;
+}

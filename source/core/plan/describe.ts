@@ -1,0 +1,22 @@
+import { describeDatabase } from './database.js';
+import { finalTag, type Plan, type Unit } from './plan.js';
+
+/** The plan in lines an operator can read (also what --dry-run prints); each unit's own lines come from its driver. */
+export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): string[] {
+	const lines: string[] = [];
+	const { path } = plan;
+	lines.push(`Engine ${plan.engine.endpoint} (API ${plan.engine.apiVersion})`);
+	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
+	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);
+	if (path.majorGate) lines.push('Major upgrade: needs an explicit acknowledgement; read the release notes first');
+	for (const note of path.releaseNotes) lines.push(`Release notes ${note.tag}: ${note.url}`);
+	if (path.newerMajor) lines.push(`Also available: ${path.newerMajor.tag} (a major upgrade; name it with --to to go there)`);
+	for (const warning of path.warnings) lines.push(`Warning: ${warning}`);
+	lines.push(...describeDatabase(plan.database, plan.units.length));
+	lines.push(`Pull before anything stops: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
+	plan.units.forEach((unit, index) => {
+		lines.push(`${index + 1}. ${unit.name}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);
+		lines.push(...describeUnit(unit, plan));
+	});
+	return lines;
+}

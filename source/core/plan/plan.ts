@@ -1,0 +1,72 @@
+import { UsageError } from '../errors.js';
+import type { DatabasePlan } from './database.js';
+
+// A Plan is units x hops: which units (today: containers), in which order,
+// through which versions, with which health gate, computed without touching
+// anything. The executor knows only these shapes; what a unit *is* (a container
+// and its create options, later a Compose service...) belongs to its driver.
+
+export interface PlanOptions {
+	healthUrl?: string;
+	healthTimeoutS: number;
+	stableS: number;
+	stopTimeoutS?: number;
+	keepOld: boolean;
+}
+
+/** How a unit's health is judged; plain data, journaled for recovery. */
+export interface HealthOptions {
+	/** 'auto': follow the image's Docker healthcheck when it has one. */
+	healthcheck: 'auto' | false;
+	url?: string;
+	stableMs: number;
+	timeoutMs: number;
+}
+
+export interface Unit {
+	/** Which driver runs it. */
+	kind: string;
+	/** Journal key: one entry per unit and hop, `<name>@<target tag>`. */
+	key: string;
+	name: string;
+	from: string;
+	to: string;
+	targetRef: string;
+	health: HealthOptions;
+}
+
+export interface PathSummary {
+	repository: string;
+	current: string;
+	hops: Array<{ tag: string; kind: string }>;
+	majorGate: boolean;
+	newerMajor?: { tag: string; version: string };
+	releaseNotes: Array<{ tag: string; url: string }>;
+	schemaVersions: Record<string, string>;
+	warnings: string[];
+}
+
+export interface Plan<U extends Unit = Unit> {
+	/** The first hop's units; later hops are planned from what the previous hop left. */
+	units: U[];
+	path: PathSummary;
+	/** Target tags in order; one full, health-gated swap of every unit per hop. */
+	hops: string[];
+	keepOld: boolean;
+	options: PlanOptions;
+	engine: { endpoint: string; apiVersion: string };
+	/** Settled in preflight; undefined with --skip-backup. */
+	database?: DatabasePlan;
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+export function validateTag(tag: string): void {
+	if (!TAG.test(tag)) {
+		throw new UsageError(`malformed tag "${tag}": a tag is letters, digits, '_', '.', '-' (at most 128, not starting with '.' or '-')`);
+	}
+}
+
+export function finalTag(plan: Plan): string {
+	return plan.hops[plan.hops.length - 1]!;
+}

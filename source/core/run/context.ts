@@ -1,0 +1,65 @@
+import type { ContainerResult, ContainerSummary, EventListener, Prompter, RunEvent, RunSummary } from '../events.js';
+import type { Journal } from '../journal/journal.js';
+import type { AuditLog } from '../journal/audit-log.js';
+import type { Redactor } from '../../text/redact.js';
+import type { DatabasePort, UnitDriver } from '../ports.js';
+import type { Unit } from '../plan/plan.js';
+import { Timings } from './timing.js';
+
+// What every part of a run shares: the journal, the audit log, the drivers,
+// the database port, the event boundary (where redaction happens) and timing.
+
+export interface ExecutorDeps {
+	/** One driver per unit kind. */
+	drivers: Record<string, UnitDriver<any>>;
+	database: DatabasePort;
+	journal: Journal;
+	audit: AuditLog;
+	prompter: Prompter;
+	redactor: Redactor;
+	onEvent: EventListener;
+	/** Operator abort (a signal): stop at the next safe point and roll back. */
+	signal?: AbortSignal;
+}
+
+export class RunContext {
+	readonly timings = new Timings();
+
+	constructor(readonly deps: ExecutorDeps) {}
+
+	get journal(): Journal {
+		return this.deps.journal;
+	}
+
+	emit(event: RunEvent): void {
+		// The redaction boundary: nothing leaves a run unredacted.
+		this.deps.onEvent({ ...this.deps.redactor.value(event), at: Date.now() });
+	}
+
+	get aborted(): boolean {
+		return this.deps.signal?.aborted ?? false;
+	}
+
+	summary(unit: Unit & { id?: string }, result: ContainerResult, extra: Partial<ContainerSummary> = {}): ContainerSummary {
+		return this.timings.summary(unit, result, this.journal, extra);
+	}
+
+	/** The newest backup of the run as a summary shows it. */
+	backupShown(): ContainerSummary['backup'] {
+		const backup = this.journal.lastBackup();
+		return backup ? { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes } : undefined;
+	}
+
+	async finish(exitCode: number, containers: ContainerSummary[], status: 'done' | 'rolled-back' | 'rollback-failed' | 'recovered'): Promise<RunSummary> {
+		await this.journal.finish(status);
+		const summary: RunSummary = { runId: this.journal.doc.runId, exitCode, containers, journal: this.journal.path };
+		this.emit({ type: 'run-done', summary });
+		return summary;
+	}
+
+	driver<U extends Unit>(kind: string): UnitDriver<U> {
+		const driver = this.deps.drivers[kind];
+		if (!driver) throw new Error(`no driver for units of kind ${kind}`);
+		return driver as UnitDriver<U>;
+	}
+}

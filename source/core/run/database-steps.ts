@@ -1,0 +1,76 @@
+import { messageOf } from '../errors.js';
+import type { BackupRecord } from '../journal/journal.js';
+import type { DatabasePlan } from '../plan/database.js';
+import type { Unit } from '../plan/plan.js';
+import type { RestoreTarget } from '../ports.js';
+import { formatBytes } from '../../text/format.js';
+import type { RunContext } from './context.js';
+
+// The database's two journaled steps: the verified backup before anything
+// stops, and the restore a rollback (or a recovery) runs from the backup the
+// journal recorded, never from what memory believes.
+
+/** Progress events are throttled; views redraw from the latest one. */
+const PROGRESS_INTERVAL_MS = 100;
+
+function throttled(emit: (bytes: number, elapsedMs: number) => void): (bytes: number, elapsedMs: number) => void {
+	let last = 0;
+	return (bytes, elapsedMs) => {
+		if (Date.now() - last < PROGRESS_INTERVAL_MS) return;
+		last = Date.now();
+		emit(bytes, elapsedMs);
+	};
+}
+
+/** pg_dump -Fc, verified, checksummed; recorded in the journal before anything stops. */
+export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: Unit & { inspect?: unknown }, tag: string): Promise<BackupRecord> {
+	const started = Date.now();
+	// Named for the hop it guards: the versions before and after it.
+	const from = lead.from.slice(lead.from.lastIndexOf(':') + 1);
+	const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+	const fileStem = `${lead.name}-${from}-to-${tag}-${stamp}`.replace(/[^A-Za-z0-9._-]/g, '_');
+	ctx.emit({ type: 'step-started', container: lead.name, step: 'backup', detail: `${database.display} -> ${database.backupDir}` });
+	const result = await ctx.deps.database.backup(database, {
+		fileStem,
+		hop: tag,
+		containerInspect: lead.inspect === undefined ? undefined : ctx.deps.redactor.value(lead.inspect),
+		signal: ctx.deps.signal,
+		onProgress: throttled((bytes, elapsedMs) => ctx.emit({ type: 'progress', container: lead.name, step: 'backup', bytes, elapsedMs })),
+	});
+	const { sha256Path: _sha256Path, ...record } = result;
+	await ctx.journal.recordBackup(record);
+	await ctx.deps.audit.record({ container: lead.name, action: 'backup', detail: `${result.path} sha256 ${result.sha256}` });
+	ctx.emit({
+		type: 'step-done',
+		container: lead.name,
+		step: 'backup',
+		durationMs: Date.now() - started,
+		detail: `${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256.slice(0, 16)}…, ${result.tables.length} tables verified)`,
+	});
+	return record;
+}
+
+/** pg_restore of the journal's newest backup into the same database, row counts checked; returns a problem or nothing. */
+export async function restoreStep(ctx: RunContext, database: RestoreTarget, unitName: string): Promise<string | undefined> {
+	const backup = ctx.journal.lastBackup();
+	if (!backup) return 'no backup of this run to restore from';
+	const started = Date.now();
+	ctx.emit({ type: 'step-started', container: unitName, step: 'restore', detail: `${backup.path} -> ${database.display}` });
+	const record = await ctx.journal.intendRestore(backup.path);
+	try {
+		const verified = await ctx.deps.database.restore(
+			database,
+			backup,
+			throttled((bytes, elapsedMs) => ctx.emit({ type: 'progress', container: unitName, step: 'restore', bytes, elapsedMs })),
+		);
+		await ctx.journal.settleRestore(record, 'done');
+		await ctx.deps.audit.record({ container: unitName, action: 'database-restored', detail: backup.path });
+		ctx.emit({ type: 'step-done', container: unitName, step: 'restore', durationMs: Date.now() - started, detail: `${verified} tables, row counts equal to the backup's` });
+		return undefined;
+	} catch (error) {
+		const message = messageOf(error);
+		await ctx.journal.settleRestore(record, 'failed', message);
+		ctx.emit({ type: 'failure', container: unitName, step: 'restore', message });
+		return `restoring the database from ${backup.path} failed: ${message}`;
+	}
+}

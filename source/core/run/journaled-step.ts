@@ -1,0 +1,35 @@
+import { messageOf } from '../errors.js';
+import { TransitionFailure, type Transition } from '../ports.js';
+import type { UnitPhase } from '../journal/journal.js';
+import type { Unit } from '../plan/plan.js';
+import type { RunContext } from './context.js';
+
+// One destructive transition: its intent and typed undo are journaled before
+// it runs, its outcome after. A crash between the two leaves an 'intent' entry
+// that rollback and recovery treat exactly like a done one (undos are idempotent).
+
+export async function runTransition(ctx: RunContext, unit: Pick<Unit, 'key' | 'name'>, transition: Transition, phase?: UnitPhase): Promise<void> {
+	const { journal } = ctx;
+	const started = Date.now();
+	if (phase) await journal.setPhase(unit.key, phase);
+	if (transition.downtime === 'opens') ctx.timings.downtimeOpened(unit.name);
+	if (transition.announce !== null) ctx.emit({ type: 'step-started', container: unit.name, step: transition.step, detail: transition.announce ?? transition.intent });
+	const action = await journal.intend(unit.key, transition);
+	let detail: string | void;
+	try {
+		detail = await transition.run({
+			emit: (event) => ctx.emit(event),
+			signal: ctx.deps.signal,
+			record: async (data, undo) => {
+				Object.assign(journal.container(unit.key), data);
+				await journal.settle(action, 'intent', { data, undo });
+			},
+		});
+	} catch (error) {
+		await journal.settle(action, 'failed', { error: messageOf(error) });
+		throw error instanceof TransitionFailure ? error : new TransitionFailure(transition.step, messageOf(error));
+	}
+	await journal.settle(action, 'done');
+	if (transition.downtime === 'closes') ctx.timings.downtimeClosed(unit.name);
+	ctx.emit({ type: 'step-done', container: unit.name, step: transition.step, durationMs: Date.now() - started, ...(detail ? { detail } : {}) });
+}

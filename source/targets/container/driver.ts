@@ -1,0 +1,287 @@
+import type Docker from 'dockerode';
+import type { PullProgress } from '../../core/events.js';
+import type { Plan } from '../../core/plan/plan.js';
+import type { ContainerRecord, UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
+import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
+import { pullImage, type RegistryAuth } from '../../docker/pull.js';
+import { waitHealthy, type HealthGate } from '../../docker/health.js';
+import { followLogs, logTail } from '../../docker/logs.js';
+import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
+import { describeContainer } from './describe.js';
+import type { ContainerPlan } from './plan.js';
+
+// A plain container, swapped the way the vendor guides do it by hand:
+// stop -> park as <name>-old -> create -> start -> healthy -> commit (remove -old).
+// Every transition carries its typed undo; the undos are idempotent against
+// what the engine holds, so a rollback after a failure and a recovery after a
+// crash run the very same code.
+
+const LOG_TAIL_LINES = 15;
+
+type ContainerUndo =
+	| { kind: 'start-container'; containerId: string }
+	| { kind: 'rename-container'; containerId: string; to: string }
+	| { kind: 'remove-container'; name: string; image: string; keep: string; containerId?: string }
+	| { kind: 'none'; why: string };
+
+export interface ContainerDriverOptions {
+	docker: Docker;
+	authFor: (ref: string) => Promise<RegistryAuth | undefined>;
+	/** Plan a container's next hop from what is running now (read-only). */
+	replan: (name: string, targetRef: string) => Promise<ContainerPlan>;
+}
+
+const short = (id: string) => id.slice(0, 12);
+
+function describeGate(gate: HealthGate): string {
+	const parts: string[] = [];
+	if (gate.healthcheck) parts.push('Docker healthcheck');
+	if (gate.url) parts.push(`HTTP ${gate.url}`);
+	if (parts.length === 0) parts.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
+	return `${parts.join(' + ')}, timeout ${Math.round(gate.timeoutMs / 1000)} s`;
+}
+
+function asContainer(record: UnitRecord): ContainerRecord {
+	return record as ContainerRecord;
+}
+
+export class ContainerDriver implements UnitDriver<ContainerPlan> {
+	readonly kind = 'container';
+
+	constructor(private readonly options: ContainerDriverOptions) {}
+
+	private get docker(): Docker {
+		return this.options.docker;
+	}
+
+	record(unit: ContainerPlan, hop: string): UnitRecordInput {
+		return {
+			kind: this.kind,
+			key: unit.key,
+			name: unit.name,
+			hop,
+			parkedName: unit.parkedName,
+			oldId: unit.id,
+			oldImageId: unit.oldImageId,
+			from: unit.from,
+			to: unit.to,
+			targetRef: unit.targetRef,
+			stopTimeoutS: unit.stopTimeoutS,
+			health: unit.health,
+			inspect: { container: unit.inspect, image: unit.oldImage },
+			createOptions: unit.spec,
+		};
+	}
+
+	async prepare(unit: ContainerPlan, ctx: { onProgress(progress: PullProgress): void; signal?: AbortSignal }): Promise<PullProgress> {
+		const auth = await this.options.authFor(unit.targetRef);
+		return pullImage(this.docker, unit.targetRef, { auth, onProgress: ctx.onProgress, signal: ctx.signal });
+	}
+
+	stop(unit: ContainerPlan, why: string): Transition {
+		return {
+			kind: 'stop-old',
+			step: 'stop',
+			intent: why ? `stop ${unit.name} (${short(unit.id)}) for ${why}` : `stop ${unit.name} (${short(unit.id)}) with a ${unit.stopTimeoutS} s timeout`,
+			undo: { kind: 'start-container', containerId: unit.id },
+			downtime: 'opens',
+			run: () => stopContainer(this.docker, unit.id, unit.stopTimeoutS),
+		};
+	}
+
+	swap(unit: ContainerPlan): Transition[] {
+		const docker = this.docker;
+		let newId = '';
+		return [
+			this.stop(unit, ''),
+			{
+				kind: 'rename-old',
+				step: 'rename',
+				intent: `rename ${unit.name} to ${unit.parkedName}`,
+				undo: { kind: 'rename-container', containerId: unit.id, to: unit.name },
+				run: () => renameContainer(docker, unit.id, unit.parkedName),
+			},
+			{
+				kind: 'create-new',
+				step: 'create',
+				intent: `create ${unit.name} from ${unit.targetRef} with the old container's configuration`,
+				// Until the engine answers, the new container is known only by its name and image.
+				undo: { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id },
+				run: async (ctx) => {
+					newId = await createFromSpec(docker, unit.spec);
+					await ctx.record({ newId }, { containerId: newId });
+				},
+			},
+			{
+				kind: 'start-new',
+				step: 'start',
+				get intent() {
+					return `start the new ${unit.name} (${short(newId)})`;
+				},
+				get undo(): Undo {
+					return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: newId };
+				},
+				startsTarget: true,
+				run: () => startContainer(docker, newId),
+			},
+			{
+				kind: 'healthy',
+				step: 'health',
+				intent: `wait until the new ${unit.name} is healthy`,
+				// The gate announces itself once it knows how it judges (healthcheck, URL, stability).
+				announce: null,
+				undo: { kind: 'none', why: 'a health gate changes nothing' },
+				downtime: 'closes',
+				run: (ctx) => this.healthGate(unit, newId, ctx),
+			},
+		];
+	}
+
+	/** The gate follows the new container's Docker healthcheck when it has one; its logs stream meanwhile. */
+	private async healthGate(unit: ContainerPlan, newId: string, ctx: Parameters<Transition['run']>[0]): Promise<string> {
+		const docker = this.docker;
+		const gate = await this.gateFor(unit.health, newId);
+		ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: describeGate(gate) });
+		const tail: string[] = [];
+		const stopLogs = await followLogs(docker, newId, (line) => {
+			tail.push(line);
+			if (tail.length > LOG_TAIL_LINES) tail.shift();
+			ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line });
+		}).catch(() => () => undefined);
+		let result;
+		try {
+			result = await waitHealthy(docker, newId, gate, {
+				signal: ctx.signal,
+				onStatus: (status, detail) => ctx.emit({ type: 'health', container: unit.name, status, detail }),
+			});
+		} finally {
+			stopLogs();
+		}
+		if (!result.ok) {
+			const detail: string[] = [];
+			if (result.lastCheck) detail.push(`last health check: ${result.lastCheck}`);
+			const lines = tail.length > 0 ? tail : await logTail(docker, newId, LOG_TAIL_LINES);
+			if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
+			throw new TransitionFailure('health', `the new ${unit.name} did not become healthy: ${result.reason}`, detail);
+		}
+		return result.detail;
+	}
+
+	private async gateFor(health: ContainerRecord['health'], id: string): Promise<HealthGate> {
+		const info = await this.docker.getContainer(id).inspect();
+		const test = info.Config.Healthcheck?.Test ?? [];
+		const hasHealthcheck = test.length > 0 && test[0] !== 'NONE';
+		return { ...health, healthcheck: health.healthcheck === 'auto' && hasHealthcheck };
+	}
+
+	commit(record: UnitRecord): Transition {
+		const entry = asContainer(record);
+		return {
+			kind: 'remove-old',
+			step: 'remove-old',
+			intent: `remove ${entry.parkedName} (${short(entry.oldId)})`,
+			announce: entry.parkedName,
+			undo: { kind: 'none', why: 'the old container is gone; its inspect document is in the journal' },
+			run: async () => {
+				await removeContainer(this.docker, entry.oldId, { force: false });
+			},
+		};
+	}
+
+	replan(unit: ContainerPlan, targetRef: string): Promise<ContainerPlan> {
+		return this.options.replan(unit.name, targetRef);
+	}
+
+	describe(unit: ContainerPlan, plan: Plan<ContainerPlan>): string[] {
+		return describeContainer(unit, plan);
+	}
+
+	phaseOf(undo: Undo): UndoPhase {
+		const kind = (undo as ContainerUndo).kind;
+		if (kind === 'start-container') return 'revive';
+		if (kind === 'rename-container' || kind === 'remove-container') return 'detach';
+		return 'none';
+	}
+
+	label(record: UnitRecord, undo: Undo): string {
+		const entry = asContainer(record);
+		const typed = undo as ContainerUndo;
+		if (typed.kind === 'remove-container') return `remove the new ${entry.name}`;
+		if (typed.kind === 'rename-container') return `rename ${entry.parkedName} back to ${entry.name}`;
+		if (typed.kind === 'start-container') return `start the old ${entry.name}`;
+		return typed.why;
+	}
+
+	async undo(record: UnitRecord, undo: Undo): Promise<void> {
+		const entry = asContainer(record);
+		const docker = this.docker;
+		const typed = undo as ContainerUndo;
+		if (typed.kind === 'remove-container') {
+			let candidate = typed.containerId ?? entry.newId;
+			if (!candidate) {
+				// The engine may have created it before the journal learnt its ID: find it by
+				// name, and only if it runs the target image.
+				const named = await containerState(docker, typed.name);
+				if (named && named.image === typed.image) candidate = named.id;
+			}
+			// Never remove the old container by mistake: only an ID other than the old one.
+			if (candidate && candidate !== typed.keep && candidate !== entry.oldId) {
+				await stopContainer(docker, candidate, 5).catch(() => undefined);
+				await removeContainer(docker, candidate, { force: true });
+			}
+		} else if (typed.kind === 'rename-container') {
+			const old = await containerState(docker, typed.containerId);
+			if (!old) throw new Error(`the old container ${short(typed.containerId)} no longer exists`);
+			if (old.name !== typed.to) await renameContainer(docker, typed.containerId, typed.to);
+		} else if (typed.kind === 'start-container') {
+			await startContainer(docker, typed.containerId);
+		}
+	}
+
+	command(record: UnitRecord, undo: Undo): string | undefined {
+		const entry = asContainer(record);
+		const typed = undo as ContainerUndo;
+		if (typed.kind === 'remove-container') return `docker rm -f ${typed.containerId ? short(typed.containerId) : typed.name}`;
+		if (typed.kind === 'rename-container') return `docker rename ${entry.parkedName} ${typed.to}`;
+		if (typed.kind === 'start-container') return `docker start ${short(typed.containerId)}`;
+		return undefined;
+	}
+
+	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
+		const entry = asContainer(record);
+		const gate = await this.gateFor({ ...entry.health, healthcheck: 'auto' }, entry.oldId);
+		const health = await waitHealthy(this.docker, entry.oldId, gate, {
+			onStatus: (status, detail) => ctx.emit({ type: 'health', container: entry.name, status, detail: `old container: ${detail ?? status}` }),
+		});
+		if (!health.ok) return { ok: false, reason: `the old ${entry.name} is back but not healthy: ${health.reason}` };
+		return { ok: true, detail: health.detail, back: `old container ${short(entry.oldId)} is back as ${entry.name}` };
+	}
+
+	async handOver(record: UnitRecord): Promise<HandOver> {
+		const entry = asContainer(record);
+		const state = await this.stateNow(record);
+		const commands = entry.actions
+			.filter((action) => action.status !== 'undone')
+			.reverse()
+			.map((action) => this.command(record, action.undo))
+			.filter((command): command is string => Boolean(command));
+		commands.push(`docker start ${short(entry.oldId)}`);
+		return { state, commands: [...new Set(commands)] };
+	}
+
+	async stateNow(record: UnitRecord): Promise<string[]> {
+		const entry = asContainer(record);
+		const newId = entry.newId ?? (entry.actions.find((action) => action.data?.newId)?.data?.newId as string | undefined);
+		const lines: string[] = [];
+		for (const [label, idOrName] of [['old container', entry.oldId], ['new container', newId]] as const) {
+			if (!idOrName) continue;
+			const found = await containerState(this.docker, idOrName).catch(() => undefined);
+			lines.push(
+				found
+					? `${label}: ${found.name} (${short(found.id)}) image ${found.image}, ${found.status}`
+					: `${label}: ${short(idOrName)} does not exist`,
+			);
+		}
+		return lines;
+	}
+}
