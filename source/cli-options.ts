@@ -24,8 +24,10 @@ export interface CliOptions extends DatabaseOptions {
 	allowMajor: boolean;
 	tagInclude?: RegExp;
 	tagExclude?: RegExp;
-	command?: 'demo';
+	command?: 'demo' | 'recover';
 	demoDown: boolean;
+	/** recover RUN_ID: only this run. */
+	runId?: string;
 }
 
 const SPEC = {
@@ -87,8 +89,10 @@ export function parseCli(argv: string[]): CliOptions {
 	}
 	const { values, positionals } = parsed;
 	const [command, ...extra] = positionals;
-	if (command !== undefined && command !== 'demo') throw new UsageError(`unexpected argument "${command}" (see --help)`);
+	if (command !== undefined && command !== 'demo' && command !== 'recover') throw new UsageError(`unexpected argument "${command}" (see --help)`);
+	const runId = command === 'recover' ? extra.shift() : undefined;
 	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (see --help)`);
+	if (runId !== undefined && !/^[\w.-]{1,100}$/.test(runId)) throw new UsageError(`recover takes a run id (the journal's file name without .json), not "${runId}"`);
 	if (values.down && command !== 'demo') throw new UsageError('--down belongs to the demo command: upgrade-wizard demo --down');
 	if (values.db !== undefined && !/^postgres(ql)?:\/\//.test(values.db)) throw new UsageError('--db takes a postgres:// or postgresql:// URL');
 	if (values['skip-backup'] && (values.db !== undefined || values['offline-backup'])) throw new UsageError('--skip-backup cannot be combined with --db or --offline-backup');
@@ -133,8 +137,9 @@ export function parseCli(argv: string[]): CliOptions {
 		stopAllFirst: values['stop-all-first'] ?? false,
 		pgBin: values['pg-bin'],
 		pgImage: values['pg-image'],
-		command: command as 'demo' | undefined,
+		command: command as CliOptions['command'],
 		demoDown: values.down ?? false,
+		runId,
 	};
 }
 
@@ -183,6 +188,13 @@ Modes:
       --dry-run           print the plan and the create options diff, touch nothing
   -h, --help              this help
   -V, --version           the version
+
+Recover (a run interrupted by kill -9, a lost ssh session, a reboot):
+  upgrade-wizard recover [--yes] [--json] [--dry-run] [RUN_ID]
+                          put every container of the interrupted hop back as it was
+                          (same container, database restored if a migration began),
+                          or finish a hop that had already passed its health gates;
+                          without --yes in a terminal it shows what it will do first
 
 Demo:
   upgrade-wizard demo         start a disposable demo stack and open the wizard on it

@@ -3,6 +3,7 @@ import { ExitCode, NothingToDo, UsageError, messageOf, oneLine } from './core/er
 import type { Prompter, TimedEvent } from './core/events.js';
 import { parseCli, USAGE, type CliOptions } from './cli-options.js';
 import { runUpgrade, type UpgradeRequest } from './sessions/upgrade-session.js';
+import { runRecover } from './sessions/recover-session.js';
 import { humanReporter } from './reporters/human.js';
 import { ndjsonReporter } from './reporters/ndjson.js';
 
@@ -50,7 +51,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean): 
  * --json runs never pay for them. NO_COLOR: chalk ignores it, so it is turned
  * into FORCE_COLOR=0 before anything that colours is loaded.
  */
-async function interactive(request: UpgradeRequest): Promise<number> {
+async function interactive(request: UpgradeRequest, signals: ProcessSignals): Promise<number> {
 	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
 	// Ink draws only the last frame when it believes it runs in CI; this path only
 	// starts with a terminal on both ends, where a person needs the live screens.
@@ -59,7 +60,77 @@ async function interactive(request: UpgradeRequest): Promise<number> {
 	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./sessions/wizard-session.js')]);
 	const { selection, to, ...rest } = request;
 	const backend = new WizardSession({ selection, to, request: rest });
-	return renderWizard(backend, { preselect: selection, to });
+	keepGoingWithoutTerminal();
+	return renderWizard(backend, { preselect: selection, to, interrupt: signals.signal });
+}
+
+/** `recover` in a terminal without --yes: the wizard opens on its Recovery screen. */
+async function interactiveRecover(signals: ProcessSignals): Promise<number> {
+	void signals;
+	throw new UsageError('recover without --yes needs the Recovery screen (not built yet): use recover --yes or --dry-run');
+}
+
+/**
+ * SIGINT, SIGTERM and SIGHUP (a closed terminal, a dropped ssh session) all
+ * mean "abort: roll back at the next safe point", in every mode. After SIGHUP
+ * there is no terminal: output is dropped (the journal and the audit log
+ * still record everything) and the rollback runs to its end.
+ */
+interface ProcessSignals {
+	signal: AbortSignal;
+	/** The run began rolling back (a second signal is told so). */
+	rollingBack(): void;
+	dispose(): void;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function processSignals(say: (text: string) => void): ProcessSignals {
+	const abort = new AbortController();
+	let rolling = false;
+	const onSignal = (name: NodeJS.Signals) => {
+		if (abort.signal.aborted) {
+			say(rolling ? 'upgrade-wizard: already rolling back; wait for it to finish' : 'upgrade-wizard: abort already requested: rolling back at the next safe point');
+			return;
+		}
+		say(`upgrade-wizard: ${name}: abort requested: rolling back at the next safe point`);
+		abort.abort(name);
+	};
+	for (const name of SIGNALS) process.on(name, onSignal);
+	return {
+		signal: abort.signal,
+		rollingBack: () => {
+			rolling = true;
+		},
+		dispose: () => {
+			for (const name of SIGNALS) process.off(name, onSignal);
+		},
+	};
+}
+
+/** After SIGHUP the terminal answers EIO: the screens go unseen, the run (and its rollback) goes on. */
+function keepGoingWithoutTerminal(): void {
+	for (const stream of [process.stdout, process.stderr, process.stdin]) stream.on('error', () => undefined);
+}
+
+/**
+ * A reader that goes away (`| head`) or a terminal that is gone (SIGHUP: EIO)
+ * must not kill a run half-way through a swap: output is dropped from then on
+ * and the run goes on to its end.
+ */
+function guardedWriter(stream: NodeJS.WriteStream): (text: string) => void {
+	let open = true;
+	stream.on('error', () => {
+		open = false;
+	});
+	return (text) => {
+		if (!open) return;
+		try {
+			stream.write(text);
+		} catch {
+			open = false;
+		}
+	};
 }
 
 async function demo(options: CliOptions, argv: string[]): Promise<number> {
@@ -75,7 +146,12 @@ async function demo(options: CliOptions, argv: string[]): Promise<number> {
 		say(`no terminal here: upgrade it with: upgrade-wizard --yes --container ${DEMO_APP}`);
 		return ExitCode.ok;
 	}
-	return interactive(requestFrom({ ...options, containers: [DEMO_APP] }, argv, false));
+	const signals = processSignals(guardedWriter(process.stderr));
+	try {
+		return await interactive(requestFrom({ ...options, containers: [DEMO_APP] }, argv, false), signals);
+	} finally {
+		signals.dispose();
+	}
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -101,40 +177,25 @@ export async function main(argv: string[]): Promise<number> {
 		return fail(new UsageError('no terminal to ask questions on: use --yes to run unattended (or --dry-run to see the plan)'));
 	}
 	if (isInteractive && options.json) return fail(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
-	if (isInteractive) return interactive(requestFrom(options, argv, false)).catch(fail);
 
-	// A reader that goes away (`| head`) must not kill a run half-way through a
-	// swap: after EPIPE the output is dropped and the run goes on to its end.
-	let stdoutOpen = true;
-	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-		if (error.code !== 'EPIPE') throw error;
-		stdoutOpen = false;
-	});
-	const write = (text: string) => {
-		if (stdoutOpen) process.stdout.write(text);
-	};
-	const onEvent: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);
-
-	// Ctrl-C or SIGTERM mid-run: roll back at the next safe point, never leave a
-	// half-swapped container. A second signal is refused while that happens.
-	const abort = new AbortController();
-	const onSignal = () => {
-		if (abort.signal.aborted) {
-			process.stderr.write('upgrade-wizard: already rolling back; wait for it to finish\n');
-			return;
-		}
-		process.stderr.write('upgrade-wizard: abort requested: rolling back at the next safe point\n');
-		abort.abort();
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const say = guardedWriter(process.stderr);
+	const signals = processSignals(say);
 	try {
-		return await runUpgrade(requestFrom(options, argv, true), { onEvent, prompter: yesPrompter, signal: abort.signal });
+		if (isInteractive && options.command === 'recover') return await interactiveRecover(signals);
+		if (isInteractive) return await interactive(requestFrom(options, argv, false), signals);
+		const write = guardedWriter(process.stdout);
+		const report: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);
+		const onEvent = (event: TimedEvent) => {
+			if (event.type === 'rollback-started') signals.rollingBack();
+			report(event);
+		};
+		const io = { onEvent, prompter: yesPrompter, signal: signals.signal };
+		if (options.command === 'recover') return await runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
+		return await runUpgrade(requestFrom(options, argv, true), io);
 	} catch (error) {
 		return fail(error);
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		signals.dispose();
 	}
 }
 
@@ -147,6 +208,12 @@ function fail(error: unknown): number {
 		process.stderr.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
 		return ExitCode.usage;
 	}
-	process.stderr.write(`upgrade-wizard: unexpected error: ${oneLine(messageOf(error))}; check \`docker ps -a\` and the journal under the state dir\n`);
-	return ExitCode.rollbackIncomplete;
+	const code = (error as { exitCode?: unknown }).exitCode;
+	if (code === ExitCode.rollbackIncomplete) {
+		process.stderr.write(`upgrade-wizard: ${oneLine(messageOf(error))}\n`);
+		return ExitCode.rollbackIncomplete;
+	}
+	// Thrown past the executor: the journal says whether anything was touched; `recover` acts on it.
+	process.stderr.write(`upgrade-wizard: unexpected error: ${oneLine(messageOf(error))}; run \`upgrade-wizard recover --dry-run\` to see whether anything needs putting back\n`);
+	return ExitCode.rolledBack;
 }

@@ -87,6 +87,21 @@ export interface NoDatabaseProblem {
 	message: string;
 }
 
+/** A run whose process died before it finished: what the Recovery screen shows. */
+export interface InterruptedRunRow {
+	runId: string;
+	/** ISO time the run started. */
+	startedAt: string;
+	/** user@host (pid N). */
+	by: string;
+	containers: string[];
+	/** What the engine holds now for each unit, in words (read now, not only from the journal). */
+	stateNow: string[];
+	/** What recover will do, in order. */
+	steps: string[];
+	journal: string;
+}
+
 export interface WizardBackend {
 	/** Throws an Error whose message says what is wrong and how to fix it. */
 	connect(): Promise<EngineInfo>;
@@ -101,6 +116,10 @@ export interface WizardBackend {
 		io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal },
 		overrides?: DatabaseOverrides,
 	): Promise<RunSummary>;
+	/** Interrupted runs on this engine (none: an empty list); touches nothing. */
+	interruptedRuns(): Promise<InterruptedRunRow[]>;
+	/** Put one interrupted run back (the same code as `recover --yes`); the recover gate comes through `prompter`. */
+	recover(runId: string, io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal }): Promise<RunSummary>;
 }
 
 export type { GateKind };

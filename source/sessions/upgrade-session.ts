@@ -1,4 +1,4 @@
-import { ExitCode, UsageError } from '../core/errors.js';
+import { ExitCode, UsageError, messageOf } from '../core/errors.js';
 import type { EventListener, Prompter, RunEvent, RunSummary } from '../core/events.js';
 import { buildPlan, containerNameResolver, planContainer, preflightContainer, type ContainerPlan } from '../targets/container/plan.js';
 import { ContainerDriver } from '../targets/container/driver.js';
@@ -13,6 +13,7 @@ import { AuditLog } from '../core/journal/audit-log.js';
 import { acquireEngineLock } from '../core/journal/lock.js';
 import { Redactor } from '../text/redact.js';
 import { stateDir } from '../core/journal/state-dir.js';
+import { holderOf, interruptedRuns, isInterrupted, parkedBy } from '../core/journal/read-journal.js';
 import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
 import { planDatabase } from './plan-database.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
@@ -50,6 +51,8 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	if (request.to !== undefined) validateTag(request.to);
 
 	const engine = await connectEngine(env);
+	// Before the selection is resolved: a held container may not even exist under its name now.
+	await refuseHeld(engine, request.selection.containers, env);
 	const names = await selectContainers(engine.docker, request.selection);
 
 	if (request.dryRun) {
@@ -70,6 +73,15 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 
 	const summary = await executeUpgrade(engine, names, request, io, redactor);
 	return summary.exitCode;
+}
+
+/** A run that ended by an error after it had touched something: exit 3, and `recover` knows the rest. */
+export class RunInterrupted extends Error {
+	readonly exitCode = ExitCode.rollbackIncomplete;
+	constructor(journal: string, cause: string) {
+		super(`the run stopped on an unexpected error after it had changed containers: ${cause}; see what is where with \`upgrade-wizard recover --dry-run\` and put it back with \`upgrade-wizard recover\` (journal ${journal})`);
+		this.name = 'RunInterrupted';
+	}
 }
 
 /** Lock, plan, journal and run: the part every mode shares once the containers are chosen. */
@@ -94,7 +106,14 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 			onEvent: io.onEvent,
 			signal: io.signal,
 		});
-		return await executor.run(plan);
+		try {
+			return await executor.run(plan);
+		} catch (error) {
+			// Thrown past the executor (the journal could not be written, the engine went away):
+			// if anything was touched, only the journal knows what is where now.
+			if (journal.doc.seq > 0) throw new RunInterrupted(journal.path, messageOf(error));
+			throw error;
+		}
 	} finally {
 		await lock.release();
 	}
@@ -113,7 +132,27 @@ export function containerDriver(engine: Engine, names: string[], options: PlanOp
 	});
 }
 
+/** A container an interrupted run holds is the operator's to recover, whatever state it is in now. */
+async function refuseHeld(engine: Engine, names: string[], env: NodeJS.ProcessEnv): Promise<void> {
+	const interrupted = await interruptedRuns(stateDir(env), engine.endpoint);
+	for (const name of names) {
+		const holder = holderOf(interrupted, name);
+		if (holder) {
+			throw new UsageError(
+				`${name} belongs to the interrupted run ${holder.runId} (started ${holder.startedAt} by ${holder.user}@${holder.host}); put it back first with: upgrade-wizard recover ${holder.runId}`,
+			);
+		}
+	}
+}
+
+async function explainParked(env: NodeJS.ProcessEnv, parkedName: string): Promise<string | undefined> {
+	const run = await parkedBy(stateDir(env), parkedName);
+	if (!run?.doc) return undefined;
+	return `parked by run ${run.doc.runId}, journal ${run.path}${isInterrupted(run.doc) ? '; that run was interrupted: upgrade-wizard recover puts it back' : ''}`;
+}
+
 export async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan<ContainerPlan>> {
+	await refuseHeld(engine, names, env);
 	const client = new RegistryClient({ env });
 	const plan = await buildPlan(engine.docker, engine, names, request, (info, oldImage) =>
 		resolveUpgradePath({
@@ -130,6 +169,7 @@ export async function planFor(engine: Engine, names: string[], request: UpgradeR
 					.inspect()
 					.then(() => true, () => false),
 		}),
+		(parkedName) => explainParked(env, parkedName),
 	);
 	// Every secret the selected containers carry is known before the first event.
 	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);

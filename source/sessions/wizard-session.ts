@@ -1,7 +1,8 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import semver from 'semver';
 import { UsageError } from '../core/errors.js';
-import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
+import { describeInterrupted, recoverRuns } from './recover-session.js';
+import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
 import { describePlan } from '../core/plan/describe.js';
 import { describeContainer } from '../targets/container/describe.js';
 import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
@@ -163,6 +164,14 @@ export class WizardSession implements WizardBackend {
 				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
 			})),
 		};
+	}
+
+	interruptedRuns(): Promise<InterruptedRunRow[]> {
+		return this.docker().then((engine) => describeInterrupted(this.env, engine));
+	}
+
+	async recover(runId: string, io: Parameters<WizardBackend['recover']>[1]) {
+		return recoverRuns({ runId, dryRun: false }, { ...io, env: this.env }, await this.docker());
 	}
 
 	async run(containers: string[], tag: string, io: Parameters<WizardBackend['run']>[2], overrides?: DatabaseOverrides) {

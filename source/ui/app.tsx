@@ -31,6 +31,8 @@ const EXIT_UNKNOWN_STATE = 3;
 export interface WizardOptions {
 	preselect: Preselection;
 	to?: string;
+	/** A signal to the process (SIGTERM, SIGHUP, SIGINT from outside): abort the run without asking, or quit before it. */
+	interrupt?: AbortSignal;
 }
 
 export interface WizardAppProps {
@@ -158,6 +160,20 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 		},
 		[],
 	);
+
+	// A signal from outside (kill, a closed terminal) is not a question: nobody may be
+	// there to answer. During the run it aborts and rolls back; before it, it quits.
+	useEffect(() => {
+		const signal = options.interrupt;
+		if (!signal) return;
+		const onSignal = () => {
+			if (activeRun.current) chooseAbort(true);
+			else if (!runStarted.current) quit();
+		};
+		if (signal.aborted) onSignal();
+		signal.addEventListener('abort', onSignal, { once: true });
+		return () => signal.removeEventListener('abort', onSignal);
+	}, [options.interrupt, chooseAbort, quit]);
 
 	// The app owns Ctrl-C (ink renders with exitOnCtrlC: false): before the run
 	// it quits, during the run it asks, on the summary it exits with the code.

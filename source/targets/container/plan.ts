@@ -33,7 +33,13 @@ function refuseIf(condition: unknown, message: string): void {
 }
 
 /** Everything that makes a container unfit for a blind swap, checked before anything is touched. */
-export async function preflightContainer(docker: Docker, name: string, selected: string[]): Promise<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> {
+export async function preflightContainer(
+	docker: Docker,
+	name: string,
+	selected: string[],
+	/** Which run parked a container under this name, in words (the journal knows). */
+	explainParked: (parkedName: string) => Promise<string | undefined> = async () => undefined,
+): Promise<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> {
 	const found = await inspectByName(docker, name);
 	refuseIf(!found, `no container named ${name} on this engine`);
 	const info = found as ContainerInspectInfo;
@@ -51,7 +57,13 @@ export async function preflightContainer(docker: Docker, name: string, selected:
 	refuseIf(ref.includes('@'), `container ${name} runs an image pinned by digest (${ref}); change the pin instead of swapping the tag`);
 	refuseIf(/^(sha256:)?[0-9a-f]{12,64}$/.test(ref), `container ${name} was created from an image ID (${ref}), not a repository:tag`);
 	const parkedName = `${name}-old`;
-	refuseIf(await inspectByName(docker, parkedName), `a container named ${parkedName} already exists (left by an earlier upgrade?); remove or rename it first`);
+	if (await inspectByName(docker, parkedName)) {
+		// It may be the only good copy of the previous version: never advise removing it.
+		const parkedBy = await explainParked(parkedName);
+		throw new UsageError(
+			`a container named ${parkedName} already exists (${parkedBy ?? 'not parked by any run in this state dir'}); it may be the only copy of the previous version: check it (docker inspect ${parkedName}) and rename it out of the way before upgrading ${name}`,
+		);
+	}
 	const dependents = (await dependentsOf(docker, info)).filter((dependent) => !selected.includes(dependent));
 	refuseIf(
 		dependents.length > 0,
@@ -115,9 +127,10 @@ export async function buildPlan(
 	names: string[],
 	options: PlanOptions,
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
+	explainParked?: (parkedName: string) => Promise<string | undefined>,
 ): Promise<Plan<ContainerPlan>> {
 	const checked: Array<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> = [];
-	for (const name of names) checked.push(await preflightContainer(docker, name, names));
+	for (const name of names) checked.push(await preflightContainer(docker, name, names, explainParked));
 
 	const repositories = [...new Set(checked.map(({ info }) => repositoryOf(info.Config.Image)))];
 	refuseIf(repositories.length > 1, `the selected containers run different repositories (${repositories.join(', ')}); upgrade one repository at a time`);

@@ -1,0 +1,180 @@
+import { ExitCode, UsageError } from '../core/errors.js';
+import type { ContainerSummary, RunEvent, RunSummary } from '../core/events.js';
+import { Journal, type ContainerRecord, type JournalDoc } from '../core/journal/journal.js';
+import { AuditLog } from '../core/journal/audit-log.js';
+import { acquireEngineLock } from '../core/journal/lock.js';
+import { stateDir } from '../core/journal/state-dir.js';
+import { interruptedRuns, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
+import { RunContext } from '../core/run/context.js';
+import { planRecovery, recoverRun, type RecoveryPlan } from '../core/run/recovery.js';
+import { Gates } from '../core/run/gates.js';
+import { connectEngine, type Engine } from '../docker/engine.js';
+import { ContainerDriver } from '../targets/container/driver.js';
+import { databasePort } from '../postgres/database-port.js';
+import { registryAuthFor } from '../docker/registry-auth.js';
+import { Redactor } from '../text/redact.js';
+import { locateDatabase } from './plan-database.js';
+import type { SessionIo } from './upgrade-session.js';
+import type { InterruptedRunRow } from '../core/wizard-backend.js';
+
+// `upgrade-wizard recover [--yes] [--json] [--dry-run] [RUN_ID]`: finds the runs
+// of this engine whose journal is not finished and whose process is gone, and
+// puts each back from its journal (core/run/recovery.ts does the work).
+
+export interface RecoverRequest {
+	runId?: string;
+	dryRun: boolean;
+}
+
+export type InterruptedRun = InterruptedRunRow;
+
+function driversFor(engine: Engine, env: NodeJS.ProcessEnv) {
+	return {
+		container: new ContainerDriver({
+			docker: engine.docker,
+			authFor: (ref) => registryAuthFor(ref, env),
+			replan: async () => {
+				throw new Error('recover never plans a new hop');
+			},
+		}),
+	};
+}
+
+/** Runs to recover: all interrupted ones of the engine, or the one named (refused with the reason when it cannot be). */
+async function selectRuns(state: string, engine: Engine, runId: string | undefined): Promise<JournalDoc[]> {
+	if (!runId) return (await interruptedRuns(state, engine.endpoint)).reverse();
+	const found = (await listRuns(state)).find((run) => run.doc?.runId === runId || run.path.endsWith(`/${runId}.json`));
+	if (!found) throw new UsageError(`no run ${runId} in ${state}/runs`);
+	if (!found.doc) throw new UsageError(found.problem ?? `run ${runId} cannot be read`);
+	if (found.doc.engine !== engine.endpoint) throw new UsageError(`run ${runId} was on the engine ${found.doc.engine}, not ${engine.endpoint}; point DOCKER_HOST at it`);
+	if (runIsLive(found.doc) && (found.doc.status === 'running' || found.doc.recovery?.status === 'running')) {
+		throw new UsageError(`run ${runId} is still in progress (pid ${found.doc.recovery?.status === 'running' ? found.doc.recovery.pid : found.doc.pid} on ${found.doc.host}); let it finish`);
+	}
+	if (!isInterrupted(found.doc)) throw new UsageError(`run ${runId} finished (${found.doc.status}); nothing to recover`);
+	return [found.doc];
+}
+
+async function contextFor(engine: Engine, doc: JournalDoc, path: string, io: SessionIo, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<RunContext> {
+	// Every secret the units' containers carry is known before the first event.
+	for (const record of Object.values(doc.containers) as ContainerRecord[]) {
+		for (const id of [record.oldId, record.newId]) {
+			if (!id) continue;
+			const info = await engine.docker.getContainer(id).inspect().catch(() => undefined);
+			redactor.addEnv(info?.Config.Env);
+		}
+	}
+	const journal = await Journal.load(path, redactor);
+	return new RunContext({
+		drivers: driversFor(engine, env),
+		database: databasePort(engine.docker),
+		journal,
+		audit: await AuditLog.open(stateDir(env), doc.runId, redactor),
+		prompter: io.prompter,
+		redactor,
+		onEvent: io.onEvent,
+	});
+}
+
+async function describe(ctx: RunContext, plan: RecoveryPlan): Promise<InterruptedRun> {
+	const doc = ctx.journal.doc;
+	const stateNow: string[] = [];
+	for (const record of plan.units) {
+		for (const line of await ctx.driver(record.kind).stateNow(record).catch(() => [`${record.name}: cannot be inspected`])) stateNow.push(`${record.name}: ${line}`);
+	}
+	return {
+		runId: doc.runId,
+		startedAt: doc.startedAt,
+		by: `${doc.user}@${doc.host} (pid ${doc.pid})`,
+		containers: doc.plan?.units.map((unit) => unit.name) ?? plan.units.map((record) => record.name),
+		stateNow,
+		steps: plan.steps,
+		journal: ctx.journal.path,
+	};
+}
+
+async function pathOf(state: string, runId: string): Promise<string> {
+	const found = (await listRuns(state)).find((run) => run.doc?.runId === runId);
+	if (!found) throw new UsageError(`run ${runId} disappeared from ${state}/runs`);
+	return found.path;
+}
+
+/** The interrupted runs of the engine, described, touching nothing (the Recovery screen, --dry-run). */
+export async function describeInterrupted(env: NodeJS.ProcessEnv = process.env, engine?: Engine): Promise<InterruptedRun[]> {
+	const reached = engine ?? (await connectEngine(env));
+	const state = stateDir(env);
+	const out: InterruptedRun[] = [];
+	for (const doc of (await interruptedRuns(state, reached.endpoint)).reverse()) {
+		const ctx = await contextFor(reached, doc, await pathOf(state, doc.runId), { onEvent: () => undefined, prompter: { name: '--yes', confirm: async () => false } }, env, new Redactor());
+		out.push(await describe(ctx, planRecovery(ctx)));
+	}
+	return out;
+}
+
+export async function runRecover(request: RecoverRequest, io: SessionIo, reached?: Engine): Promise<number> {
+	return (await recoverRuns(request, io, reached)).exitCode;
+}
+
+/** Recover the interrupted runs (or the one named); the summary is the last run's, with the worst exit code. */
+export async function recoverRuns(request: RecoverRequest, io: SessionIo, reached?: Engine): Promise<RunSummary> {
+	const env = io.env ?? process.env;
+	const redactor = new Redactor();
+	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
+	const engine = reached ?? (await connectEngine(env));
+	const state = stateDir(env);
+	for (const run of await listRuns(state)) {
+		if (run.problem) emit({ type: 'warning', message: run.problem });
+	}
+	// The lock keeps a new run (or a second recover) off the engine meanwhile.
+	const lock = request.dryRun ? undefined : await acquireEngineLock(state, engine.endpoint);
+	try {
+		const runs = await selectRuns(state, engine, request.runId);
+		if (runs.length === 0) {
+			const nothing: RunSummary = { runId: 'recover', exitCode: ExitCode.ok, containers: [], message: `nothing to recover on ${engine.endpoint}: no interrupted run` };
+			emit({ type: 'run-done', summary: nothing });
+			return nothing;
+		}
+		let exitCode: number = ExitCode.ok;
+		let last: RunSummary | undefined;
+		for (const doc of runs) {
+			const ctx = await contextFor(engine, doc, await pathOf(state, doc.runId), io, env, redactor);
+			const plan = planRecovery(ctx);
+			const shown = await describe(ctx, plan);
+			const lines = [
+				`interrupted run ${shown.runId}, started ${shown.startedAt} by ${shown.by}: ${shown.containers.join(', ')}`,
+				...shown.stateNow.map((line) => `  now: ${line}`),
+				...shown.steps.map((step) => `  recover will: ${step}`),
+			];
+			if (request.dryRun) {
+				emit({ type: 'plan', lines });
+				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ container: record.name, from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
+				emit({ type: 'run-done', summary: last });
+				continue;
+			}
+			const go = await new Gates(ctx).ask({ kind: 'recover', title: 'Recover the interrupted run?', message: lines[0]!, details: lines.slice(1) });
+			if (!go) {
+				exitCode = Math.max(exitCode, ExitCode.usage);
+				last = { runId: doc.runId, exitCode: ExitCode.usage, containers: [], journal: shown.journal, message: `run ${doc.runId} left as it is: recover not confirmed` };
+				emit({ type: 'run-done', summary: last });
+				continue;
+			}
+			const summary = await recoverRun(ctx, {
+				restoreTarget: async () => {
+					const database = doc.plan?.database;
+					if (!database) throw new Error('the journal names no database');
+					const record = plan.units.find((unit) => (unit as ContainerRecord).oldId) as ContainerRecord | undefined;
+					if (!record) throw new Error('no container of the hop to read the database URL from');
+					const info = await engine.docker.getContainer(record.oldId).inspect();
+					redactor.addEnv(info.Config.Env);
+					const target = await locateDatabase(engine.docker, info, database, env);
+					redactor.add(target.target.password);
+					return target;
+				},
+			});
+			exitCode = Math.max(exitCode, summary.exitCode);
+			last = summary;
+		}
+		return { ...last!, exitCode };
+	} finally {
+		await lock?.release();
+	}
+}

@@ -1,0 +1,114 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { docker, exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
+import { startApp } from '../support/app.js';
+import { newStateHome } from '../support/wizard.js';
+
+// SIGINT, SIGTERM and SIGHUP mean "abort: roll back at the next safe point",
+// in --yes and --json alike. An abort before the new container starts brings
+// the old one back without creating or starting the new one; an abort during a
+// pull cancels it; a second signal is answered truthfully.
+
+const w = world();
+const id = uniqueName('sig');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'upgrade-wizard.js');
+const databases: TestDatabase[] = [];
+
+type Event = { type: string; step?: string; reason?: string };
+
+async function signalWhen(args: string[], signal: NodeJS.Signals, match: (event: Event) => boolean, options: { second?: NodeJS.Signals } = {}) {
+	const stateHome = newStateHome();
+	const child = execa('node', [bin, ...args, '--json'], { env: { XDG_STATE_HOME: stateHome }, reject: false, stdin: 'ignore', buffer: false, timeout: 180_000 });
+	const events: Event[] = [];
+	let stderr = '';
+	child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	let sent = false;
+	createInterface({ input: child.stdout! }).on('line', (line) => {
+		const event = JSON.parse(line) as Event;
+		events.push(event);
+		if (!sent && match(event)) {
+			sent = true;
+			child.kill(signal);
+			if (options.second) setTimeout(() => child.kill(options.second), 50);
+		}
+	});
+	const result = await child;
+	expect(sent, JSON.stringify(events.slice(-5))).toBe(true);
+	const runs = join(stateHome, 'upgrade-wizard', 'runs');
+	const journal = JSON.parse(readFileSync(join(runs, readdirSync(runs).find((file) => file.endsWith('.json'))!), 'utf8'));
+	return { exitCode: result.exitCode, events, stderr, journal };
+}
+
+async function app(suffix: string) {
+	const db = await createTestDatabase(w);
+	databases.push(db);
+	const name = `${id}-${suffix}`;
+	return { name, originalId: await startApp(w, { name, tag: '1.6.0', db, caseLabel }) };
+}
+
+async function expectOriginalBack(name: string, originalId: string) {
+	const after = await inspect(name);
+	expect(after.Id).toBe(originalId);
+	expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
+	await waitHealthy(name, 30_000);
+	expect(await exists(`${name}-old`)).toBe(false);
+	const strays = await docker(['ps', '-a', '--filter', `name=^/${name}`, '--format', '{{.Names}}']);
+	expect(strays.stdout.trim().split('\n')).toEqual([name]);
+}
+
+const actionsOf = (journal: any) => Object.values(journal.containers).flatMap((record: any) => record.actions.map((action: any) => `${action.kind}:${action.status}`));
+
+afterAll(async () => {
+	await removeByLabel(caseLabel);
+	for (const db of databases) await db.drop();
+});
+
+describe('signals abort and roll back', () => {
+	it('SIGTERM during the stop: the old container comes back, no new one is created or started', async () => {
+		const { name, originalId } = await app('term');
+		const run = await signalWhen(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop');
+		expect(run.exitCode, run.stderr).toBe(1);
+		expect(run.events).toContainEqual(expect.objectContaining({ type: 'abort', reason: 'SIGTERM' }));
+		expect(actionsOf(run.journal)).toEqual(['stop-old:undone']);
+		expect(run.journal.status).toBe('rolled-back');
+		await expectOriginalBack(name, originalId);
+	});
+
+	it('SIGHUP (the terminal went away) after the park: rolled back to the end, and the journal says so', async () => {
+		const { name, originalId } = await app('hup');
+		const run = await signalWhen(['--yes', '--container', name, '--to', '1.6.1'], 'SIGHUP', (event) => event.type === 'step-done' && event.step === 'rename');
+		expect(run.exitCode, run.stderr).toBe(1);
+		expect(actionsOf(run.journal)).not.toContain('create-new:done');
+		expect(run.journal.status).toBe('rolled-back');
+		await expectOriginalBack(name, originalId);
+	});
+
+	it('SIGINT during the pull cancels it: nothing stops', async () => {
+		const { name, originalId } = await app('int');
+		// A tag not pulled before, so the pull has work to do when the signal lands.
+		await docker(['rmi', `${w.appRepo}:1.7.2`], { reject: true }).catch(() => undefined);
+		const run = await signalWhen(['--yes', '--container', name, '--to', '1.7.2', '--skip-backup'], 'SIGINT', (event) => event.type === 'step-started' && event.step === 'pull');
+		expect(run.exitCode, run.stderr).toBe(1);
+		expect(actionsOf(run.journal)).toEqual([]);
+		expect(JSON.stringify(run.events)).toMatch(/pull of \S+ cancelled: aborted by the operator|aborted by the operator/);
+		const after = await inspect(name);
+		expect(after.Id).toBe(originalId);
+		expect(after.State.Running).toBe(true);
+	});
+
+	it('a second signal before the rollback began is not answered with "already rolling back"', async () => {
+		const { name, originalId } = await app('twice');
+		const run = await signalWhen(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop', { second: 'SIGTERM' });
+		expect(run.exitCode, run.stderr).toBe(1);
+		expect(run.stderr).toMatch(/abort already requested|already rolling back/);
+		expect(run.stderr.match(/SIGTERM: abort requested/g)).toHaveLength(1);
+		await expectOriginalBack(name, originalId);
+	});
+});
