@@ -1,4 +1,5 @@
 import { DatabaseError } from './errors.js';
+import { maskUrlPasswords } from '../text/redact.js';
 
 // libpq connection URIs (postgres:// or postgresql://), parsed the way libpq
 // does: percent-decoding everywhere, an empty host meaning "the default socket",
@@ -19,11 +20,7 @@ export interface ConnectionUrl {
 const URI = /^(postgres(?:ql)?):\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?(?:#.*)?$/i;
 
 export function redactUrl(url: string): string {
-	return url
-		.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]*)(@)/gi, (_m, head: string, pw: string, at: string) =>
-			pw ? `${head}***${at}` : `${head}${at}`,
-		)
-		.replace(/([?&\s]|^)(password=)([^&\s]*)/gi, '$1$2***');
+	return maskUrlPasswords(url);
 }
 
 function decode(part: string, url: string): string {

@@ -2,6 +2,8 @@
 // `message` to the operator as one line, so every message is built here from the
 // target's display form (never the password) and scrubbed once more on the way in.
 
+import { maskSecrets, maskUrlPasswords } from '../text/redact.js';
+
 export type DatabaseErrorKind =
 	| 'bad-url'
 	| 'unreachable'
@@ -15,20 +17,9 @@ export type DatabaseErrorKind =
 	| 'restore-failed'
 	| 'query-failed';
 
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)(@)/gi;
-const KEYWORD_PASSWORD = /(password\s*=\s*)('[^']*'|\S+)/gi;
-
 /** One line with URL and keyword passwords masked, and any known secret masked too. */
 export function scrub(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-	let out = text.replace(/\s*\n\s*/g, ' ').trim();
-	out = out.replace(URL_PASSWORD, '$1***$3').replace(KEYWORD_PASSWORD, '$1***');
-	for (const secret of secrets) {
-		if (!secret) continue;
-		for (const form of new Set([secret, encodeURIComponent(secret)])) {
-			if (out.includes(form)) out = out.split(form).join('***');
-		}
-	}
-	return out;
+	return maskSecrets(maskUrlPasswords(text.replace(/\s*\n\s*/g, ' ').trim()), secrets);
 }
 
 export class DatabaseError extends Error {

@@ -1,3 +1,5 @@
+import { maskSecrets } from '../text/redact.js';
+
 // One error type for everything the registry layer can fail at, so the wizard can
 // say "log in", "check the tag", "check the network" or "wait" without parsing text.
 
@@ -49,9 +51,5 @@ function oneLine(text: string): string {
 // The messages are built from our own words plus short excerpts of server replies;
 // a server echoing a credential back must still never put it on the screen.
 function redact(text: string, secrets: readonly string[]): string {
-	let out = text;
-	for (const secret of secrets) {
-		if (secret.length >= 4) out = out.split(secret).join('***');
-	}
-	return out;
+	return maskSecrets(text, secrets, 4);
 }

@@ -2,16 +2,40 @@
 // journals or logs passes through a Redactor that knows the secret values seen
 // so far (env values of inspected containers, passwords inside URLs).
 
+// The one masker: every module that may put a secret into text (events, the
+// journal, the audit log, database and registry errors, the screens) masks
+// through these functions.
+
 const SECRET_KEY = /pass|secret|token|credential|private|api_?key|auth/i;
 const MASK = '***';
+/** scheme://user:PASSWORD@ (an empty password stays empty: nothing to hide). */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@]+)(@)/gi;
+/** password=... in a query string, a keyword/value connection string or an env entry (PGPASSWORD=...). */
+const KEYWORD_PASSWORD = /(password\s*=\s*)('[^']*'|[^&\s]+)/gi;
+
+/** Passwords out of any text that may quote a connection URL or string. */
+export function maskUrlPasswords(text: string): string {
+	return text.replace(URL_PASSWORD, `$1${MASK}$3`).replace(KEYWORD_PASSWORD, `$1${MASK}`);
+}
+
+/** Known secrets out of a text, as given and percent-encoded; shorter ones than `minLength` are left (they would mask unrelated text). */
+export function maskSecrets(text: string, secrets: Iterable<string | undefined>, minLength = 1): string {
+	let out = text;
+	const forms = new Set<string>();
+	for (const secret of secrets) {
+		if (!secret) continue;
+		for (const form of [secret, encodeURIComponent(secret)]) if (form.length >= minLength) forms.add(form);
+	}
+	// Longest first, so a secret containing another is masked whole.
+	for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+		if (out.includes(form)) out = out.split(form).join(MASK);
+	}
+	return out;
+}
 
 /** Password part of a URL-ish string (scheme://user:password@host...). */
 function urlPasswords(value: string): string[] {
-	const found: string[] = [];
-	for (const match of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:([^@\s/]+)@/gi)) {
-		if (match[1]) found.push(match[1]);
-	}
-	return found;
+	return [...value.matchAll(URL_PASSWORD)].map((match) => match[2]!).filter(Boolean);
 }
 
 export class Redactor {
@@ -46,12 +70,7 @@ export class Redactor {
 	}
 
 	text(value: string): string {
-		let out = value.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)(@)/gi, `$1${MASK}$3`);
-		// Longest first, so a secret containing another is masked whole.
-		for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-			if (out.includes(secret)) out = out.split(secret).join(MASK);
-		}
-		return out;
+		return maskSecrets(maskUrlPasswords(value), this.secrets);
 	}
 
 	/** Deep copy of a JSON-like value with every string redacted. */

@@ -1,6 +1,9 @@
 // Figures and fixed-width cells for the screens. Byte and duration formats are
 // the plain reporter's, so the TUI and --yes output read the same.
 export { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
+import { maskUrlPasswords } from '../text/redact.js';
+// The one masker, for screens that show what an operator typed or an error quoted.
+export { maskUrlPasswords };
 
 /** m:ss (h:mm:ss past an hour): a running clock that does not jump in width every second. */
 export function formatClock(ms: number): string {
@@ -64,16 +67,6 @@ export function wrapText(text: string, width: number, indent = ''): string[] {
 	return lines;
 }
 
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi;
-const QUERY_PASSWORD = /([?&]password=)[^&\s]*/gi;
-
-/**
- * Passwords out of any text that may quote a database URL (an error from a
- * URL the operator typed): user:***@host, and libpq's ?password=.
- */
-export function maskUrlPasswords(text: string): string {
-	return text.replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
-}
 
 /**
  * A URL as the operator types it, password masked from its first character:

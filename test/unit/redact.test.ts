@@ -20,3 +20,22 @@ describe('Redactor', () => {
 		expect(input.b.c).toBe('hunter22 again');
 	});
 });
+
+describe('the one masker', () => {
+	it('masks URL, query, keyword and env-style passwords, and leaves an empty one alone', async () => {
+		const { maskUrlPasswords } = await import('../../source/text/redact.js');
+		expect(maskUrlPasswords('postgres://u:p/w@h/db')).toBe('postgres://u:***@h/db');
+		expect(maskUrlPasswords('postgres://u:@h/db')).toBe('postgres://u:@h/db');
+		expect(maskUrlPasswords('postgres://u@h/db?sslmode=require&password=x')).toBe('postgres://u@h/db?sslmode=require&password=***');
+		expect(maskUrlPasswords("host=h password='a b' dbname=x")).toBe('host=h password=*** dbname=x');
+		expect(maskUrlPasswords('PGPASSWORD=hunter2 psql')).toBe('PGPASSWORD=*** psql');
+		expect(maskUrlPasswords('postgres://host:5432/db')).toBe('postgres://host:5432/db');
+	});
+
+	it('masks known secrets as given and percent-encoded, longest first, above a minimum length', async () => {
+		const { maskSecrets } = await import('../../source/text/redact.js');
+		expect(maskSecrets('a p@ss and p%40ss', ['p@ss'])).toBe('a *** and ***');
+		expect(maskSecrets('abcdef abc', ['abc', 'abcdef'])).toBe('*** ***');
+		expect(maskSecrets('x ab y', ['ab'], 4)).toBe('x ab y');
+	});
+});
