@@ -74,3 +74,26 @@ export function engineMessage(error: unknown): string {
 	const message = messageOf(error).replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '');
 	return oneLine(reason && !message ? reason : message);
 }
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The engine did not answer at all (socket gone, dockerd restarting), as opposed to refusing a request. */
+export function isConnectionError(error: unknown): boolean {
+	const code = (error as NodeJS.ErrnoException).code;
+	if (code && CONNECTION_CODES.has(code)) return true;
+	return /socket hang up|connect ECONNREFUSED|connect ENOENT/.test(messageOf(error));
+}
+
+/** Wait (bounded) until the engine answers a ping again; false when it did not within `ms`. */
+export async function engineBack(docker: Docker, ms: number, intervalMs = 1_000): Promise<boolean> {
+	const deadline = Date.now() + ms;
+	for (let attempt = 0; Date.now() < deadline && attempt < Math.ceil(ms / intervalMs) + 1; attempt++) {
+		try {
+			await withTimeout(docker.ping(), Math.min(PING_TIMEOUT_MS, Math.max(1, deadline - Date.now())), 'the Docker engine');
+			return true;
+		} catch {
+			await new Promise((resolve) => setTimeout(resolve, intervalMs));
+		}
+	}
+	return false;
+}

@@ -98,6 +98,16 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 		}
 		wake?.();
 	});
+	// The engine going away (a restarted dockerd) ends the events stream: that is a
+	// failed gate now, not a silent wait until the timeout.
+	let closed = false;
+	const onLost = () => {
+		if (closed) return;
+		exited ??= 'lost the connection to the Docker engine (did it restart?)';
+		wake?.();
+	};
+	events.on('end', onLost);
+	events.on('error', onLost);
 	const onAbort = () => {
 		exited ??= 'aborted by the operator';
 		wake?.();
@@ -182,6 +192,7 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 		if (!gate.healthcheck || gate.url) callbacks.onStatus?.('healthy', passed.join(', '));
 		return { ok: true, detail: passed.join(', ') };
 	} finally {
+		closed = true;
 		callbacks.signal?.removeEventListener('abort', onAbort);
 		wake = undefined;
 		reader.close();

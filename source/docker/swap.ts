@@ -13,7 +13,7 @@ async function attempt<T>(what: string, operation: () => Promise<T>, harmless: n
 		return await operation();
 	} catch (error) {
 		if (harmless.includes(engineStatus(error) ?? -1)) return undefined;
-		throw new EngineOperationError(`${what}: ${engineMessage(error)}`);
+		throw new EngineOperationError(`${what}: ${engineMessage(error)}`, { cause: error });
 	}
 }
 

@@ -102,6 +102,7 @@ export function summaryLines(summary: RunSummary): string[] {
 			for (const text of container.commands) lines.push(`      ${text}`);
 		}
 	}
+	if (summary.exitCode === 3 && summary.journal) lines.push(`  or let the journal finish it: upgrade-wizard recover ${summary.runId}`);
 	lines.push(`exit code ${summary.exitCode}${summary.journal ? `; journal ${summary.journal}` : ''}`);
 	return lines;
 }

@@ -99,6 +99,9 @@ describe('journal v2 reader', () => {
 		expect(isInterrupted(finished.doc)).toBe(false);
 		// Another machine's run: its process cannot be checked, so it is never taken over.
 		expect(isInterrupted({ ...dead.doc, host: `${hostname()}-elsewhere` })).toBe(false);
+		// A run that ended with its rollback incomplete (exit 3) is recover's too; a recovered one is done.
+		expect(isInterrupted({ ...dead.doc, status: 'rollback-failed' })).toBe(true);
+		expect(isInterrupted({ ...dead.doc, status: 'recovered', recovery: { pid: DEAD_PID, host: hostname(), user: 'u', startedAt: '', status: 'recovered' } })).toBe(false);
 		// A recover that died half-way leaves the run open; a live recover keeps it.
 		const recovering = { ...dead.doc, status: 'rollback-failed' as const, recovery: { pid: DEAD_PID, host: hostname(), user: 'u', startedAt: '', status: 'running' as const } };
 		expect(isInterrupted(recovering)).toBe(true);

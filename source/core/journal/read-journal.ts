@@ -80,9 +80,12 @@ export function runIsLive(doc: JournalDoc): boolean {
 	return processAlive(doc.pid);
 }
 
-/** Not finished, and nobody is working on it: what `recover` is for. */
+/**
+ * Not finished (or ended with its rollback incomplete, exit 3), and nobody is
+ * working on it: what `recover` is for.
+ */
 export function isInterrupted(doc: JournalDoc): boolean {
-	const open = doc.status === 'running' || (doc.recovery !== undefined && doc.recovery.status !== 'recovered');
+	const open = doc.status === 'running' || doc.status === 'rollback-failed' || (doc.recovery !== undefined && doc.recovery.status !== 'recovered');
 	return open && !runIsLive(doc);
 }
 

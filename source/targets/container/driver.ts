@@ -6,6 +6,7 @@ import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, 
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
 import { waitHealthy, type HealthGate } from '../../docker/health.js';
 import { followLogs, logTail } from '../../docker/logs.js';
+import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
 import type { ContainerPlan } from './plan.js';
@@ -17,6 +18,8 @@ import type { ContainerPlan } from './plan.js';
 // crash run the very same code.
 
 const LOG_TAIL_LINES = 15;
+/** How long an undo waits for an engine that stopped answering. */
+const ENGINE_BACK_S = 60;
 
 type ContainerUndo =
 	| { kind: 'start-container'; containerId: string }
@@ -212,7 +215,22 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		return typed.why;
 	}
 
-	async undo(record: UnitRecord, undo: Undo): Promise<void> {
+	/**
+	 * Undos wait (bounded) for an engine that went away to come back: a restarted
+	 * dockerd must not turn a rollback into a hand-over.
+	 */
+	async undo(record: UnitRecord, undo: Undo, ctx: UndoContext): Promise<void> {
+		try {
+			await this.undoOnce(record, undo);
+		} catch (error) {
+			if (!isConnectionError((error as Error).cause ?? error)) throw error;
+			ctx.emit({ type: 'warning', container: record.name, message: `the Docker engine does not answer; waiting up to ${ENGINE_BACK_S} s for it before rolling back` });
+			if (!(await engineBack(this.docker, ENGINE_BACK_S * 1000))) throw error;
+			await this.undoOnce(record, undo);
+		}
+	}
+
+	private async undoOnce(record: UnitRecord, undo: Undo): Promise<void> {
 		const entry = asContainer(record);
 		const docker = this.docker;
 		const typed = undo as ContainerUndo;
