@@ -5,7 +5,8 @@ import { currentUser, type HopRecord, type JournalDoc, type UnitRecord } from '.
 import type { RestoreTarget } from '../ports.js';
 import type { RunContext } from './context.js';
 import { runTransition } from './journaled-step.js';
-import { handOver, rollbackHop, touchedNewestFirst } from './rollback.js';
+import { rollbackHop, touchedNewestFirst } from './rollback.js';
+import { handOver } from './hand-over.js';
 
 // `upgrade-wizard recover`: a run whose process is gone is put back from its
 // journal. The interrupted hop is rolled back with the very code a failure

@@ -3,6 +3,7 @@ import type { JournalAction, UnitRecord } from '../journal/journal.js';
 import type { RestoreTarget, UndoPhase } from '../ports.js';
 import type { RunContext } from './context.js';
 import { restoreStep } from './database-steps.js';
+import { handOver } from './hand-over.js';
 
 // Rollback of one hop, from the journal: the one code path behind "roll back
 // after a failure" and "recover after a crash". Each unit's not-yet-undone
@@ -125,15 +126,4 @@ export async function rollbackHop(ctx: RunContext, input: RollbackInput): Promis
 		await input.onUnitDone(record, outcome);
 	}
 	return outcomes;
-}
-
-/** What is on the engine now and what to type to finish by hand (exit 3). */
-export async function handOver(ctx: RunContext, record: UnitRecord): Promise<{ state: string[]; commands: string[] }> {
-	const { state, commands } = await ctx.driver(record.kind).handOver(record);
-	const failedRestore = ctx.journal.doc.restores?.find((entry) => entry.status !== 'done');
-	if (failedRestore) {
-		// The connection comes from the operator's own environment: no password is printed.
-		commands.unshift(`pg_restore --clean --if-exists --single-transaction --no-owner -d <database> ${failedRestore.backup}   # then compare row counts with the journal's backups[]`);
-	}
-	return { state, commands: [...new Set(commands)] };
 }

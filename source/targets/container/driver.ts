@@ -2,10 +2,11 @@ import type Docker from 'dockerode';
 import type { PullProgress } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { ContainerRecord, UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
-import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
+import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
-import { waitHealthy, type HealthGate } from '../../docker/health.js';
-import { followLogs, logTail } from '../../docker/logs.js';
+import { waitHealthy } from '../../docker/health.js';
+import { gateFor, healthGate } from './health-gate.js';
+import { undoOnce, type ContainerUndo } from './undo.js';
 import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
@@ -17,15 +18,8 @@ import type { ContainerPlan } from './plan.js';
 // what the engine holds, so a rollback after a failure and a recovery after a
 // crash run the very same code.
 
-const LOG_TAIL_LINES = 15;
 /** How long an undo waits for an engine that stopped answering. */
 const ENGINE_BACK_S = 60;
-
-type ContainerUndo =
-	| { kind: 'start-container'; containerId: string }
-	| { kind: 'rename-container'; containerId: string; to: string }
-	| { kind: 'remove-container'; name: string; image: string; keep: string; containerId?: string }
-	| { kind: 'none'; why: string };
 
 export interface ContainerDriverOptions {
 	docker: Docker;
@@ -35,14 +29,6 @@ export interface ContainerDriverOptions {
 }
 
 const short = (id: string) => id.slice(0, 12);
-
-function describeGate(gate: HealthGate): string {
-	const parts: string[] = [];
-	if (gate.healthcheck) parts.push('Docker healthcheck');
-	if (gate.url) parts.push(`HTTP ${gate.url}`);
-	if (parts.length === 0) parts.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
-	return `${parts.join(' + ')}, timeout ${Math.round(gate.timeoutMs / 1000)} s`;
-}
 
 function asContainer(record: UnitRecord): ContainerRecord {
 	return record as ContainerRecord;
@@ -135,46 +121,9 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				announce: null,
 				undo: { kind: 'none', why: 'a health gate changes nothing' },
 				downtime: 'closes',
-				run: (ctx) => this.healthGate(unit, newId, ctx),
+				run: (ctx) => healthGate(docker, unit, newId, ctx),
 			},
 		];
-	}
-
-	/** The gate follows the new container's Docker healthcheck when it has one; its logs stream meanwhile. */
-	private async healthGate(unit: ContainerPlan, newId: string, ctx: Parameters<Transition['run']>[0]): Promise<string> {
-		const docker = this.docker;
-		const gate = await this.gateFor(unit.health, newId);
-		ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: describeGate(gate) });
-		const tail: string[] = [];
-		const stopLogs = await followLogs(docker, newId, (line) => {
-			tail.push(line);
-			if (tail.length > LOG_TAIL_LINES) tail.shift();
-			ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line });
-		}).catch(() => () => undefined);
-		let result;
-		try {
-			result = await waitHealthy(docker, newId, gate, {
-				signal: ctx.signal,
-				onStatus: (status, detail) => ctx.emit({ type: 'health', container: unit.name, status, detail }),
-			});
-		} finally {
-			stopLogs();
-		}
-		if (!result.ok) {
-			const detail: string[] = [];
-			if (result.lastCheck) detail.push(`last health check: ${result.lastCheck}`);
-			const lines = tail.length > 0 ? tail : await logTail(docker, newId, LOG_TAIL_LINES);
-			if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
-			throw new TransitionFailure('health', `the new ${unit.name} did not become healthy: ${result.reason}`, detail);
-		}
-		return result.detail;
-	}
-
-	private async gateFor(health: ContainerRecord['health'], id: string): Promise<HealthGate> {
-		const info = await this.docker.getContainer(id).inspect();
-		const test = info.Config.Healthcheck?.Test ?? [];
-		const hasHealthcheck = test.length > 0 && test[0] !== 'NONE';
-		return { ...health, healthcheck: health.healthcheck === 'auto' && hasHealthcheck };
 	}
 
 	commit(record: UnitRecord): Transition {
@@ -221,38 +170,12 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	 */
 	async undo(record: UnitRecord, undo: Undo, ctx: UndoContext): Promise<void> {
 		try {
-			await this.undoOnce(record, undo);
+			await undoOnce(this.docker, record, undo);
 		} catch (error) {
 			if (!isConnectionError((error as Error).cause ?? error)) throw error;
 			ctx.emit({ type: 'warning', container: record.name, message: `the Docker engine does not answer; waiting up to ${ENGINE_BACK_S} s for it before rolling back` });
 			if (!(await engineBack(this.docker, ENGINE_BACK_S * 1000))) throw error;
-			await this.undoOnce(record, undo);
-		}
-	}
-
-	private async undoOnce(record: UnitRecord, undo: Undo): Promise<void> {
-		const entry = asContainer(record);
-		const docker = this.docker;
-		const typed = undo as ContainerUndo;
-		if (typed.kind === 'remove-container') {
-			let candidate = typed.containerId ?? entry.newId;
-			if (!candidate) {
-				// The engine may have created it before the journal learnt its ID: find it by
-				// name, and only if it runs the target image.
-				const named = await containerState(docker, typed.name);
-				if (named && named.image === typed.image) candidate = named.id;
-			}
-			// Never remove the old container by mistake: only an ID other than the old one.
-			if (candidate && candidate !== typed.keep && candidate !== entry.oldId) {
-				await stopContainer(docker, candidate, 5).catch(() => undefined);
-				await removeContainer(docker, candidate, { force: true });
-			}
-		} else if (typed.kind === 'rename-container') {
-			const old = await containerState(docker, typed.containerId);
-			if (!old) throw new Error(`the old container ${short(typed.containerId)} no longer exists`);
-			if (old.name !== typed.to) await renameContainer(docker, typed.containerId, typed.to);
-		} else if (typed.kind === 'start-container') {
-			await startContainer(docker, typed.containerId);
+			await undoOnce(this.docker, record, undo);
 		}
 	}
 
@@ -267,7 +190,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 
 	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
 		const entry = asContainer(record);
-		const gate = await this.gateFor({ ...entry.health, healthcheck: 'auto' }, entry.oldId);
+		const gate = await gateFor(this.docker, { ...entry.health, healthcheck: 'auto' }, entry.oldId);
 		const health = await waitHealthy(this.docker, entry.oldId, gate, {
 			onStatus: (status, detail) => ctx.emit({ type: 'health', container: entry.name, status, detail: `old container: ${detail ?? status}` }),
 		});

@@ -1,0 +1,57 @@
+import type Docker from 'dockerode';
+import type { ContainerRecord } from '../../core/journal/journal.js';
+import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
+import { waitHealthy, type HealthGate } from '../../docker/health.js';
+import { followLogs, logTail } from '../../docker/logs.js';
+import type { ContainerPlan } from './plan.js';
+
+// A container's health gate: the new container's Docker healthcheck when it has
+// one (else the URL / stability rules of docker/health.ts), with its logs
+// streamed meanwhile and a tail kept for the failure report.
+
+const LOG_TAIL_LINES = 15;
+
+function describeGate(gate: HealthGate): string {
+	const parts: string[] = [];
+	if (gate.healthcheck) parts.push('Docker healthcheck');
+	if (gate.url) parts.push(`HTTP ${gate.url}`);
+	if (parts.length === 0) parts.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
+	return `${parts.join(' + ')}, timeout ${Math.round(gate.timeoutMs / 1000)} s`;
+}
+
+/** The gate follows the new container's Docker healthcheck when it has one; its logs stream meanwhile. */
+export async function healthGate(docker: Docker, unit: ContainerPlan, newId: string, ctx: TransitionContext): Promise<string> {
+	const gate = await gateFor(docker, unit.health, newId);
+	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: describeGate(gate) });
+	const tail: string[] = [];
+	const stopLogs = await followLogs(docker, newId, (line) => {
+		tail.push(line);
+		if (tail.length > LOG_TAIL_LINES) tail.shift();
+		ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line });
+	}).catch(() => () => undefined);
+	let result;
+	try {
+		result = await waitHealthy(docker, newId, gate, {
+			signal: ctx.signal,
+			onStatus: (status, detail) => ctx.emit({ type: 'health', container: unit.name, status, detail }),
+		});
+	} finally {
+		stopLogs();
+	}
+	if (!result.ok) {
+		const detail: string[] = [];
+		if (result.lastCheck) detail.push(`last health check: ${result.lastCheck}`);
+		const lines = tail.length > 0 ? tail : await logTail(docker, newId, LOG_TAIL_LINES);
+		if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
+		throw new TransitionFailure('health', `the new ${unit.name} did not become healthy: ${result.reason}`, detail);
+	}
+	return result.detail;
+}
+
+/** The health options as a gate for one container: its Docker healthcheck counts only when it has one. */
+export async function gateFor(docker: Docker, health: ContainerRecord['health'], id: string): Promise<HealthGate> {
+	const info = await docker.getContainer(id).inspect();
+	const test = info.Config.Healthcheck?.Test ?? [];
+	const hasHealthcheck = test.length > 0 && test[0] !== 'NONE';
+	return { ...health, healthcheck: health.healthcheck === 'auto' && hasHealthcheck };
+}
