@@ -208,5 +208,8 @@ describe('kill -9 during the health gate of a migrating start', () => {
 		const journal = journalOf(stateHome);
 		expect(journal.restores.at(-1).status).toBe('done');
 		expect(JSON.stringify(journal)).not.toContain(db.password);
+		// Env keys only, never values, even of variables no name pattern calls secret.
+		expect(JSON.stringify(journal)).not.toContain('MIGRATION_DELAY=1.5');
+		expect(JSON.stringify(journal)).toContain('"MIGRATION_DELAY"');
 	});
 });

@@ -30,6 +30,21 @@ export interface ContainerDriverOptions {
 
 const short = (id: string) => id.slice(0, 12);
 
+/**
+ * The journal keeps env keys, never values: recovery works from the parked
+ * container itself, and a value the name-based masking does not recognise as
+ * secret (DB_PWD, SENTRY_DSN...) must not sit in a file in clear.
+ */
+export function withoutEnvValues<T>(value: T): T {
+	if (Array.isArray(value)) return value.map((item) => withoutEnvValues(item)) as T;
+	if (!value || typeof value !== 'object') return value;
+	const out: Record<string, unknown> = {};
+	for (const [key, item] of Object.entries(value)) {
+		out[key] = key === 'Env' && Array.isArray(item) ? item.map((entry) => (typeof entry === 'string' ? entry.split('=', 1)[0] : entry)) : withoutEnvValues(item);
+	}
+	return out as T;
+}
+
 function asContainer(record: UnitRecord): ContainerRecord {
 	return record as ContainerRecord;
 }
@@ -57,8 +72,8 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			targetRef: unit.targetRef,
 			stopTimeoutS: unit.stopTimeoutS,
 			health: unit.health,
-			inspect: { container: unit.inspect, image: unit.oldImage },
-			createOptions: unit.spec,
+			inspect: { container: withoutEnvValues(unit.inspect), image: withoutEnvValues(unit.oldImage) },
+			createOptions: withoutEnvValues(unit.spec),
 		};
 	}
 
