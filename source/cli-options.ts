@@ -94,6 +94,10 @@ export function parseCli(argv: string[]): CliOptions {
 	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (see --help)`);
 	if (runId !== undefined && !/^[\w.-]{1,100}$/.test(runId)) throw new UsageError(`recover takes a run id (the journal's file name without .json), not "${runId}"`);
 	if (values.down && command !== 'demo') throw new UsageError('--down belongs to the demo command: upgrade-wizard demo --down');
+	for (const name of values.container ?? []) {
+		// The engine's own rule for names; anything else can only be a typo (or a path).
+		if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UsageError(`--container takes a container name (letters, digits, '_', '.', '-'), not ${JSON.stringify(name)}`);
+	}
 	if (values.db !== undefined && !/^postgres(ql)?:\/\//.test(values.db)) throw new UsageError('--db takes a postgres:// or postgresql:// URL');
 	if (values['skip-backup'] && (values.db !== undefined || values['offline-backup'])) throw new UsageError('--skip-backup cannot be combined with --db or --offline-backup');
 	for (const label of values.label ?? []) {

@@ -8,8 +8,11 @@
 
 const SECRET_KEY = /pass|secret|token|credential|private|api_?key|auth/i;
 const MASK = '***';
-/** scheme://user:PASSWORD@ (an empty password stays empty: nothing to hide). */
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@]+)(@)/gi;
+/**
+ * scheme://user:PASSWORD@ (an empty password stays empty: nothing to hide). The
+ * password runs to the last '@' of the word: an unencoded one may hold '@' itself.
+ */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)(\S+)(@)/gi;
 /** password=... in a query string, a keyword/value connection string or an env entry (PGPASSWORD=...). */
 const KEYWORD_PASSWORD = /(password\s*=\s*)('[^']*'|[^&\s]+)/gi;
 

@@ -45,6 +45,9 @@ describe('bad input exits 2 and touches nothing', () => {
 		['a malformed tag', ['--container', name, '--to', 'bad tag!'], /malformed tag "bad tag!"/],
 		['a tag not in the registry', ['--container', name, '--to', '9.9.9'], /tag not found|not found/i],
 		['an unknown option', ['--container', name, '--to', '1.7.0', '--frobnicate'], /Unknown option '--frobnicate'/],
+		['an empty container name', ['--container', '', '--dry-run'], /--container takes a container name/],
+		['a name with a space', ['--container', 'ex a1', '--dry-run'], /--container takes a container name/],
+		['a path for a name', ['--container', '../x', '--dry-run'], /--container takes a container name/],
 	])('%s', async (_what, args, pattern) => {
 		const run = await runWizard(['--yes', ...args]);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
@@ -83,12 +86,31 @@ describe('bad input exits 2 and touches nothing', () => {
 		await expectUntouched();
 	});
 
+	it('a container started with --rm (stopping it would delete the only way back)', async () => {
+		const autoremove = `${id}-rm`;
+		const rmDb = await createTestDatabase(w);
+		try {
+			const rmId = await startApp(w, { name: autoremove, tag: '1.6.0', db: rmDb, caseLabel, args: ['--rm'] });
+			const run = await runWizard(['--yes', '--container', autoremove, '--to', '1.6.1']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, /runs with --rm \(AutoRemove\).*nothing to go back to; recreate it without --rm/);
+			const after = await inspect(autoremove);
+			expect(after.Id).toBe(rmId);
+			expect(after.State.Running).toBe(true);
+		} finally {
+			await docker(['rm', '-f', autoremove], { reject: false });
+			await rmDb.drop();
+		}
+	});
+
 	it('a <name>-old already present', async () => {
 		await docker(['create', '--name', `${name}-old`, '--label', TEST_LABEL, '--label', caseLabel, `${w.appRepo}:1.6.0`]);
 		try {
 			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
 			expect(run.exitCode).toBe(2);
 			expectOneLine(run.stderr, new RegExp(`a container named ${name}-old already exists`));
+			// It may be the only copy of the previous version: never advise removing it.
+			expect(run.stderr).not.toMatch(/remove/i);
 			const after = await inspect(name);
 			expect(after.Id).toBe(originalId);
 			expect(after.State.Running).toBe(true);

@@ -18,6 +18,9 @@ describe('parseCli', () => {
 		[['--health-url', 'ftp://x']],
 		[['--bogus']],
 		[['positional']],
+		[['--container', '']],
+		[['--container', 'ex a1']],
+		[['--container', '../x']],
 	])('rejects %j as bad usage', (argv) => {
 		expect(() => parseCli(argv)).toThrow(UsageError);
 	});

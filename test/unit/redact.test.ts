@@ -30,6 +30,8 @@ describe('the one masker', () => {
 		expect(maskUrlPasswords("host=h password='a b' dbname=x")).toBe('host=h password=*** dbname=x');
 		expect(maskUrlPasswords('PGPASSWORD=hunter2 psql')).toBe('PGPASSWORD=*** psql');
 		expect(maskUrlPasswords('postgres://host:5432/db')).toBe('postgres://host:5432/db');
+		// An unencoded password holding '@' is masked whole, not up to its first '@'.
+		expect(maskUrlPasswords('malformed database URL postgres://u:p@ss:w/rd%@h/db: bad')).toBe('malformed database URL postgres://u:***@h/db: bad');
 	});
 
 	it('masks known secrets as given and percent-encoded, longest first, above a minimum length', async () => {
