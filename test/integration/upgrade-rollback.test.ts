@@ -76,6 +76,17 @@ describe('rollback', () => {
 		await expectOriginalBack(name, originalId);
 	});
 
+	it('judges the old container by its own healthcheck, not by a --health-url only the new release would serve', async () => {
+		const name = `${id}-newurl`;
+		const originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+		const { freePort } = await import('../support/docker.js');
+		const nothing = `http://127.0.0.1:${await freePort()}/health/new-endpoint`;
+		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.1-crash', '--health-url', nothing, '--health-timeout', '20']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout).not.toContain('ROLLBACK INCOMPLETE');
+		await expectOriginalBack(name, originalId);
+	});
+
 	it('finishes the upgrade when the reader of its output goes away (| head)', async () => {
 		const name = `${id}-epipe`;
 		await startApp(w, { name, tag: '1.6.0', db, caseLabel });

@@ -205,7 +205,9 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 
 	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
 		const entry = asContainer(record);
-		const gate = await gateFor(this.docker, { ...entry.health, healthcheck: 'auto' }, entry.oldId);
+		// Judged by what it had before: its own healthcheck, else staying up. Never by
+		// the new release's --health-url, which the old version may not serve at all.
+		const gate = await gateFor(this.docker, { healthcheck: 'auto', stableMs: entry.health.stableMs, timeoutMs: entry.health.timeoutMs }, entry.oldId);
 		const health = await waitHealthy(this.docker, entry.oldId, gate, {
 			onStatus: (status, detail) => ctx.emit({ type: 'health', container: entry.name, status, detail: `old container: ${detail ?? status}` }),
 		});
@@ -222,7 +224,10 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			.map((action) => this.command(record, action.undo))
 			.filter((command): command is string => Boolean(command));
 		commands.push(`docker start ${short(entry.oldId)}`);
-		return { state, commands: [...new Set(commands)] };
+		// Never advise starting a container that already runs.
+		const old = await containerState(this.docker, entry.oldId).catch(() => undefined);
+		const start = `docker start ${short(entry.oldId)}`;
+		return { state, commands: [...new Set(commands)].filter((command) => !(old?.running && command === start)) };
 	}
 
 	async stateNow(record: UnitRecord): Promise<string[]> {

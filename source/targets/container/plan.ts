@@ -53,6 +53,10 @@ export async function preflightContainer(
 		Object.keys(labels).some((key) => key.startsWith('com.docker.swarm.')),
 		`container ${name} is a Swarm task; upgrade its service with docker service update`,
 	);
+	refuseIf(
+		info.HostConfig?.AutoRemove,
+		`container ${name} runs with --rm (AutoRemove): stopping it deletes it, so a failed upgrade would have nothing to go back to; recreate it without --rm first (docker update cannot change it)`,
+	);
 	const ref = info.Config.Image;
 	refuseIf(ref.includes('@'), `container ${name} runs an image pinned by digest (${ref}); change the pin instead of swapping the tag`);
 	refuseIf(/^(sha256:)?[0-9a-f]{12,64}$/.test(ref), `container ${name} was created from an image ID (${ref}), not a repository:tag`);
