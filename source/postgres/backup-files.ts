@@ -89,6 +89,10 @@ export function sha256Line(sha256: string, fileName: string): string {
 	return `${sha256}  ${fileName}\n`;
 }
 
+export async function pathExists(path: string): Promise<boolean> {
+	return stat(path).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
+}
+
 export async function removeQuietly(paths: string[]): Promise<void> {
 	await Promise.all(paths.map((path) => rm(path, { force: true }).catch(() => undefined)));
 }

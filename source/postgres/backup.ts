@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import { connectionKindOfText, connectionMessage, keyLine } from './connection-errors.js';
 import type { DatabaseTarget } from './database-target.js';
-import { createPrivateFile, ensureBackupDir, removeQuietly, sha256File, sha256Line, writePrivateFile } from './backup-files.js';
+import { createPrivateFile, ensureBackupDir, pathExists, removeQuietly, sha256File, sha256Line, writePrivateFile } from './backup-files.js';
 import { listedTables, listsTable, parseListing } from './dump-listing.js';
 import { BackupError, DatabaseError, errorText } from './errors.js';
 import { findPgDump, type PgTools } from './pg-tools.js';
@@ -110,6 +110,49 @@ function toolFailure(target: DatabaseTarget, runner: ToolRunner, tool: string, e
 	return new BackupError('dump-failed', `${tool} failed for ${target.display}: ${keyLine(stderr) || `exit code ${exitCode}`}`, [target.password]);
 }
 
+/** What libpq tools print when the server went away after they connected (shut down, killed, connection cut). */
+const LOST_SERVER = /terminating connection|server closed the connection unexpectedly|connection to server was lost|could not receive data from server|PQgetCopyData\(\) failed|SSL SYSCALL error|SSL connection has been closed unexpectedly|the database system is shutting down|no connection to the server/i;
+
+/** The server's own words when it gave any (FATAL/ERROR), else the line that says the connection broke. */
+export function lostServerDetail(stderr: string): string {
+	const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+	const server = lines.find((line) => /\b(FATAL|PANIC|ERROR):/.test(line));
+	if (server) return server.replace(/^.*?\b(?=(FATAL|PANIC|ERROR):)/, '').replace(/\s+/g, ' ');
+	const broke = lines.find((line) => LOST_SERVER.test(line) && !/PQgetCopyData/.test(line));
+	return broke ? broke.replace(/^(pg_dump|pg_restore|psql):\s*((error|detail):\s*)?/, '').replace(/^Error message from server:\s*/i, '') : keyLine(stderr);
+}
+
+/**
+ * pg_dump did not finish. When the database went away in the middle (its
+ * container stopped, the server shut down or was killed), say that, rather
+ * than a bare exit code: it is the database, not the backup, that needs
+ * looking at.
+ */
+async function dumpFailure(target: DatabaseTarget, runner: ToolRunner, docker: Docker | undefined, exitCode: number, stderr: string): Promise<BackupError> {
+	const lost = LOST_SERVER.test(stderr);
+	if (target.container) {
+		const engine = docker ?? new Docker();
+		const inspectState = () => engine.getContainer(target.container!).inspect().then((info) => info.State, () => undefined);
+		let state = await inspectState();
+		// A tool killed with its container (or cut off by a shutting-down server) ends a
+		// moment before the engine marks the container stopped: wait for that, bounded.
+		const killed = lost || exitCode < 0 || exitCode >= 128;
+		for (let attempt = 0; killed && state?.Running && attempt < 30; attempt++) {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			state = await inspectState();
+		}
+		if (!state) return new BackupError('unreachable', `the database container ${target.container} disappeared during the dump`);
+		if (!state.Running) {
+			const how = state.OOMKilled ? 'killed for lack of memory' : `${state.Status || 'not running'}, exit code ${state.ExitCode}`;
+			return new BackupError('unreachable', `the database container ${target.container} stopped during the dump (${how})`);
+		}
+	}
+	if (lost) {
+		return new BackupError('unreachable', `lost the database server of ${target.display} during the dump (${lostServerDetail(stderr)})`, [target.password]);
+	}
+	return toolFailure(target, runner, 'pg_dump', exitCode, stderr);
+}
+
 async function runnerForBackup(target: DatabaseTarget, session: SnapshotSession, opts: BackupOptions): Promise<ToolRunner> {
 	if (target.kind === 'container') return containerRunner(target, opts.docker);
 	const tools = await (opts.findTools ?? findPgDump)(session.info.major);
@@ -145,6 +188,8 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
 	const inspectPath = join(dir, `${fileStem}.inspect.json`);
 	const created: string[] = [];
 	let session: SnapshotSession | undefined;
+	/** pg_dump finished: a later failure is of a whole dump, not a partial one. */
+	let dumped = false;
 	const aborted = () => new BackupError('dump-failed', `backup of ${target.display} aborted; no partial dump was kept`);
 	try {
 		checkStem(fileStem);
@@ -168,10 +213,11 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
 		if (dump.aborted || signal?.aborted) throw aborted();
 		if (dump.error) {
 			const code = (dump.error as NodeJS.ErrnoException).code;
-			if (code === 'ENOSPC') throw new BackupError('disk', `the backup dir ${dir} ran out of space during the dump`);
+			if (code === 'ENOSPC' || code === 'EDQUOT') throw new BackupError('disk', `the backup dir ${dir} ran out of space during the dump`);
 			throw new BackupError('dump-failed', `cannot write the dump to ${path}: ${errorText(dump.error)}`);
 		}
-		if (dump.exitCode !== 0) throw toolFailure(target, runner, 'pg_dump', dump.exitCode, dump.stderr);
+		if (dump.exitCode !== 0) throw await dumpFailure(target, runner, opts.docker, dump.exitCode, dump.stderr);
+		dumped = true;
 
 		const sizeBytes = (await stat(path)).size;
 		if (sizeBytes === 0 || sizeBytes !== sink.bytes) {
@@ -205,7 +251,13 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
 	} catch (error) {
 		await session?.close();
 		await removeQuietly(created);
-		if (error instanceof BackupError) throw error;
+		if (error instanceof BackupError) {
+			// Say what became of the file, so nobody goes looking for a backup that is not one.
+			if (!created.includes(path) || /no partial dump was kept/.test(error.message)) throw error;
+			const left = await pathExists(path);
+			const fate = left ? `the ${dumped ? 'unverified' : 'partial'} dump ${path} could not be removed: delete it, it is not a backup` : dumped ? 'the unverified dump was removed' : 'no partial dump was kept';
+			throw new BackupError(error.kind, `${error.message}; ${fate}`);
+		}
 		if (signal?.aborted) throw aborted();
 		if (error instanceof SqlError) throw new BackupError('dump-failed', `cannot read ${target.display}: ${error.message}`, [target.password]);
 		if (error instanceof DatabaseError) throw new BackupError(error.kind, error.message);
