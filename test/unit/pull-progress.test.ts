@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PullProgressAggregator } from '../../source/docker/pull-progress.js';
+import { pullFailure, PullRetries } from '../../source/docker/pull.js';
 
 describe('PullProgressAggregator', () => {
 	it('aggregates download and extraction of every layer into one figure', () => {
@@ -39,5 +40,25 @@ describe('PullProgressAggregator', () => {
 		pull.update({ status: 'Digest: sha256:abc' });
 		pull.update({ status: 'Status: Downloaded newer image for x', id: undefined });
 		expect(pull.snapshot()).toMatchObject({ current: 0, total: 0, layersKnown: 0 });
+	});
+});
+
+describe('PullRetries', () => {
+	it('counts the engine\'s retry rounds of a broken-off layer download, not its countdown ticks', () => {
+		const retries = new PullRetries();
+		expect(retries.count).toBe(0);
+		for (const round of [5, 10, 15]) {
+			for (let seconds = round; seconds >= 1; seconds--) retries.update({ status: `Retrying in ${seconds} second${seconds === 1 ? '' : 's'}`, id: 'big' });
+		}
+		retries.update({ status: 'Retrying in 5 seconds', id: 'other' });
+		retries.update({ status: 'Downloading', id: 'big', progressDetail: { current: 1, total: 2 } });
+		expect(retries.count).toBe(3);
+	});
+
+	it('says in the failure line that the download broke off and was retried', () => {
+		expect(pullFailure('r/app:1', 'dial tcp 127.0.0.1:5077: connect: connection refused', 5)).toBe(
+			'pull of r/app:1 failed: dial tcp 127.0.0.1:5077: connect: connection refused (a layer download broke off; the engine retried it 5 times before giving up)',
+		);
+		expect(pullFailure('r/app:1', 'manifest unknown\n', 0)).toBe('pull of r/app:1 failed: manifest unknown');
 	});
 });
