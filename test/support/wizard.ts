@@ -19,14 +19,41 @@ export function newStateHome(): string {
 	return mkdtempSync(join(tmpdir(), 'uw-state-'));
 }
 
-export async function runWizard(args: string[], options: { env?: Record<string, string>; stateHome?: string; timeoutMs?: number } = {}): Promise<WizardRun> {
+export interface WizardOptions {
+	env?: Record<string, string>;
+	stateHome?: string;
+	timeoutMs?: number;
+	/**
+	 * Called with each line of stdout as it arrives (the output is still
+	 * collected in full): lets a test act at a given point of a run, e.g.
+	 * break something once a step has started. `wizard.pid` is the wizard's
+	 * process. Must not throw: that would cut the wizard's stdout.
+	 */
+	onLine?: (line: string, wizard: { pid?: number }) => void;
+}
+
+export async function runWizard(args: string[], options: WizardOptions = {}): Promise<WizardRun> {
 	const stateHome = options.stateHome ?? newStateHome();
-	const result = await execa('node', [bin, ...args], {
+	const { onLine } = options;
+	const wizard: { pid?: number } = {};
+	const subprocess = execa('node', [bin, ...args], {
 		reject: false,
 		timeout: options.timeoutMs ?? 300_000,
 		stdin: 'ignore',
 		env: { XDG_STATE_HOME: stateHome, ...options.env },
+		...(onLine
+			? {
+					stdout: [
+						function* (line: unknown) {
+							onLine(String(line), wizard);
+							yield line;
+						},
+					],
+				}
+			: {}),
 	});
+	wizard.pid = subprocess.pid;
+	const result = await subprocess;
 	return {
 		exitCode: result.exitCode ?? -1,
 		stdout: result.stdout,
