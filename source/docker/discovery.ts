@@ -56,6 +56,11 @@ export async function inspectByName(docker: Docker, name: string): Promise<Conta
 	}
 }
 
+/** The engine-held run lock (docker/engine-lock.ts) is a container, but never one to upgrade or list. */
+export function isRunLock(labels: Record<string, string> | undefined | null): boolean {
+	return labels?.['io.upgrade-wizard.lock'] === '1';
+}
+
 export async function selectContainers(docker: Docker, selection: Selection): Promise<string[]> {
 	const names: string[] = [];
 	for (const name of selection.containers) {
@@ -69,6 +74,7 @@ export async function selectContainers(docker: Docker, selection: Selection): Pr
 		if (selection.labels.length > 0) filters.label = selection.labels;
 		const rows = await docker.listContainers({ all: true, filters });
 		const matched = rows
+			.filter((row) => !isRunLock(row.Labels))
 			.filter((row) => !selection.image || sameRepository(repositoryOf(row.Image), selection.image))
 			.map((row) => containerName(row))
 			.filter((name) => !name.endsWith('-old'))

@@ -2,7 +2,8 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import type { ContainerSummary, RunEvent, RunSummary } from '../core/events.js';
 import { Journal, type ContainerRecord, type JournalDoc } from '../core/journal/journal.js';
 import { AuditLog } from '../core/journal/audit-log.js';
-import { acquireEngineLock } from '../core/journal/lock.js';
+import { acquireLock } from '../core/journal/lock.js';
+import { engineLockStore } from '../docker/engine-lock.js';
 import { stateDir } from '../core/journal/state-dir.js';
 import { interruptedRuns, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
 import { RunContext } from '../core/run/context.js';
@@ -125,7 +126,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 		if (run.problem) emit({ type: 'warning', message: run.problem });
 	}
 	// The lock keeps a new run (or a second recover) off the engine meanwhile.
-	const lock = request.dryRun ? undefined : await acquireEngineLock(state, engine.endpoint);
+	const lock = request.dryRun ? undefined : await acquireLock(engineLockStore(engine.docker), engine.endpoint);
 	try {
 		const runs = await selectRuns(state, engine, request.runId);
 		if (runs.length === 0) {

@@ -10,7 +10,8 @@ import { Executor } from '../core/run/executor.js';
 import { databasePort } from '../postgres/database-port.js';
 import { Journal, newRunId } from '../core/journal/journal.js';
 import { AuditLog } from '../core/journal/audit-log.js';
-import { acquireEngineLock } from '../core/journal/lock.js';
+import { acquireLock } from '../core/journal/lock.js';
+import { engineLockStore } from '../docker/engine-lock.js';
 import { Redactor } from '../text/redact.js';
 import { stateDir } from '../core/journal/state-dir.js';
 import { holderOf, interruptedRuns, isInterrupted, parkedBy } from '../core/journal/read-journal.js';
@@ -90,7 +91,7 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 	const state = stateDir(env);
 	// The lock is taken before preflight so the engine cannot change under a plan
 	// another run is executing.
-	const lock = await acquireEngineLock(state, engine.endpoint);
+	const lock = await acquireLock(engineLockStore(engine.docker), engine.endpoint);
 	try {
 		const plan = await planFor(engine, names, request, env, redactor);
 		const runId = newRunId();

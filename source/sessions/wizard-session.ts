@@ -8,7 +8,7 @@ import { describeContainer } from '../targets/container/describe.js';
 import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from '../text/redact.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
-import { containerName, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
+import { containerName, isRunLock, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
 import { RegistryClient } from '../registry/client.js';
 import { parseVersionTag, selectVersions } from '../versions/parse.js';
 import { planUpgradePath } from '../versions/path.js';
@@ -65,7 +65,7 @@ export class WizardSession implements WizardBackend {
 		if (selection.labels.length > 0) {
 			for (const row of await docker.listContainers({ all: true, filters: { label: selection.labels } })) labelled.add(row.Id);
 		}
-		const rows = await docker.listContainers({ all: true });
+		const rows = (await docker.listContainers({ all: true })).filter((row) => !isRunLock(row.Labels));
 		const out: ContainerRow[] = [];
 		for (const row of rows) {
 			const name = containerName(row);

@@ -181,21 +181,23 @@ describe('bad input exits 2 and touches nothing', () => {
 	});
 
 	it('a second run while another holds the engine lock', async () => {
-		const { mkdirSync, writeFileSync } = await import('node:fs');
-		const { createHash } = await import('node:crypto');
 		const { hostname, userInfo } = await import('node:os');
-		const { join } = await import('node:path');
 		const { newStateHome } = await import('../support/wizard.js');
-		const stateHome = newStateHome();
-		const locks = join(stateHome, 'upgrade-wizard', 'locks');
-		mkdirSync(locks, { recursive: true });
-		const key = createHash('sha256').update(w.dockerHost).digest('hex').slice(0, 16);
-		// This test process is alive, so its pid holds the lock.
-		writeFileSync(join(locks, `engine-${key}.lock`), JSON.stringify({ pid: process.pid, host: hostname(), user: userInfo().username, since: '2026-01-01T00:00:00.000Z', engine: w.dockerHost }));
-		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0'], { stateHome, env: { DOCKER_HOST: w.dockerHost } });
-		expect(run.exitCode).toBe(2);
-		expectOneLine(run.stderr, new RegExp(`holds the lock .*pid ${process.pid} .* since 2026-01-01`));
-		await expectUntouched();
+		// The lock is the engine's own (a marker container under a fixed name): seen from any
+		// state dir, however DOCKER_HOST is spelled. This test process is alive, so its pid holds it.
+		const holder = { pid: String(process.pid), host: hostname(), user: userInfo().username, since: '2026-01-01T00:00:00.000Z', engine: w.dockerHost };
+		const labels = Object.entries(holder).flatMap(([key, value]) => ['--label', `io.upgrade-wizard.lock.${key}=${value}`]);
+		await docker(['create', '--name', 'upgrade-wizard-lock', '--label', 'io.upgrade-wizard.lock=1', '--label', TEST_LABEL, ...labels, '--entrypoint', '/never', `${w.appRepo}:1.6.0`]);
+		try {
+			for (const spelling of [w.dockerHost, `unix://${w.dockerHost.replace(/^unix:\/\//, '').replace(/^\/var\/run\//, '/run/')}`]) {
+				const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0'], { stateHome: newStateHome(), env: { DOCKER_HOST: spelling } });
+				expect(run.exitCode).toBe(2);
+				expectOneLine(run.stderr, new RegExp(`holds the lock .*pid ${process.pid} .* since 2026-01-01`));
+			}
+			await expectUntouched();
+		} finally {
+			await docker(['rm', '-f', 'upgrade-wizard-lock'], { reject: false });
+		}
 	});
 
 	it('--dry-run prints the plan and the create-options diff and touches nothing', async () => {

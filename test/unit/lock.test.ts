@@ -36,3 +36,34 @@ describe('engine lock', () => {
 		await b.release();
 	});
 });
+
+describe('lock over a store', () => {
+	async function memoryStore(existing?: Record<string, unknown>) {
+		const { acquireLock } = await import('../../source/core/journal/lock.js');
+		let held: any = existing;
+		const store = {
+			where: 'memory',
+			breakCommand: 'docker rm upgrade-wizard-lock',
+			create: async (info: unknown) => (held ? false : ((held = info), true)),
+			read: async () => held,
+			remove: async () => {
+				held = undefined;
+			},
+		};
+		return { acquireLock, store, held: () => held };
+	}
+
+	it("shows another host's lock with its age and the command that breaks it", async () => {
+		const since = new Date(Date.now() - 30 * 60_000).toISOString();
+		const { acquireLock, store } = await memoryStore({ pid: 1, host: 'other-host', user: 'ops', since, engine: 'tcp://db:2376' });
+		await expect(acquireLock(store, 'tcp://db:2376')).rejects.toThrow(/pid 1 of ops@other-host since .*held from another host for 30 min: if that run is gone, break it with: docker rm upgrade-wizard-lock/);
+	});
+
+	it('takes over a dead local holder, and releases what it took', async () => {
+		const { acquireLock, store, held } = await memoryStore({ pid: 4194305, host: hostname(), user: 'x', since: 'then', engine: 'e' });
+		const lock = await acquireLock(store, 'e');
+		expect(held()).toMatchObject({ pid: process.pid, engine: 'e' });
+		await lock.release();
+		expect(held()).toBeUndefined();
+	});
+});
