@@ -74,7 +74,7 @@ export interface UnitDriver<U extends Unit = Unit> {
 	/** The journal record of a unit before its hop starts (a redacted snapshot is written). */
 	record(unit: U, hop: string): UnitRecordInput;
 	/** Fetch the target (pull) before anything stops. */
-	prepare(unit: U, ctx: { onProgress(progress: PullProgress): void; signal?: AbortSignal }): Promise<PullProgress>;
+	prepare(unit: U, ctx: { onProgress(progress: PullProgress): void; onWarning(message: string): void; signal?: AbortSignal }): Promise<PullProgress>;
 	/** The swap, in order: each transition journaled with its undo before it runs. */
 	swap(unit: U): Transition[];
 	/** Stop the running version only (offline backup, --stop-all-first). */

@@ -18,6 +18,8 @@ export interface PullOptions {
 	timeoutMs?: number;
 	/** Operator abort: the pull is cancelled (nothing has stopped yet). */
 	signal?: AbortSignal;
+	/** The engine started retrying a broken layer download (said once: it can take over a minute). */
+	onRetry?: (message: string) => void;
 }
 
 export class PullError extends Error {}
@@ -91,7 +93,11 @@ export async function pullImage(docker: Docker, ref: string, options: PullOption
 				resolve(done);
 			},
 			(message: PullMessage) => {
+				const before = retries.count;
 				retries.update(message);
+				if (before === 0 && retries.count === 1) {
+					options.onRetry?.(`pulling ${ref}: a layer download broke off and the engine is retrying it (up to 5 times, over a minute in all) before it gives up`);
+				}
 				const error = aggregator.update(message);
 				if (error) failure ??= error;
 				else options.onProgress?.(aggregator.snapshot(true));

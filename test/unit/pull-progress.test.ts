@@ -62,3 +62,29 @@ describe('PullRetries', () => {
 		expect(pullFailure('r/app:1', 'manifest unknown\n', 0)).toBe('pull of r/app:1 failed: manifest unknown');
 	});
 });
+
+describe('pullImage retry warning', () => {
+	it('says once, at the first retry, that the engine is retrying a broken download', async () => {
+		const { PassThrough } = await import('node:stream');
+		const { pullImage } = await import('../../source/docker/pull.js');
+		const messages = [
+			{ status: 'Downloading', id: 'a', progressDetail: { current: 10, total: 100 } },
+			{ status: 'Retrying in 5 seconds', id: 'a' },
+			{ status: 'Retrying in 4 seconds', id: 'a' },
+			{ status: 'Retrying in 10 seconds', id: 'a' },
+			{ status: 'Pull complete', id: 'a' },
+		];
+		const docker = {
+			pull: async () => new PassThrough(),
+			modem: {
+				followProgress: (_stream: unknown, done: (error: Error | null) => void, onMessage: (message: unknown) => void) => {
+					for (const message of messages) onMessage(message);
+					setImmediate(() => done(null));
+				},
+			},
+		};
+		const warnings: string[] = [];
+		await pullImage(docker as never, 'r/app:1.7.0', { onRetry: (message) => warnings.push(message) });
+		expect(warnings).toEqual([expect.stringMatching(/^pulling r\/app:1\.7\.0: a layer download broke off and the engine is retrying it/)]);
+	});
+});

@@ -106,6 +106,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 			}
 		}
 		await journal.setPhase(unit.key, 'committed');
+		ctx.timings.committed(unit.name, unit.to);
 		await ctx.deps.audit.record({ container: unit.name, action: 'upgraded', from: unit.from, to: unit.to });
 	}
 	await journal.setHop(tag, 'committed');
@@ -118,6 +119,7 @@ async function pull(ctx: RunContext, unit: Unit): Promise<void> {
 	let lastEmit = 0;
 	const final = await ctx.driver(unit.kind).prepare(unit, {
 		signal: ctx.deps.signal,
+		onWarning: (message) => ctx.emit({ type: 'warning', container: unit.name, message }),
 		onProgress: (progress) => {
 			const now = Date.now();
 			if (now - lastEmit < PROGRESS_INTERVAL_MS) return;

@@ -77,9 +77,9 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		};
 	}
 
-	async prepare(unit: ContainerPlan, ctx: { onProgress(progress: PullProgress): void; signal?: AbortSignal }): Promise<PullProgress> {
+	async prepare(unit: ContainerPlan, ctx: Parameters<UnitDriver['prepare']>[1]): Promise<PullProgress> {
 		const auth = await this.options.authFor(unit.targetRef);
-		return pullImage(this.docker, unit.targetRef, { auth, onProgress: ctx.onProgress, signal: ctx.signal });
+		return pullImage(this.docker, unit.targetRef, { auth, onProgress: ctx.onProgress, onRetry: ctx.onWarning, signal: ctx.signal });
 	}
 
 	stop(unit: ContainerPlan, why: string): Transition {
