@@ -10,6 +10,8 @@ export interface ContainerSummary {
 	from: string;
 	to: string;
 	result: ContainerResult;
+	/** The image the container runs now (after a partial multi-hop run: the last hop that passed); absent when a rollback could not finish. */
+	now?: string;
 	/** stop issued -> new container healthy (or old one back, on rollback) */
 	downtimeMs?: number;
 	pullMs?: number;

@@ -88,7 +88,8 @@ export function summaryLines(summary: RunSummary): string[] {
 			container.result === 'upgraded' || container.result === 'rolled-back'
 				? `  downtime ${formatDuration(container.downtimeMs)}, pull ${formatDuration(container.pullMs)}, total ${formatDuration(container.totalMs)}`
 				: '';
-		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${figures}`);
+		const moved = container.now && container.now !== container.to && container.now !== container.from ? ` (now on ${container.now})` : '';
+		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${moved}${figures}`);
 		if (container.reason) lines.push(`    reason: ${container.reason}`);
 		if (container.keptOld) lines.push(`    kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`);
 		if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);

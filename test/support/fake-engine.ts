@@ -133,7 +133,11 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 }
 
 /** Run the real executor on the fake engine with a real journal and audit log in a temp dir. */
-export async function runOnFakeEngine(engine: ReturnType<typeof fakeEngine>, plan: Plan<ContainerPlan>, options: { prompter: Prompter; secrets?: string[] }) {
+export async function runOnFakeEngine(
+	engine: ReturnType<typeof fakeEngine>,
+	plan: Plan<ContainerPlan>,
+	options: { prompter: Prompter; secrets?: string[]; replan?: (name: string, targetRef: string) => Promise<ContainerPlan> },
+) {
 	const dir = mkdtempSync(join(tmpdir(), 'uw-exec-'));
 	const redactor = new Redactor();
 	for (const secret of options.secrets ?? []) redactor.add(secret);
@@ -142,9 +146,11 @@ export async function runOnFakeEngine(engine: ReturnType<typeof fakeEngine>, pla
 	const driver = new ContainerDriver({
 		docker: engine.docker,
 		authFor: async () => undefined,
-		replan: async () => {
-			throw new Error('single hop');
-		},
+		replan:
+			options.replan ??
+			(async () => {
+				throw new Error('single hop');
+			}),
 	});
 	const executor = new Executor({
 		drivers: { container: driver },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fakeEngine, runOnFakeEngine, singleHopPlan, type FakeFailures } from '../support/fake-engine.js';
+import { fakeEngine, runOnFakeEngine, singleHopPlan, TARGET, type FakeFailures } from '../support/fake-engine.js';
 import { summaryLines } from '../../source/reporters/human.js';
 
 // The executor's rollback paths on an in-memory engine, so that failures no
@@ -42,5 +42,28 @@ describe('executor rollback', () => {
 		expect(lines).toContain('ROLLBACK INCOMPLETE');
 		expect(lines).toContain('to finish by hand:\n      docker rename app-old app');
 		expect(JSON.stringify(events)).not.toContain('fake-secret-token');
+	});
+});
+
+describe('a multi-hop run that fails in a later hop', () => {
+	it('says in a field which version each container is on now, and in the summary line', async () => {
+		const engine = fakeEngine({ startNew: true });
+		const plan = singleHopPlan(engine.oldId);
+		const FIRST = 'registry.test/acme/app:1.6.1';
+		// Hop 1 goes to 1.6.1 (starts fine), hop 2 to 1.7.0 (its start fails in the fake).
+		const unit = plan.units[0]!;
+		Object.assign(unit, { key: 'app@1.6.1', to: FIRST, targetRef: FIRST, spec: { create: { name: 'app', Image: FIRST }, connectBeforeStart: [] } });
+		plan.hops = ['1.6.1', '1.7.0'];
+		plan.path.hops = [{ tag: '1.6.1', version: '1.6.1', revision: 0, kind: 'patch' }, { tag: '1.7.0', version: '1.7.0', revision: 0, kind: 'minor' }];
+		const { summary } = await runOnFakeEngine(engine, plan, {
+			prompter: { name: '--yes', confirm: async () => true },
+			replan: async (name, targetRef) => {
+				const running = [...engine.containers.values()].find((container) => container.name === name)!;
+				return { ...unit, key: `${name}@1.7.0`, id: running.id, from: FIRST, to: targetRef, targetRef, spec: { create: { name, Image: targetRef }, connectBeforeStart: [] } };
+			},
+		});
+		expect(summary.exitCode).toBe(1);
+		expect(summary.containers[0]).toMatchObject({ result: 'rolled-back', from: 'registry.test/acme/app:1.6.0', to: TARGET, now: FIRST });
+		expect(summaryLines(summary).join('\n')).toContain(`rolled back (now on ${FIRST})`);
 	});
 });

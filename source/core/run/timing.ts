@@ -13,13 +13,15 @@ interface Timing {
 	stopIssuedAt?: number;
 	pullMs?: number;
 	keptOld?: string;
+	/** The image the unit runs now: the original, then each committed hop's. */
+	now: string;
 }
 
 export class Timings {
 	private readonly byName = new Map<string, Timing>();
 
 	start(units: Unit[], finalRef: string): void {
-		for (const unit of units) this.byName.set(unit.name, { startedAt: Date.now(), originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0 });
+		for (const unit of units) this.byName.set(unit.name, { startedAt: Date.now(), originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from });
 	}
 
 	/** A stop was issued: the downtime window opens (once, until it closes). */
@@ -34,6 +36,12 @@ export class Timings {
 		if (!timing?.stopIssuedAt) return;
 		timing.downtimeMs += Date.now() - timing.stopIssuedAt;
 		timing.stopIssuedAt = undefined;
+	}
+
+	/** A hop committed: the unit runs its target from now on. */
+	committed(name: string, ref: string): void {
+		const timing = this.byName.get(name);
+		if (timing) timing.now = ref;
 	}
 
 	pulled(name: string, ms: number): void {
@@ -59,6 +67,8 @@ export class Timings {
 			newContainerId: result === 'upgraded' ? entry?.newId : undefined,
 			...extra,
 		};
+		// Where it is now is known unless the rollback could not finish.
+		if (timing && result !== 'rollback-failed' && result !== 'dry-run') summary.now = timing.now;
 		if (timing) {
 			summary.pullMs = timing.pullMs;
 			summary.totalMs = Date.now() - timing.startedAt;
