@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, open, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BackupError } from './errors.js';
 
@@ -48,13 +49,39 @@ export async function ensureBackupDir(dir: string): Promise<void> {
 	}
 }
 
-/** statfs of the backup dir: needs 1.2x the database size free. Creates the dir when missing. */
-export async function checkBackupSpace(dir: string, databaseSizeBytes: number): Promise<{ ok: boolean; freeBytes: number; neededBytes: number }> {
-	await ensureBackupDir(dir);
-	const stats = await statfs(dir);
+/** The dir itself, or the nearest ancestor that exists (what a dry run can look at without creating anything). */
+async function nearestExisting(dir: string): Promise<string> {
+	for (let current = dir; ; current = dirname(current)) {
+		if (await stat(current).then((found) => found.isDirectory(), () => false)) return current;
+		if (dirname(current) === current) return current;
+	}
+}
+
+/**
+ * statfs of the backup dir: needs 1.2x the database size free. Creates the dir
+ * when missing, unless `dryRun`: then nothing is created, the nearest existing
+ * ancestor is checked instead, and `wouldCreate` says so.
+ */
+export async function checkBackupSpace(
+	dir: string,
+	databaseSizeBytes: number,
+	options: { dryRun?: boolean } = {},
+): Promise<{ ok: boolean; freeBytes: number; neededBytes: number; wouldCreate?: boolean }> {
+	let where = dir;
+	if (options.dryRun) {
+		where = await nearestExisting(dir);
+		try {
+			await access(where, constants.W_OK);
+		} catch (error) {
+			throw new BackupError('not-writable', `backup dir not writable: ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'} on ${where})`);
+		}
+	} else {
+		await ensureBackupDir(dir);
+	}
+	const stats = await statfs(where);
 	const freeBytes = Number(stats.bavail) * Number(stats.bsize);
 	const neededBytes = Math.ceil(databaseSizeBytes * SPACE_FACTOR);
-	return { ok: freeBytes >= neededBytes, freeBytes, neededBytes };
+	return { ok: freeBytes >= neededBytes, freeBytes, neededBytes, ...(where !== dir ? { wouldCreate: true } : {}) };
 }
 
 /** A new 0600 file; fails when one of that name exists. */

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError, messageOf, oneLine } from '../core/errors.js';
 import type { Plan } from '../core/plan/plan.js';
 import type { ContainerPlan } from '../targets/container/plan.js';
@@ -53,7 +53,7 @@ export async function planDatabase(
 	docker: Docker,
 	plan: Plan<ContainerPlan>,
 	options: DatabaseOptions,
-	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean> },
+	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean>; dryRun?: boolean },
 ): Promise<DatabasePlan | undefined> {
 	if (options.skipBackup) return undefined;
 	const lead = plan.units[0]!;
@@ -100,8 +100,9 @@ export async function planDatabase(
 			dumpWith = `pg_dump in a one-off ${image} container (host network): ${where}`;
 		}
 	}
-	const backupDir = options.backupDir ?? join(context.stateDir, 'backups');
-	const space = await checkBackupSpace(backupDir, info.databaseSizeBytes).catch(asUsage);
+	// Absolute in the plan and the journal: a relative --backup-dir means the directory it named when given.
+	const backupDir = resolve(options.backupDir ?? join(context.stateDir, 'backups'));
+	const space = await checkBackupSpace(backupDir, info.databaseSizeBytes, { dryRun: context.dryRun }).catch(asUsage);
 	if (!space.ok) {
 		throw new UsageError(
 			`not enough space for the backup in ${backupDir}: ${formatBytes(space.freeBytes)} free, ${formatBytes(space.neededBytes)} needed (1.2 x the database); free some or pass --backup-dir`,
@@ -131,6 +132,7 @@ export async function planDatabase(
 		serverVersion: info.serverVersion,
 		sizeBytes: info.databaseSizeBytes,
 		backupDir,
+		...(space.wouldCreate ? { backupDirMissing: true } : {}),
 		freeBytes: space.freeBytes,
 		dumpWith,
 		toolDirs,

@@ -175,6 +175,7 @@ export async function planFor(engine: Engine, names: string[], request: UpgradeR
 	// Every secret the selected containers carry is known before the first event.
 	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
 	plan.database = await planDatabase(engine.docker, plan, request, {
+		dryRun: request.dryRun,
 		env,
 		stateDir: stateDir(env),
 		redactor,

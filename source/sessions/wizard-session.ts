@@ -137,7 +137,8 @@ export class WizardSession implements WizardBackend {
 	async preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview> {
 		const request = this.request(tag, overrides);
 		const engine = await this.docker();
-		const plan = await planFor(engine, containers, request, this.env, new Redactor());
+		// A preview touches nothing, as --dry-run: a missing backup dir is reported, not created.
+		const plan = await planFor(engine, containers, { ...request, dryRun: true }, this.env, new Redactor());
 		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
 		return {
 			lines: describePlan(plan, describeContainer),

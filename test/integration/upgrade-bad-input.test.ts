@@ -207,4 +207,19 @@ describe('bad input exits 2 and touches nothing', () => {
 		expect(run.stdout).toMatch(/~ .*image/i);
 		await expectUntouched();
 	});
+
+	it('--dry-run creates no directory: a missing --backup-dir is reported, made absolute', async () => {
+		const { existsSync, mkdtempSync } = await import('node:fs');
+		const { tmpdir } = await import('node:os');
+		const { join, relative } = await import('node:path');
+		const base = mkdtempSync(join(tmpdir(), 'uw-dry-'));
+		const missing = join(base, 'deep', 'er', 'backups');
+		const run = await runWizard(['--dry-run', '--container', name, '--to', '1.7.0', '--backup-dir', relative(process.cwd(), missing)]);
+		expect(run.exitCode, run.stderr).toBe(0);
+		expect(run.stdout).toContain(`Backup: pg_dump -Fc to ${missing} (does not exist yet: a run creates it, 0700)`);
+		expect(existsSync(join(base, 'deep'))).toBe(false);
+		// Nor the default state dirs: a dry run writes nothing at all.
+		expect(existsSync(join(run.stateDir, 'backups'))).toBe(false);
+		await expectUntouched();
+	});
 });

@@ -42,6 +42,8 @@ export interface DatabasePlan {
 	serverVersion: string;
 	sizeBytes: number;
 	backupDir: string;
+	/** --dry-run: the backup dir does not exist yet; a run creates it (0700). */
+	backupDirMissing?: boolean;
 	freeBytes: number;
 	/** pg_dump on the host (path) or in the database's container. */
 	dumpWith: string;
@@ -62,7 +64,7 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 	if (!database) return ['Database: NO BACKUP (--skip-backup): a failed migration cannot be undone'];
 	const lines = [
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
-		`Backup: pg_dump -Fc to ${database.backupDir} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
+		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
 	lines.push(`Dumped by: ${database.dumpWith}`);
 	if (database.migratingHops.length > 0) {
