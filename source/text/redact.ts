@@ -7,6 +7,14 @@
 // through these functions.
 
 const SECRET_KEY = /pass|secret|token|credential|private|api_?key|auth/i;
+/** Whole words of a variable name that mark it secret: DB_PWD, SMTP_PW, JWT_SIGNING_KEY, SENTRY_DSN. */
+const SECRET_WORDS = new Set(['pw', 'pwd', 'passwd', 'key', 'apikey', 'dsn', 'salt', 'cookie', 'cert', 'jwt']);
+
+/** Whether an env variable's value is a secret, by its name. PWD alone is the shell's working directory. */
+export function isSecretName(key: string): boolean {
+	if (key === 'PWD' || key === 'OLDPWD') return false;
+	return SECRET_KEY.test(key) || key.toLowerCase().split(/[^a-z0-9]+/).some((word) => SECRET_WORDS.has(word));
+}
 const MASK = '***';
 /**
  * scheme://user:PASSWORD@ (an empty password stays empty: nothing to hide). The
@@ -51,7 +59,7 @@ export class Redactor {
 			if (eq < 0) continue;
 			const key = entry.slice(0, eq);
 			const value = entry.slice(eq + 1);
-			if (SECRET_KEY.test(key)) this.add(value);
+			if (isSecretName(key)) this.add(value);
 			for (const password of urlPasswords(value)) this.add(password);
 		}
 	}

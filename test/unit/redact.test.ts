@@ -22,6 +22,15 @@ describe('Redactor', () => {
 });
 
 describe('the one masker', () => {
+	it('knows secret variables by the words of their names, beyond pass/secret/token', async () => {
+		const { isSecretName } = await import('../../source/text/redact.js');
+		for (const key of ['DB_PWD', 'SMTP_PW', 'JWT_SIGNING_KEY', 'SENTRY_DSN', 'API_KEY', 'DATABASE_PASSWORD', 'GITHUB_TOKEN', 'AUTH_HEADER']) expect(isSecretName(key), key).toBe(true);
+		for (const key of ['PWD', 'PATH', 'KEYBOARD_LAYOUT', 'MONKEY', 'PORT', 'APP_FLAVOR']) expect(isSecretName(key), key).toBe(false);
+		const redactor = new Redactor();
+		redactor.addEnv(['SENTRY_DSN=https://abc123key@sentry.example/1', 'DB_PWD=hunter2x']);
+		expect(redactor.text('dsn https://abc123key@sentry.example/1 pw hunter2x')).toBe('dsn *** pw ***');
+	});
+
 	it('masks URL, query, keyword and env-style passwords, and leaves an empty one alone', async () => {
 		const { maskUrlPasswords } = await import('../../source/text/redact.js');
 		expect(maskUrlPasswords('postgres://u:p/w@h/db')).toBe('postgres://u:***@h/db');
