@@ -71,7 +71,7 @@ export async function planDatabase(
 	}
 	let target: DatabaseTarget;
 	try {
-		target = await targetFromApp(docker, lead.inspect, url, options.dbContainer, context.env);
+		target = await targetFromApp(docker, lead.inspect, url, options.dbContainer, context.env, options.db !== undefined);
 	} catch (error) {
 		asUsage(error);
 	}
@@ -152,17 +152,46 @@ export async function planDatabase(
 	};
 }
 
-/** The database as the app reaches it: its URL mapped through the app's mounts and networks. */
-function targetFromApp(docker: Docker, app: ContainerInspectInfo, url: string | undefined, dbContainer: string | undefined, env: NodeJS.ProcessEnv): Promise<DatabaseTarget> {
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/i;
+
+/**
+ * The database as the app reaches it: its URL mapped through the app's mounts
+ * and networks. An operator's --db is a host-side URL (`hostSide`): used as
+ * given, never mapped. A loopback host in the app's own URL means the app's
+ * network namespace, not this host's: with `container:<db>` the tools run in
+ * that container; in any other mode but host the run is refused.
+ */
+async function targetFromApp(
+	docker: Docker,
+	app: ContainerInspectInfo,
+	url: string | undefined,
+	dbContainer: string | undefined,
+	env: NodeJS.ProcessEnv,
+	hostSide = false,
+): Promise<DatabaseTarget> {
+	if (hostSide) return resolveDatabaseTarget({ url, env, dbContainer, lookupContainer: dbContainer ? containerLookup(docker, []) : undefined });
 	const networks = Object.keys(app.NetworkSettings?.Networks ?? {});
-	return resolveDatabaseTarget({
-		url,
-		env,
-		appMounts: app.Mounts as unknown as Array<{ Type: string; Source: string; Destination: string }>,
-		appNetworks: networks,
-		dbContainer,
-		lookupContainer: containerLookup(docker, networks),
-	});
+	const resolve = (inContainer?: string) =>
+		resolveDatabaseTarget({
+			url,
+			env,
+			appMounts: app.Mounts as unknown as Array<{ Type: string; Source: string; Destination: string }>,
+			appNetworks: networks,
+			dbContainer: inContainer,
+			lookupContainer: containerLookup(docker, networks),
+		});
+	const target = await resolve(dbContainer);
+	if (target.kind !== 'host' || !target.host || !LOOPBACK.test(target.host)) return target;
+	const mode = app.HostConfig?.NetworkMode ?? 'default';
+	if (mode === 'host') return target;
+	const name = app.Name.replace(/^\//, '');
+	if (mode.startsWith('container:')) {
+		const peer = await docker.getContainer(mode.slice('container:'.length)).inspect().catch(() => undefined);
+		if (peer) return resolve(peer.Name.replace(/^\//, ''));
+	}
+	throw new UsageError(
+		`${name} reaches its database at ${target.host} inside its own network namespace (network mode ${mode}), not this host's ${target.host}: give --db with a URL this host can reach, or --db-container NAME for the container that serves it`,
+	);
 }
 
 /**
@@ -173,7 +202,7 @@ function targetFromApp(docker: Docker, app: ContainerInspectInfo, url: string | 
  */
 export async function locateDatabase(docker: Docker, app: ContainerInspectInfo, locator: DatabaseLocator & { display: string }, env: NodeJS.ProcessEnv): Promise<RestoreTarget> {
 	const url = locator.url ? locator.url.replace(/:\*\*\*@/, '@').replace(/([?&])password=\*\*\*&?/i, '$1').replace(/[?&]$/, '') : envValue(app.Config.Env, locator.envKeys);
-	let target = await targetFromApp(docker, app, url, locator.dbContainer, env);
+	let target = await targetFromApp(docker, app, url, locator.dbContainer, env, locator.url !== undefined);
 	if (locator.toolsImage && target.kind === 'host') target = { ...target, kind: 'container', image: locator.toolsImage, network: 'host' };
 	return { target, display: target.display, toolDirs: locator.toolDirs };
 }
