@@ -12,10 +12,14 @@ import { truncate } from './format.js';
 // in place instead of clearing the screen.
 
 export const STAGES = ['Engine', 'Containers', 'Version', 'Plan', 'Run', 'Summary'] as const;
-export type Stage = (typeof STAGES)[number];
+export type Stage = (typeof STAGES)[number] | 'Recovery';
+/** The stages of a recovery (`upgrade-wizard recover`, or an interrupted run found at start): its Run and Summary are the recovery's. */
+export const RECOVERY_STAGES: readonly Stage[] = ['Engine', 'Recovery', 'Run', 'Summary'];
 
 export interface Chrome {
 	stage: Stage;
+	/** The flow the header lists; the upgrade's by default. */
+	stages?: readonly Stage[];
 	engine?: EngineInfo;
 	helpOpen: boolean;
 	setHelpOpen: (open: boolean) => void;
@@ -36,14 +40,14 @@ export function useBodyHeight(): number {
 }
 
 function Header() {
-	const { stage, engine } = useChrome();
+	const { stage, stages = STAGES, engine } = useChrome();
 	const { columns } = useTerminalSize();
-	const current = STAGES.indexOf(stage);
+	const current = stages.indexOf(stage);
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">
 				<Text bold>upgrade-wizard</Text>
-				{STAGES.map((name, index) =>
+				{stages.map((name, index) =>
 					// Brackets, not only bold: with NO_COLOR there is no styling at all.
 					index === current ? (
 						<Text key={name} bold color="cyan">{` [${index + 1} ${name}]`}</Text>

@@ -83,3 +83,28 @@ export function maskTypedUrl(value: string): string {
 	}
 	return maskUrlPasswords(value);
 }
+
+/**
+ * "2026-11-22 14:03 (3 h ago)": when a run started, in the operator's local
+ * time, with how long ago, since "is this the run I left last night?" is the
+ * question the Recovery screen answers.
+ */
+export function formatWhen(iso: string, now: number): string {
+	const at = new Date(iso);
+	if (Number.isNaN(at.getTime())) return iso;
+	const two = (value: number) => String(value).padStart(2, '0');
+	const local = `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}`;
+	const ago = formatUptime(iso, now);
+	return ago ? `${local} (${ago} ago)` : local;
+}
+
+/** Names joined to fit the width, the rest counted: "app-1, app-2 +3 more". */
+export function joinFit(names: string[], width: number): string {
+	const all = names.join(', ');
+	if (all.length <= width) return all;
+	for (let shown = names.length - 1; shown > 0; shown--) {
+		const text = `${names.slice(0, shown).join(', ')} +${names.length - shown} more`;
+		if (text.length <= width) return text;
+	}
+	return truncate(`${names.length} containers`, width);
+}

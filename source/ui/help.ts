@@ -1,12 +1,20 @@
 // What each key does, per screen: `?` shows the list for the screen you are on.
 
-export type HelpTopic = 'engine' | 'containers' | 'target' | 'plan' | 'gate' | 'backup' | 'database' | 'run' | 'summary';
+export type HelpTopic = 'engine' | 'recovery' | 'containers' | 'target' | 'plan' | 'gate' | 'backup' | 'database' | 'run' | 'recovering' | 'summary' | 'recovered';
 
 export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 	engine: [
 		['r', 'try to connect again'],
 		['q, ctrl-c', 'quit; nothing has been touched'],
 		['?', 'this help'],
+	],
+	recovery: [
+		['up/down, j/k', 'choose an interrupted run (scroll, in the details)'],
+		['r, enter', 'recover the chosen run: asks once, y then enter'],
+		['d', 'all the details of the run, or back to the list'],
+		['s', 'skip to the containers; the run\'s containers stay held'],
+		['', '(s is not offered by `upgrade-wizard recover`)'],
+		['q, ctrl-c', 'quit; nothing has been touched'],
 	],
 	containers: [
 		['up/down, j/k', 'move'],
@@ -54,8 +62,17 @@ export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 		['q, ctrl-c', 'abort and roll back, or keep going'],
 		['', 'a rollback, once started, runs to its end'],
 	],
+	recovering: [
+		['q, ctrl-c', 'do not stop a recovery: it runs to its end'],
+		['', 'stopped half-way, containers would be in neither state'],
+	],
 	summary: [
 		['up/down, j/k', 'scroll'],
 		['enter, q', 'exit with the run\'s exit code'],
+	],
+	recovered: [
+		['up/down, j/k', 'scroll'],
+		['enter', 'go on: the interrupted runs left, or the containers'],
+		['q', 'quit with the exit code shown'],
 	],
 };

@@ -220,9 +220,11 @@ export interface RunProgressProps {
 	tag: string;
 	layersOpen: boolean;
 	height: number;
+	/** Instead of "Upgrading to <tag>" and "Rolling back" until the end: a recovery is a rollback from its start. */
+	title?: string;
 }
 
-export function RunProgress({ state, plans, tag, layersOpen, height }: RunProgressProps) {
+export function RunProgress({ state, plans, tag, layersOpen, height, title: fixedTitle }: RunProgressProps) {
 	const { order, phase } = state;
 	const names = order.length > 0 ? order : plans.map((plan) => plan.name);
 	const shownActive = state.active ?? names[0];
@@ -234,7 +236,7 @@ export function RunProgress({ state, plans, tag, layersOpen, height }: RunProgre
 	const shownOthers = others.length > otherRoom ? others.slice(0, Math.max(0, otherRoom - 1)) : others;
 	const hiddenOthers = others.length - shownOthers.length;
 	const detailBudget = Math.max(1, height - 1 - shownOthers.length - (hiddenOthers > 0 ? 1 : 0));
-	const title = phase === 'rolling-back' ? 'Rolling back' : phase === 'done' ? 'Finished' : phase === 'idle' ? 'Starting' : `Upgrading to ${tag}`;
+	const title = fixedTitle !== undefined && phase !== 'done' ? fixedTitle : phase === 'rolling-back' ? 'Rolling back' : phase === 'done' ? 'Finished' : phase === 'idle' ? 'Starting' : `Upgrading to ${tag}`;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">

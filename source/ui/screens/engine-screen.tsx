@@ -15,9 +15,11 @@ export interface EngineScreenProps {
 	load: Load<EngineInfo>;
 	onRetry: () => void;
 	onQuit: () => void;
+	/** What happens once connected, while it does (looking for interrupted runs). */
+	next?: string;
 }
 
-export function EngineScreen({ load, onRetry, onQuit }: EngineScreenProps) {
+export function EngineScreen({ load, onRetry, onQuit, next }: EngineScreenProps) {
 	const { helpOpen, setHelpOpen } = useChrome();
 	useKeys((input) => {
 		if (input === '?') setHelpOpen(true);
@@ -34,7 +36,10 @@ export function EngineScreen({ load, onRetry, onQuit }: EngineScreenProps) {
 					<Text dimColor>Set DOCKER_HOST (e.g. unix:///var/run/docker.sock) or start the engine, then press r.</Text>
 				</Box>
 			) : load.status === 'ready' ? (
-				<Status variant="success">{`Connected to ${load.value.endpoint} (Docker ${load.value.engineVersion})`}</Status>
+				<>
+					<Status variant="success">{`Connected to ${load.value.endpoint} (Docker ${load.value.engineVersion})`}</Status>
+					{next ? <Waiting>{next}</Waiting> : null}
+				</>
 			) : (
 				<Waiting>Connecting to the Docker engine…</Waiting>
 			)}

@@ -9,22 +9,26 @@ import { useKeys } from '../terminal.js';
 import { ABORT_DIALOG_LINES, AbortDialog } from './abort-dialog.js';
 import { BackupGateScreen } from './backup-gate-screen.js';
 import { GateScreen } from './gate-screen.js';
+import { RecoveryProgress } from './recovery/progress.js';
 
 // Screens 5–7 while backend.run is under way: a gate when the executor asks
 // one, else the live progress; the abort question below either when asked.
+// A recovery (backend.recover) shows here too, with its own progress.
 
 export interface RunScreenProps {
 	desk: GateDesk;
-	plans: PlanPreviewContainer[];
-	tag: string;
-	abortOpen: boolean;
+	plans?: PlanPreviewContainer[];
+	tag?: string;
+	abortOpen?: boolean;
 	/** One line for the status bar: abort requested, refusals. */
 	notice?: { text: string; tone: 'warn' | 'info' };
 	onInterrupt: () => void;
-	onAbortChoice: (abort: boolean) => void;
+	onAbortChoice?: (abort: boolean) => void;
+	/** A recovery, not an upgrade: its own progress and keys, nothing to abort (it runs to its end). */
+	recovery?: { runId: string };
 }
 
-export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, onAbortChoice }: RunScreenProps) {
+export function RunScreen({ desk, plans = [], tag = '', abortOpen = false, notice, onInterrupt, onAbortChoice = () => undefined, recovery }: RunScreenProps) {
 	const { helpOpen, setHelpOpen } = useChrome();
 	const height = useBodyHeight();
 	const state = useRunSnapshot();
@@ -55,15 +59,17 @@ export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, on
 	) : undefined;
 	return (
 		<Frame
-			help={pending ? (choice ? 'backup' : 'gate') : 'run'}
+			help={pending ? (choice ? 'backup' : 'gate') : recovery ? 'recovering' : 'run'}
 			hints={
-				typing
-					? 'enter check this directory · esc back · ctrl-c abort'
-					: choice
-						? 'y then enter back up · d other directory · s skip · n/esc no · q abort'
-						: pending
-							? 'y then enter continue · enter/n no · q abort'
-							: `q/ctrl-c abort${pulling ? ` · l layers ${layersOpen ? 'off' : 'on'}` : ''}`
+				recovery && !pending
+					? 'a recovery runs to its end: wait for the summary'
+					: typing
+						? 'enter check this directory · esc back · ctrl-c abort'
+						: choice
+							? 'y then enter back up · d other directory · s skip · n/esc no · q abort'
+							: pending
+								? 'y then enter continue · enter/n no · q abort'
+								: `q/ctrl-c abort${pulling ? ` · l layers ${layersOpen ? 'off' : 'on'}` : ''}`
 			}
 			status={status}
 		>
@@ -86,6 +92,8 @@ export function RunScreen({ desk, plans, tag, abortOpen, notice, onInterrupt, on
 					onAnswer={(yes) => desk.answer(pending.id, yes)}
 					onInterrupt={onInterrupt}
 				/>
+			) : recovery ? (
+				<RecoveryProgress state={state} runId={recovery.runId} height={bodyHeight} />
 			) : (
 				<RunProgress state={state} plans={plans} tag={tag} layersOpen={layersOpen} height={bodyHeight} />
 			)}

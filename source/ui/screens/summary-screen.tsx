@@ -7,7 +7,8 @@ import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport, maxScroll } from '../viewport.js';
 
 // Screen 8: what happened and what to do next, per container; the exit code
-// is the --yes exit code for the same outcome.
+// is the --yes exit code for the same outcome. A recovery ends here too, in
+// its own words: it puts back, it does not upgrade.
 
 export type RunOutcome = { kind: 'summary'; summary: RunSummary } | { kind: 'error'; message: string; exitCode: number; journal?: string };
 
@@ -17,8 +18,17 @@ interface SummaryLine {
 	tone?: Tone;
 }
 
+export type SummaryFlow = 'upgrade' | 'recover';
 
-function headline(exitCode: number): SummaryLine {
+function recoveryHeadline(exitCode: number): SummaryLine | undefined {
+	if (exitCode === 0) return { text: '✔ Recovery complete: the interrupted run is closed.', tone: 'good' };
+	if (exitCode >= 3) return { text: '✖ The recovery is incomplete: finish by hand with the commands below.', tone: 'bad' };
+	return undefined;
+}
+
+function headline(exitCode: number, flow: SummaryFlow): SummaryLine {
+	const recovery = flow === 'recover' ? recoveryHeadline(exitCode) : undefined;
+	if (recovery) return recovery;
 	switch (exitCode) {
 		case 0:
 			return { text: '✔ Upgrade complete.', tone: 'good' };
@@ -31,10 +41,17 @@ function headline(exitCode: number): SummaryLine {
 	}
 }
 
+/** "1.6.0 → 1.6.1" when both are tags of one repository (a journal records whole image references). */
+function versionStep(from: string, to: string): string {
+	const split = (ref: string) => /^(.*\/[^/:]+|[^/:]+):([^/:]+)$/.exec(ref);
+	const [a, b] = [split(from), split(to)];
+	return a && b && a[1] === b[1] ? `${a[2]} → ${b[2]}` : `${from} → ${to}`;
+}
+
 function containerLines(container: ContainerSummary): SummaryLine[] {
 	const lines: SummaryLine[] = [];
 	const tone: Tone = container.result === 'upgraded' ? 'good' : container.result === 'rollback-failed' ? 'bad' : container.result === 'rolled-back' ? 'warn' : undefined;
-	lines.push({ text: `${container.container}  ${container.from} → ${container.to}  ${RESULT_WORDS[container.result] ?? container.result}`, tone });
+	lines.push({ text: `${container.container}  ${versionStep(container.from, container.to)}  ${RESULT_WORDS[container.result] ?? container.result}`, tone });
 	const figures = [
 		container.downtimeMs !== undefined ? `downtime ${formatDuration(container.downtimeMs)}` : '',
 		container.pullMs !== undefined ? `pull ${formatDuration(container.pullMs)}` : '',
@@ -60,10 +77,13 @@ function containerLines(container: ContainerSummary): SummaryLine[] {
 	return lines;
 }
 
-function nextSteps(summary: RunSummary): string[] {
+function nextSteps(summary: RunSummary, flow: SummaryFlow): string[] {
 	const steps: string[] = [];
 	const results = new Set(summary.containers.map((container) => container.result));
-	if (summary.exitCode === 0) {
+	if (flow === 'recover' && summary.exitCode === 0) {
+		steps.push('Check that the application works.');
+		steps.push('Its containers are no longer held: the wizard can upgrade them again.');
+	} else if (summary.exitCode === 0) {
 		steps.push('Check that the application works as you expect on the new version.');
 		if (summary.containers.some((container) => container.backup)) {
 			steps.push('Keep the backup until you are sure; it is the only way back past a migration.');
@@ -73,6 +93,8 @@ function nextSteps(summary: RunSummary): string[] {
 		steps.push('The old version runs again. Fix the reason above, then run the wizard again.');
 	} else if (summary.exitCode === 2) {
 		steps.push('Run the wizard again when you are ready.');
+	} else if (flow === 'recover') {
+		steps.push('Run the commands above to finish by hand, or clear what is in the way and recover the run again (it stays listed); then check the application.');
 	} else {
 		steps.push('Run the commands above to finish by hand, then check the application.');
 	}
@@ -80,10 +102,10 @@ function nextSteps(summary: RunSummary): string[] {
 	return steps;
 }
 
-export function summaryLines(outcome: RunOutcome): SummaryLine[] {
+export function summaryLines(outcome: RunOutcome, flow: SummaryFlow = 'upgrade'): SummaryLine[] {
 	if (outcome.kind === 'error') {
 		const lines: SummaryLine[] = [
-			{ text: '✖ The run stopped with an error.', tone: 'bad' },
+			{ text: `✖ The ${flow === 'recover' ? 'recovery' : 'run'} stopped with an error.`, tone: 'bad' },
 			{ text: outcome.message },
 		];
 		if (outcome.journal) {
@@ -94,10 +116,11 @@ export function summaryLines(outcome: RunOutcome): SummaryLine[] {
 		return lines;
 	}
 	const { summary } = outcome;
-	const lines: SummaryLine[] = [headline(summary.exitCode)];
+	const lines: SummaryLine[] = [headline(summary.exitCode, flow)];
+	if (summary.message) lines.push({ text: summary.message });
 	for (const container of summary.containers) lines.push(...containerLines(container));
 	lines.push({ text: 'Next', tone: 'title' });
-	for (const step of nextSteps(summary)) lines.push({ text: `  • ${step}` });
+	for (const step of nextSteps(summary, flow)) lines.push({ text: `  • ${step}` });
 	if (summary.journal) lines.push({ text: `journal: ${summary.journal}`, tone: 'dim' });
 	lines.push({ text: `exit code ${summary.exitCode}`, tone: 'dim' });
 	return lines;
@@ -110,22 +133,26 @@ export function exitCodeOf(outcome: RunOutcome): number {
 export interface SummaryScreenProps {
 	outcome: RunOutcome;
 	onExit: (code: number) => void;
+	flow?: SummaryFlow;
+	/** Where enter goes instead of exiting (after a recovery: the runs left, or the containers); q still exits. */
+	onNext?: { label: string; go: () => void };
 }
 
 const TONE_COLOR: Record<string, string> = { good: 'green', bad: 'red', warn: 'yellow' };
 
-export function SummaryScreen({ outcome, onExit }: SummaryScreenProps) {
+export function SummaryScreen({ outcome, onExit, flow = 'upgrade', onNext }: SummaryScreenProps) {
 	const { helpOpen, setHelpOpen } = useChrome();
 	const height = useBodyHeight();
 	const [offset, setOffset] = useState(0);
 	const { columns } = useTerminalSize();
 	// Reasons and commands must be read whole: wrapped here, so the frame can count its lines.
-	const lines = summaryLines(outcome).flatMap((line) => wrapText(line.text, columns, line.text.match(/^\s*(?:•\s)?/)?.[0].replace('•', ' ') ?? '').map((text) => ({ ...line, text })));
+	const lines = summaryLines(outcome, flow).flatMap((line) => wrapText(line.text, columns, line.text.match(/^\s*(?:•\s)?/)?.[0].replace('•', ' ') ?? '').map((text) => ({ ...line, text })));
 	const limit = maxScroll(lines.length, height);
 	const code = exitCodeOf(outcome);
 
 	useKeys((input, key) => {
 		if (input === '?') setHelpOpen(true);
+		else if (key.return && onNext) onNext.go();
 		else if (key.return || input === 'q') onExit(code);
 		else if (isUp(input, key)) setOffset((value) => Math.max(0, Math.min(value, limit) - 1));
 		else if (isDown(input, key)) setOffset((value) => Math.min(limit, value + 1));
@@ -143,7 +170,7 @@ export function SummaryScreen({ outcome, onExit }: SummaryScreenProps) {
 		</Text>
 	));
 	return (
-		<Frame help="summary" hints={`enter or q exit (code ${code})`}>
+		<Frame help={onNext ? 'recovered' : 'summary'} hints={onNext ? `enter ${onNext.label} · q quit (code ${code})` : `enter or q exit (code ${code})`}>
 			<Viewport rows={rendered} height={height} anchor={Math.min(offset, limit)} mode="scroll" />
 		</Frame>
 	);
