@@ -4,7 +4,7 @@ import { render } from 'ink-testing-library';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ContainerSummary, EventListener, Gate, Prompter, RunEvent, RunSummary, TimedEvent } from '../../source/core/events.js';
-import type { ContainerRow, DatabaseOverrides, EngineInfo, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
+import type { ContainerRow, DatabaseOverrides, EngineInfo, InterruptedRunRow, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
 import { WizardApp } from '../../source/ui/app.js';
 
 // Shared by the ui-*.test.tsx files: a fake WizardBackend (unit tests; the
@@ -159,6 +159,8 @@ export interface FakeBackend extends WizardBackend {
 		/** [containers, tag] or, when the operator answered "no database found", [containers, tag, overrides]. */
 		preview: Array<[string[], string] | [string[], string, DatabaseOverrides]>;
 		run: Array<{ containers: string[]; tag: string; signal: AbortSignal; overrides?: DatabaseOverrides }>;
+		interruptedRuns: number;
+		recover: Array<{ runId: string; signal: AbortSignal }>;
 	};
 }
 
@@ -168,10 +170,13 @@ export interface FakeOptions {
 	targets?: (containers: string[]) => Promise<TargetChoice>;
 	preview?: (containers: string[], tag: string, overrides?: DatabaseOverrides) => Promise<PlanPreview>;
 	run?: WizardBackend['run'];
+	/** None by default: the wizard goes straight to the containers. */
+	interruptedRuns?: () => Promise<InterruptedRunRow[]>;
+	recover?: WizardBackend['recover'];
 }
 
 export function fakeBackend(options: FakeOptions = {}): FakeBackend {
-	const calls: FakeBackend['calls'] = { connect: 0, listContainers: 0, targets: [], preview: [], run: [] };
+	const calls: FakeBackend['calls'] = { connect: 0, listContainers: 0, targets: [], preview: [], run: [], interruptedRuns: 0, recover: [] };
 	return {
 		calls,
 		async connect() {
@@ -194,6 +199,15 @@ export function fakeBackend(options: FakeOptions = {}): FakeBackend {
 			calls.run.push({ containers, tag, signal: io.signal, ...(overrides ? { overrides } : {}) });
 			if (options.run) return options.run(containers, tag, io, overrides);
 			return playScript(upgradeScript(), io);
+		},
+		async interruptedRuns() {
+			calls.interruptedRuns++;
+			return options.interruptedRuns ? options.interruptedRuns() : [];
+		},
+		async recover(runId, io) {
+			calls.recover.push({ runId, signal: io.signal });
+			if (options.recover) return options.recover(runId, io);
+			return playScript(recoveryScript(runId), io);
 		},
 	};
 }
@@ -362,6 +376,48 @@ export function upgradeScript(options: { pauseBeforeHealthy?: Promise<unknown>; 
 		if (options.pauseAfterPull && event.type === 'step-done' && event.step === 'pull') script.push({ pause: options.pauseAfterPull });
 	}
 	return script;
+}
+
+/** An interrupted run as the backend describes it: killed after parking app-1 as app-1-old. */
+export function interruptedRun(overrides: Partial<InterruptedRunRow> = {}): InterruptedRunRow {
+	return {
+		runId: '20261122T140312Z-4242',
+		startedAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+		by: 'ops@build-host (pid 4242)',
+		containers: ['app-1'],
+		stateNow: [
+			'app-1: old container: app-1-old (a1a1a1a1a1a1) image registry.local:5000/acme/app:1.6.0, exited',
+			'app-1: new container: n1n1n1n1n1n1 does not exist',
+		],
+		steps: ['rename app-1-old back to app-1', 'start the old app-1', 'check that app-1 is healthy'],
+		journal: '/state/upgrade-wizard/runs/20261122T140312Z-4242.json',
+		...overrides,
+	};
+}
+
+export const RECOVERED: ContainerSummary = {
+	container: 'app-1',
+	from: '1.6.0',
+	to: '1.7.0',
+	result: 'rolled-back',
+	reason: 'recovered after the run was interrupted during the hop to 1.7.0',
+};
+
+/** What backend.recover plays: the recover gate, the rollback steps, health, the summary (exit 0). */
+export function recoveryScript(runId: string, summary: Partial<RunSummary> = {}): ScriptItem[] {
+	const journal = `/state/upgrade-wizard/runs/${runId}.json`;
+	return [
+		{ type: 'run-started', runId, containers: ['app-1'], dryRun: false, journal },
+		{ type: 'plan', lines: [`Recover run ${runId}`, '- rename app-1-old back to app-1', '- start the old app-1'] },
+		{ ask: { kind: 'recover', title: 'Recover the interrupted run?', message: `interrupted run ${runId}` } },
+		{ type: 'rollback-started', container: 'app-1', reason: RECOVERED.reason! },
+		{ type: 'rollback-step', container: 'app-1', action: 'rename app-1-old back to app-1', ok: true },
+		{ type: 'rollback-step', container: 'app-1', action: 'start the old app-1', ok: true },
+		{ type: 'health', container: 'app-1', status: 'healthy', detail: 'old container: Docker healthcheck: healthy' },
+		{ type: 'rollback-done', container: 'app-1', ok: true, detail: 'old container a1a1a1a1a1a1 is back as app-1: healthy' },
+		{ type: 'container-done', summary: RECOVERED },
+		{ type: 'run-done', summary: { runId, exitCode: 0, containers: [RECOVERED], journal, ...summary } },
+	];
 }
 
 /** A stdout of a given size for ink's render(), recording frames like ink-testing-library's. */
