@@ -65,9 +65,15 @@ async function interactive(request: UpgradeRequest, signals: ProcessSignals): Pr
 }
 
 /** `recover` in a terminal without --yes: the wizard opens on its Recovery screen. */
-async function interactiveRecover(signals: ProcessSignals): Promise<number> {
-	void signals;
-	throw new UsageError('recover without --yes needs the Recovery screen (not built yet): use recover --yes or --dry-run');
+async function interactiveRecover(signals: ProcessSignals, request: UpgradeRequest, runId: string | undefined): Promise<number> {
+	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+	delete process.env.CI;
+	delete process.env.CONTINUOUS_INTEGRATION;
+	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./sessions/wizard-session.js')]);
+	const { selection, to, ...rest } = request;
+	const backend = new WizardSession({ selection, to, request: rest });
+	keepGoingWithoutTerminal();
+	return renderWizard(backend, { preselect: selection, mode: 'recover', runId, interrupt: signals.signal });
 }
 
 /**
@@ -85,10 +91,16 @@ interface ProcessSignals {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function processSignals(say: (text: string) => void): ProcessSignals {
+function processSignals(say: (text: string) => void, recovering = false): ProcessSignals {
 	const abort = new AbortController();
 	let rolling = false;
 	const onSignal = (name: NodeJS.Signals) => {
+		if (recovering) {
+			// Putting things back half-way would leave them worse than either end.
+			say(`upgrade-wizard: ${name}: recover goes on to its end; it is journaled, so even a kill -9 is recovered again`);
+			abort.abort(name);
+			return;
+		}
 		if (abort.signal.aborted) {
 			say(rolling ? 'upgrade-wizard: already rolling back; wait for it to finish' : 'upgrade-wizard: abort already requested: rolling back at the next safe point');
 			return;
@@ -179,9 +191,9 @@ export async function main(argv: string[]): Promise<number> {
 	if (isInteractive && options.json) return fail(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
 
 	const say = guardedWriter(process.stderr);
-	const signals = processSignals(say);
+	const signals = processSignals(say, options.command === 'recover');
 	try {
-		if (isInteractive && options.command === 'recover') return await interactiveRecover(signals);
+		if (isInteractive && options.command === 'recover') return await interactiveRecover(signals, requestFrom(options, argv, false), options.runId);
 		if (isInteractive) return await interactive(requestFrom(options, argv, false), signals);
 		const write = guardedWriter(process.stdout);
 		const report: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);

@@ -118,20 +118,6 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 		else if (!upgrade.started.current) quit();
 	});
 
-	// A signal from outside (kill, a closed terminal) is not a question: nobody may be
-	// there to answer. During the run it aborts and rolls back; before it, it quits.
-	useEffect(() => {
-		const signal = options.interrupt;
-		if (!signal) return;
-		const onSignal = () => {
-			if (activeRun.current) chooseAbort(true);
-			else if (!runStarted.current) quit();
-		};
-		if (signal.aborted) onSignal();
-		signal.addEventListener('abort', onSignal, { once: true });
-		return () => signal.removeEventListener('abort', onSignal);
-	}, [options.interrupt, chooseAbort, quit]);
-
 	// The app owns Ctrl-C (ink renders with exitOnCtrlC: false): before the run
 	// it quits, during the run it asks (a recovery says why it cannot stop), on
 	// the summary it exits with the code.
