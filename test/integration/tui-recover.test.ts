@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
+import { startApp } from '../support/app.js';
+
+// `upgrade-wizard recover` in a real terminal: a real run is killed with
+// SIGKILL right after it parked the container as <name>-old, then tmux runs
+// the recover command, capture-pane reads the Recovery screen, send-keys
+// answers it, and the original container must be back (same ID, running,
+// healthy, no <name>-old).
+
+const w = world();
+const id = uniqueName('tuirec');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const name = `${id}-app`;
+const session = `uw-${id}`;
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
+const recordExit = join(here, '..', 'support', 'record-exit.mjs');
+let db: TestDatabase;
+let originalId: string;
+
+const tmux = (...args: string[]) => execa('tmux', args, { timeout: 10_000 });
+
+async function screen(): Promise<string> {
+	return (await tmux('capture-pane', '-p', '-t', session)).stdout;
+}
+
+async function waitForScreen(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	let last = '';
+	while (Date.now() < deadline) {
+		last = await screen();
+		if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+	throw new Error(`the terminal never showed ${String(text)}; last screen:\n${last}`);
+}
+
+async function keys(...sequence: string[]) {
+	for (const key of sequence) {
+		await tmux('send-keys', '-t', session, key);
+		await new Promise((resolve) => setTimeout(resolve, 150));
+	}
+}
+
+/** Run the wizard with --json and SIGKILL it as soon as an event matches (as crash-recover.test.ts does). */
+async function killWhen(args: string[], stateHome: string, match: (event: { type: string; step?: string }) => boolean): Promise<void> {
+	const child = execa('node', [bin, ...args, '--json'], { env: { XDG_STATE_HOME: stateHome }, reject: false, stdin: 'ignore', buffer: false, timeout: 120_000 });
+	const seen: string[] = [];
+	let killed = false;
+	createInterface({ input: child.stdout! }).on('line', (line) => {
+		seen.push(line);
+		try {
+			if (!killed && match(JSON.parse(line))) {
+				killed = true;
+				child.kill('SIGKILL');
+			}
+		} catch {
+			// not an event line
+		}
+	});
+	await child;
+	expect(killed, `the wizard ended before the boundary: ${seen.slice(-5).join('\n')}`).toBe(true);
+}
+
+async function exitStatus(statusFile: string): Promise<string> {
+	const deadline = Date.now() + 10_000;
+	while (!existsSync(statusFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+	return readFileSync(statusFile, 'utf8');
+}
+
+async function expectOriginalBack() {
+	const after = await inspect(name);
+	expect(after.Id).toBe(originalId);
+	expect(after.State.Running).toBe(true);
+	await waitHealthy(name, 30_000);
+	expect(await exists(`${name}-old`)).toBe(false);
+}
+
+function journalOf(stateHome: string): { runId: string; status: string } {
+	const dir = join(stateHome, 'upgrade-wizard', 'runs');
+	const [file] = readdirSync(dir).filter((entry) => entry.endsWith('.json'));
+	return JSON.parse(readFileSync(join(dir, file!), 'utf8'));
+}
+
+beforeAll(async () => {
+	db = await createTestDatabase(w);
+	originalId = await startApp(w, { name, tag: '1.6.0', db, caseLabel });
+});
+
+afterAll(async () => {
+	await tmux('kill-session', '-t', session).catch(() => undefined);
+	await removeByLabel(caseLabel);
+	await db?.drop();
+});
+
+describe('upgrade-wizard recover in a real terminal', () => {
+	it('shows the interrupted run, recovers it on r, y, enter, and the original container is back', async () => {
+		const state = mkdtempSync(join(tmpdir(), 'uw-tui-recover-'));
+		await killWhen(['--yes', '--container', name, '--to', '1.6.1'], state, (event) => event.type === 'step-done' && event.step === 'rename');
+		expect(await exists(`${name}-old`)).toBe(true);
+		const { runId } = journalOf(state);
+
+		const statusFile = join(state, 'exit-status');
+		const env = ['-e', `XDG_STATE_HOME=${state}`, '-e', `DOCKER_HOST=${w.dockerHost}`, '-e', 'NO_COLOR=1'];
+		// 80x24: the smallest terminal the wizard promises to be readable in.
+		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', ...env, '--', process.execPath, recordExit, statusFile, process.execPath, bin, 'recover');
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+
+		const shown = await waitForScreen(`Run ${runId}`);
+		expect(shown).toContain('[2 Recovery]');
+		expect(shown).toMatch(/started \d{4}-\d\d-\d\d \d\d:\d\d .*by \S+@\S+ \(pid \d+\)/);
+		expect(shown).toContain(`containers: ${name}`);
+		expect(shown).toContain('On the engine now');
+		expect(shown).toContain(`${name}-old`);
+		expect(shown).toContain('Recover will');
+		expect(shown).toContain(`rename ${name}-old back to ${name}`);
+		expect(shown).not.toContain('s skip');
+		for (const line of shown.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+		// No password reaches the screen (the app's DATABASE_URL holds one).
+		expect(shown).not.toContain(db.password);
+
+		// Enter alone asks, and enter alone again declines: nothing touched.
+		await keys('Enter');
+		await waitForScreen('Recover this run?');
+		await keys('Enter');
+		await waitForScreen('Not recovered: nothing was touched.');
+		expect(await exists(`${name}-old`)).toBe(true);
+
+		await keys('r', 'y', 'Enter');
+		const done = await waitForScreen('Recovery complete', 120_000);
+		expect(done).toContain('[4 Summary]');
+		expect(done).toContain('rolled back');
+		expect(done).toContain('exit code 0');
+		expect(done).not.toContain(db.password);
+		await keys('Enter');
+		expect(await exitStatus(statusFile)).toBe('0');
+		await expectOriginalBack();
+		expect(journalOf(state).status).not.toBe('running');
+	});
+
+	it('the wizard opens on the Recovery screen before the containers, recovers, then goes on to the container list', async () => {
+		const state = mkdtempSync(join(tmpdir(), 'uw-tui-recover-'));
+		// Killed after the new container started: recover removes it, renames the old one back and starts it.
+		await killWhen(['--yes', '--container', name, '--to', '1.6.1'], state, (event) => event.type === 'step-done' && event.step === 'start');
+		const { runId } = journalOf(state);
+		const statusFile = join(state, 'exit-status');
+		await tmux('kill-session', '-t', session).catch(() => undefined);
+		const env = ['-e', `XDG_STATE_HOME=${state}`, '-e', `DOCKER_HOST=${w.dockerHost}`, '-e', 'NO_COLOR=1'];
+		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', ...env, '--', process.execPath, recordExit, statusFile, process.execPath, bin, '--container', name);
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+
+		const shown = await waitForScreen(`Run ${runId}`);
+		expect(shown).toContain('[2 Recovery]');
+		expect(shown).toContain(`remove the new ${name}`);
+		expect(shown).toContain(`s skips to the containers; ${name} cannot be upgraded until recovered`);
+		expect(shown).not.toContain('[x]');
+
+		await keys('r', 'y', 'Enter');
+		await waitForScreen('Recovery complete', 120_000);
+		await waitForScreen('enter go on to the containers');
+		await keys('Enter');
+		const list = await waitForScreen(`[x] ${name}`);
+		expect(list).toContain('[2 Containers]');
+		await expectOriginalBack();
+		await keys('q');
+		expect(await exitStatus(statusFile)).toBe('2');
+	});
+});
