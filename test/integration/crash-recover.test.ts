@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { docker, exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
 import { startApp } from '../support/app.js';
-import { newStateHome, runWizard } from '../support/wizard.js';
+import { expectOriginalBack as sharedOriginalBack } from '../support/original-back.js';
+import { newStateHome, runWizard, signalWhen, type WizardEvent } from '../support/wizard.js';
 
 // The fault matrix of crash-safe runs: the wizard is killed with SIGKILL at
 // every transition boundary (driven by its own --json events), then
@@ -18,55 +16,25 @@ import { newStateHome, runWizard } from '../support/wizard.js';
 const w = world();
 const id = uniqueName('crash');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'upgrade-wizard.js');
 const databases: TestDatabase[] = [];
 
-type Event = { type: string; step?: string; action?: string; container?: string };
-
-interface Killed {
-	stateHome: string;
-	/** The events the wizard printed before it died. */
-	events: Event[];
-	exitSignal?: string;
-}
+type Event = WizardEvent;
 
 /** Run the wizard with --json and SIGKILL it as soon as an event matches. */
-async function killWhen(args: string[], stateHome: string, match: (event: Event) => boolean, timeoutMs = 120_000): Promise<Killed> {
-	const child = execa('node', [bin, ...args, '--json'], { env: { XDG_STATE_HOME: stateHome }, reject: false, stdin: 'ignore', buffer: false, timeout: timeoutMs });
-	const events: Event[] = [];
-	const lines = createInterface({ input: child.stdout! });
-	let killed = false;
-	lines.on('line', (line) => {
-		let event: Event;
-		try {
-			event = JSON.parse(line) as Event;
-		} catch {
-			return;
-		}
-		events.push(event);
-		if (!killed && match(event)) {
-			killed = true;
-			child.kill('SIGKILL');
-		}
-	});
-	const result = await child;
-	expect(killed, `the wizard ended before the boundary: ${JSON.stringify(events.slice(-5))}`).toBe(true);
-	return { stateHome, events, exitSignal: result.signal };
+async function killWhen(args: string[], stateHome: string, match: (event: Event) => boolean) {
+	const run = await signalWhen(args, 'SIGKILL', match, { stateHome, timeoutMs: 120_000 });
+	expect(run.sent, `the wizard ended before the boundary: ${JSON.stringify(run.events.slice(-5))}`).toBe(true);
+	// A SIGKILLed child has no exit code.
+	return { stateHome, events: run.events, killed: run.exitCode === -1 };
 }
 
 async function recover(stateHome: string, extra: string[] = []) {
 	return runWizard(['recover', '--yes', ...extra], { stateHome, timeoutMs: 180_000 });
 }
 
-async function expectOriginalBack(name: string, originalId: string, tag = '1.6.0') {
-	const after = await inspect(name);
-	expect(after.Id).toBe(originalId);
-	expect(after.Config.Image).toBe(`${w.appRepo}:${tag}`);
-	expect(after.State.Running).toBe(true);
-	await waitHealthy(name, 30_000);
-	expect(await exists(`${name}-old`)).toBe(false);
-	const strays = await docker(['ps', '-a', '--filter', `name=^/${name}`, '--format', '{{.Names}}']);
-	expect(strays.stdout.trim().split('\n')).toEqual([name]);
+/** The original back, on the app's 1.6.0. */
+function expectOriginalBack(name: string, originalId: string) {
+	return sharedOriginalBack(name, originalId, `${w.appRepo}:1.6.0`);
 }
 
 function journalOf(stateHome: string): any {
@@ -111,7 +79,7 @@ describe('kill -9 at every transition boundary, then recover', () => {
 			const { name, originalId } = await appWithData(cell.replace(/\W+/g, '').slice(0, 12));
 			const stateHome = newStateHome();
 			const killed = await killWhen(['--yes', '--container', name, '--to', '1.6.1'], stateHome, boundary);
-			expect(killed.exitSignal).toBe('SIGKILL');
+			expect(killed.killed).toBe(true);
 			expect(journalOf(stateHome).status).toBe('running');
 
 			// A new run refuses the container, names the run and recover, and touches nothing.

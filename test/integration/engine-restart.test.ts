@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { docker, exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
+import { removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
+import { expectOriginalBack } from '../support/original-back.js';
 import { newStateHome, runWizard } from '../support/wizard.js';
 
 // The test world's own engine is restarted (the dockerd test/world/up.sh
@@ -90,12 +91,6 @@ describe('the engine restarts during the health gate', () => {
 			const recovered = await runWizard(['recover', '--yes'], { stateHome, timeoutMs: 180_000 });
 			expect(recovered.exitCode, recovered.stdout + recovered.stderr).toBe(0);
 		}
-		const after = await inspect(name);
-		expect(after.Id).toBe(originalId);
-		expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
-		await waitHealthy(name, 60_000);
-		expect(await exists(`${name}-old`)).toBe(false);
-		const strays = await docker(['ps', '-a', '--filter', `name=^/${name}`, '--format', '{{.Names}}']);
-		expect(strays.stdout.trim().split('\n')).toEqual([name]);
+		await expectOriginalBack(name, originalId, `${w.appRepo}:1.6.0`, 60_000);
 	});
 });

@@ -1,14 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { docker, exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
+import { docker, inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
-import { newStateHome } from '../support/wizard.js';
+import { expectOriginalBack as sharedOriginalBack } from '../support/original-back.js';
+import { newStateHome, signalWhen, type WizardEvent } from '../support/wizard.js';
 
 // SIGINT, SIGTERM and SIGHUP mean "abort: roll back at the next safe point",
 // in --yes and --json alike. An abort before the new container starts brings
@@ -18,32 +16,15 @@ import { newStateHome } from '../support/wizard.js';
 const w = world();
 const id = uniqueName('sig');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'upgrade-wizard.js');
 const databases: TestDatabase[] = [];
 
-type Event = { type: string; step?: string; reason?: string };
-
-async function signalWhen(args: string[], signal: NodeJS.Signals, match: (event: Event) => boolean, options: { second?: NodeJS.Signals } = {}) {
+async function signalled(args: string[], signal: NodeJS.Signals, match: (event: WizardEvent) => boolean, options: { second?: NodeJS.Signals } = {}) {
 	const stateHome = newStateHome();
-	const child = execa('node', [bin, ...args, '--json'], { env: { XDG_STATE_HOME: stateHome }, reject: false, stdin: 'ignore', buffer: false, timeout: 180_000 });
-	const events: Event[] = [];
-	let stderr = '';
-	child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	let sent = false;
-	createInterface({ input: child.stdout! }).on('line', (line) => {
-		const event = JSON.parse(line) as Event;
-		events.push(event);
-		if (!sent && match(event)) {
-			sent = true;
-			child.kill(signal);
-			if (options.second) setTimeout(() => child.kill(options.second), 50);
-		}
-	});
-	const result = await child;
-	expect(sent, JSON.stringify(events.slice(-5))).toBe(true);
+	const run = await signalWhen(args, signal, match, { ...options, stateHome, timeoutMs: 180_000 });
+	expect(run.sent, JSON.stringify(run.events.slice(-5))).toBe(true);
 	const runs = join(stateHome, 'upgrade-wizard', 'runs');
 	const journal = JSON.parse(readFileSync(join(runs, readdirSync(runs).find((file) => file.endsWith('.json'))!), 'utf8'));
-	return { exitCode: result.exitCode, events, stderr, journal };
+	return { exitCode: run.exitCode, events: run.events, stderr: run.stderr, journal };
 }
 
 async function app(suffix: string) {
@@ -53,14 +34,9 @@ async function app(suffix: string) {
 	return { name, originalId: await startApp(w, { name, tag: '1.6.0', db, caseLabel }) };
 }
 
-async function expectOriginalBack(name: string, originalId: string) {
-	const after = await inspect(name);
-	expect(after.Id).toBe(originalId);
-	expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
-	await waitHealthy(name, 30_000);
-	expect(await exists(`${name}-old`)).toBe(false);
-	const strays = await docker(['ps', '-a', '--filter', `name=^/${name}`, '--format', '{{.Names}}']);
-	expect(strays.stdout.trim().split('\n')).toEqual([name]);
+/** The original back, on the app's 1.6.0. */
+function expectOriginalBack(name: string, originalId: string) {
+	return sharedOriginalBack(name, originalId, `${w.appRepo}:1.6.0`);
 }
 
 const actionsOf = (journal: any) => Object.values(journal.containers).flatMap((record: any) => record.actions.map((action: any) => `${action.kind}:${action.status}`));
@@ -73,7 +49,7 @@ afterAll(async () => {
 describe('signals abort and roll back', () => {
 	it('SIGTERM during the stop: the old container comes back, no new one is created or started', async () => {
 		const { name, originalId } = await app('term');
-		const run = await signalWhen(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop');
+		const run = await signalled(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop');
 		expect(run.exitCode, run.stderr).toBe(1);
 		expect(run.events).toContainEqual(expect.objectContaining({ type: 'abort', reason: 'SIGTERM' }));
 		expect(actionsOf(run.journal)).toEqual(['stop-old:undone']);
@@ -83,7 +59,7 @@ describe('signals abort and roll back', () => {
 
 	it('SIGHUP (the terminal went away) after the park: rolled back to the end, and the journal says so', async () => {
 		const { name, originalId } = await app('hup');
-		const run = await signalWhen(['--yes', '--container', name, '--to', '1.6.1'], 'SIGHUP', (event) => event.type === 'step-done' && event.step === 'rename');
+		const run = await signalled(['--yes', '--container', name, '--to', '1.6.1'], 'SIGHUP', (event) => event.type === 'step-done' && event.step === 'rename');
 		expect(run.exitCode, run.stderr).toBe(1);
 		expect(actionsOf(run.journal)).not.toContain('create-new:done');
 		expect(run.journal.status).toBe('rolled-back');
@@ -94,7 +70,7 @@ describe('signals abort and roll back', () => {
 		const { name, originalId } = await app('int');
 		// A tag not pulled before, so the pull has work to do when the signal lands.
 		await docker(['rmi', `${w.appRepo}:1.7.2`], { reject: true }).catch(() => undefined);
-		const run = await signalWhen(['--yes', '--container', name, '--to', '1.7.2', '--skip-backup'], 'SIGINT', (event) => event.type === 'step-started' && event.step === 'pull');
+		const run = await signalled(['--yes', '--container', name, '--to', '1.7.2', '--skip-backup'], 'SIGINT', (event) => event.type === 'step-started' && event.step === 'pull');
 		expect(run.exitCode, run.stderr).toBe(1);
 		expect(actionsOf(run.journal)).toEqual([]);
 		expect(JSON.stringify(run.events)).toMatch(/pull of \S+ cancelled: aborted by the operator|aborted by the operator/);
@@ -105,7 +81,7 @@ describe('signals abort and roll back', () => {
 
 	it('a second signal before the rollback began is not answered with "already rolling back"', async () => {
 		const { name, originalId } = await app('twice');
-		const run = await signalWhen(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop', { second: 'SIGTERM' });
+		const run = await signalled(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop', { second: 'SIGTERM' });
 		expect(run.exitCode, run.stderr).toBe(1);
 		expect(run.stderr).toMatch(/abort already requested|already rolling back/);
 		expect(run.stderr.match(/SIGTERM: abort requested/g)).toHaveLength(1);

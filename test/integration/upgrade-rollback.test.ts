@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
+import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
+import { expectOriginalBack as sharedOriginalBack } from '../support/original-back.js';
 import { runWizard } from '../support/wizard.js';
 
 // Every way a new version can fail before it is healthy ends the same way: the
@@ -34,15 +35,9 @@ afterAll(async () => {
 	await db?.drop();
 });
 
-async function expectOriginalBack(name: string, originalId: string) {
-	const after = await inspect(name);
-	expect(after.Id).toBe(originalId);
-	expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
-	expect(after.State.Running).toBe(true);
-	await waitHealthy(name, 30_000);
-	expect(await exists(`${name}-old`)).toBe(false);
-	const strays = await docker(['ps', '-a', '--filter', `name=^/${name}`, '--format', '{{.Names}}']);
-	expect(strays.stdout.trim().split('\n')).toEqual([name]);
+/** The original back, on the app's 1.6.0. */
+function expectOriginalBack(name: string, originalId: string) {
+	return sharedOriginalBack(name, originalId, `${w.appRepo}:1.6.0`);
 }
 
 describe('rollback', () => {

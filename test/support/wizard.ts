@@ -61,3 +61,45 @@ export async function runWizard(args: string[], options: WizardOptions = {}): Pr
 		stateDir: join(stateHome, 'upgrade-wizard'),
 	};
 }
+
+/** One NDJSON event of `--json`, as far as tests look at it. */
+export interface WizardEvent {
+	type: string;
+	step?: string;
+	action?: string;
+	reason?: string;
+	container?: string;
+}
+
+/**
+ * Run the wizard with `--json` and send it a signal the moment an event
+ * matches (SIGKILL for the crash matrix, SIGTERM/SIGHUP/SIGINT for aborts);
+ * `second` is sent 50 ms later. Says whether the signal was sent at all.
+ */
+export async function signalWhen(
+	args: string[],
+	signal: NodeJS.Signals,
+	match: (event: WizardEvent) => boolean,
+	options: WizardOptions & { second?: NodeJS.Signals } = {},
+): Promise<WizardRun & { events: WizardEvent[]; sent: boolean }> {
+	const events: WizardEvent[] = [];
+	let sent = false;
+	const run = await runWizard([...args, '--json'], {
+		...options,
+		onLine: (line, wizard) => {
+			let event: WizardEvent;
+			try {
+				event = JSON.parse(line) as WizardEvent;
+			} catch {
+				return;
+			}
+			events.push(event);
+			if (sent || !match(event) || wizard.pid === undefined) return;
+			sent = true;
+			process.kill(wizard.pid, signal);
+			const { second } = options;
+			if (second) setTimeout(() => process.kill(wizard.pid!, second), 50);
+		},
+	});
+	return { ...run, events, sent };
+}
