@@ -162,7 +162,8 @@ Target (default: the newest stable version in the current major, from the regist
                           are upgraded through in sequence (one swap per hop)
       --allow-major       let the default target be in a newer major (--yes needs
                           this or --to for a major upgrade)
-      --pre               consider pre-release tags
+      --pre               consider pre-release tags (as the final target; every hop
+                          on the way is a stable release)
       --tag-include RE    only tags matching RE; --tag-exclude RE drops tags matching RE
 
 Database (found from the app's DATABASE_URL unless given; PG* variables and

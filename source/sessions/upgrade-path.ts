@@ -4,6 +4,7 @@ import { RegistryClient } from '../registry/client.js';
 import { isRegistryError } from '../registry/errors.js';
 import { compareVersionTags, parseVersionTag, selectVersions } from '../versions/parse.js';
 import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../versions/path.js';
+import { skippedByFilters } from '../versions/filter-skips.js';
 import { tagOf, repositoryOf } from '../docker/discovery.js';
 import type { Profile } from '../profiles/profile.js';
 
@@ -130,6 +131,7 @@ export async function resolveUpgradePath(input: {
 	if (path.majorGate && input.requireExplicitMajor && to === undefined && !filters.allowMajor) {
 		throw new UsageError(`${name}: ${lastHop.tag} is a major upgrade from ${current}; name it with --to or pass --allow-major`);
 	}
+	warnings.push(...filterSkipWarnings({ tags, variant, current, available, hops: path.hops, filters }));
 	const releaseNotes = path.hops
 		.map((hop) => ({ tag: hop.tag, url: labels.get(hop.tag)?.[profile.labels.releaseNotes] }))
 		.filter((entry): entry is { tag: string; url: string } => Boolean(entry.url));
@@ -139,4 +141,24 @@ export async function resolveUpgradePath(input: {
 		if (schema !== undefined) schemaVersions[hop.tag] = schema;
 	}
 	return { repository, current, hops: path.hops, majorGate: path.majorGate, newerMajor: path.newerMajor, releaseNotes, schemaVersions, warnings };
+}
+
+/** A tag filter that took a minor out of the walk is said, never silently skipped. */
+function filterSkipWarnings(input: { tags: string[]; variant: string; current: string; available: AvailableVersion[]; hops: UpgradeHop[]; filters: VersionFilters }): string[] {
+	const { filters, hops, current } = input;
+	const final = hops[hops.length - 1]!;
+	const target = input.available.find((entry) => entry.tag === final.tag) ?? { tag: final.tag, version: final.version, revision: final.revision };
+	const skips = skippedByFilters({
+		current,
+		target,
+		filteredHops: hops.map((hop) => hop.tag),
+		unfiltered: selectVersions(input.tags, { pre: filters.pre, variant: input.variant }),
+		include: filters.include,
+		exclude: filters.exclude,
+	});
+	return skips.map((skip) =>
+		skip.currentLine
+			? `${skip.by} leaves out ${skip.hop}, the newest ${skip.line} release, which a major upgrade to ${final.tag} starts from: the upgrade leaves major ${skip.line.split('.')[0]} from an older release, which the app may not support; loosen ${skip.by} to go through it`
+			: `${skip.by} leaves out ${skip.hop}, the stop on ${skip.line} between ${current} and ${final.tag}: the upgrade skips minor ${skip.line} and its migrations, which the app may not support; loosen ${skip.by} to go through it`,
+	);
 }

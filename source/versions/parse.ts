@@ -93,8 +93,8 @@ export function selectVersions(tags: readonly string[], options: SelectOptions =
 	const variant = options.variant ?? '';
 	const byVersion = new Map<string, VersionTag>();
 	for (const tag of tags) {
-		if (options.include && !matches(options.include, tag)) continue;
-		if (options.exclude && matches(options.exclude, tag)) continue;
+		if (options.include && !matchesTag(options.include, tag)) continue;
+		if (options.exclude && matchesTag(options.exclude, tag)) continue;
 		const parsed = parseVersionTag(tag);
 		if (!parsed || parsed.variant !== variant) continue;
 		if (parsed.prerelease && !options.pre) continue;
@@ -113,7 +113,7 @@ function explicitness(tag: string): number {
 }
 
 // A /g or /y expression keeps lastIndex between calls; reset it so every tag is tested whole.
-function matches(pattern: RegExp, text: string): boolean {
+export function matchesTag(pattern: RegExp, text: string): boolean {
 	pattern.lastIndex = 0;
 	return pattern.test(text);
 }

@@ -15,8 +15,11 @@
 // - A hop whose minUpgradeFrom is above the version before it gets the newest
 //   version in between that satisfies it inserted first; that one is checked the
 //   same way. No such version -> refused.
-// - Intermediate hops are stable releases unless `pre`; an explicitly named
-//   pre-release target is honoured (naming it is the request).
+// - Intermediate hops (minor stops, the last of a major, minUpgradeFrom bridges)
+//   are always stable releases: a pre-release is nobody's supported upgrade
+//   source, and an rc newer than the minor's last stable (3.3.1-rc1 over 3.3.0)
+//   would otherwise win the "newest of its minor" choice. `pre` only lets the
+//   final target be a pre-release, as does naming one.
 // - Lower target -> refused (a downgrade cannot undo migrations); same -> none.
 
 import semver from 'semver';
@@ -98,7 +101,7 @@ export function planUpgradePath(input: PlanUpgradePathInput): UpgradePath {
 	}
 	if (order === 0) return { kind: 'none', hops: [], majorGate: false, ...(newerMajor ? { newerMajor } : {}) };
 
-	const between = eligible.filter((c) => compareVersionTags(c, current) > 0 && compareVersionTags(c, target!) < 0);
+	const between = all.filter((c) => !c.prerelease && compareVersionTags(c, current) > 0 && compareVersionTags(c, target!) < 0);
 	const stops = new Map<string, Candidate>();
 	for (const [line, members] of groupBy(between, (c) => `${c.major}.${c.minor}`)) {
 		const isCurrentLine = line === `${current.major}.${current.minor}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { exists, inspect, removeByLabel, uniqueName } from '../support/docker.js';
+import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { runWizard } from '../support/wizard.js';
 
@@ -62,5 +62,21 @@ describe('version intelligence', () => {
 		expect(named.exitCode, named.stdout + named.stderr).toBe(0);
 		expect(named.stdout).toMatch(/Major upgrade yes \(answered by --yes\)/);
 		expect((await inspect(name)).Config.Image).toBe(`${w.appRepo}:2.0.0`);
+	});
+
+	// Issue 15 (10): filtering is the operator's right, a silent skip of a minor is not.
+	it('a --tag-exclude that drops a minor of the walk is a warning in the plan, not a silent skip', async () => {
+		const name = `${id}-exclude`;
+		// The plan is all this needs: a container that runs, no database.
+		await docker(['run', '-d', '--name', name, '--label', TEST_LABEL, '--label', caseLabel, '--entrypoint', '/bin/sleep', `${w.appRepo}:1.6.0`, '600']);
+		const args = ['--dry-run', '--skip-backup', '--container', name, '--to', '1.8.0', '--tag-exclude', '^1\\.7\\.'];
+		const run = await runWizard(args);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout).toContain('Versions: 1.6.0 -> 1.8.0 (minor)');
+		expect(run.stdout).toContain('Warning: --tag-exclude leaves out 1.7.2, the stop on 1.7 between 1.6.0 and 1.8.0: the upgrade skips minor 1.7 and its migrations');
+
+		const json = await runWizard([...args, '--json']);
+		const plan = json.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((event) => event.type === 'plan');
+		expect(plan.lines.some((line: string) => line.startsWith('Warning: --tag-exclude leaves out 1.7.2'))).toBe(true);
 	});
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectVersions } from '../../source/versions/parse.js';
 import { planUpgradePath, type AvailableVersion, type PlanUpgradePathInput } from '../../source/versions/path.js';
+import { skippedByFilters, type FilterSkip } from '../../source/versions/filter-skips.js';
 
 // The catalogue most cases upgrade through: several minors, a major, an rc.
 const TAGS = [
@@ -12,6 +13,9 @@ const TAGS = [
 	'2.0.0-rc.1', '2.0.0', '2.0.2',
 	'2.1.0', '2.2.0-beta.1',
 ];
+
+// The report of issue 15 (10): an rc newer than the newest stable of a minor.
+const RC_TAGS = ['3.1.0', '3.2.0', '3.2.3', '3.3.0', '3.3.1-rc1', '4.0.0-rc.1', '4.0.0'];
 
 function available(tags: string[] = TAGS, pre = false): AvailableVersion[] {
 	return selectVersions(tags, { pre });
@@ -105,6 +109,49 @@ const cases: Array<{ name: string; input: PlanUpgradePathInput; expected: Expect
 		name: 'pre-release is not used as an intermediate hop without pre',
 		input: { current: '1.8.3', available: available(TAGS, true), target: '2.0.2', allowMajor: false },
 		expected: { kind: 'major', hops: ['2.0.2'], majorGate: true },
+	},
+	// Issue 15 (10): with --pre only the final target may be a pre-release; every
+	// intermediate hop is the newest *stable* release of its minor.
+	{
+		name: 'pre with allowMajor: an rc is never an intermediate hop (3.3.0, not 3.3.1-rc1)',
+		input: { current: '3.1.0', available: available(RC_TAGS, true), allowMajor: true, pre: true },
+		expected: { kind: 'major', hops: ['3.2.3', '3.3.0', '4.0.0'], majorGate: true },
+	},
+	{
+		name: 'pre: a pre-release of the old major is not its "last release" stop',
+		input: { current: '3.3.0', available: available(RC_TAGS, true), target: '4.0.0', allowMajor: true, pre: true },
+		expected: { kind: 'major', hops: ['4.0.0'], majorGate: true },
+	},
+	{
+		name: 'pre: the final target may be a pre-release, the hops to it are stable',
+		input: { current: '3.1.0', available: available([...RC_TAGS, '4.1.0-rc.2'], true), target: '4.1.0-rc.2', allowMajor: true, pre: true },
+		expected: { kind: 'major', hops: ['3.2.3', '3.3.0', '4.0.0', '4.1.0-rc.2'], majorGate: true },
+	},
+	{
+		name: 'pre without a target: the newest pre-release is the target, reached through stable hops',
+		input: { current: '4.0.0', available: available([...RC_TAGS, '4.1.0-rc.2', '4.1.0', '4.1.1-rc.1', '4.2.0-beta.1'], true), allowMajor: false, pre: true },
+		expected: { kind: 'minor', hops: ['4.1.0', '4.2.0-beta.1'] },
+	},
+	{
+		name: 'pre: a minor with only pre-releases is not a stop',
+		input: { current: '3.1.0', available: available([...RC_TAGS, '3.4.0-rc.1'], true), target: '4.0.0', allowMajor: true, pre: true },
+		expected: { kind: 'major', hops: ['3.2.3', '3.3.0', '4.0.0'], majorGate: true },
+	},
+	{
+		name: 'pre: a minUpgradeFrom bridge is stable too',
+		input: {
+			current: '1.0.0',
+			available: [
+				{ tag: '1.0.0', version: '1.0.0' },
+				{ tag: '1.0.1', version: '1.0.1' },
+				{ tag: '1.0.2-rc.1', version: '1.0.2-rc.1' },
+				{ tag: '1.1.0', version: '1.1.0', minUpgradeFrom: '1.0.1' },
+			],
+			target: '1.1.0',
+			allowMajor: false,
+			pre: true,
+		},
+		expected: { kind: 'minor', hops: ['1.0.1', '1.1.0'] },
 	},
 	{
 		name: 'explicitly named pre-release target is honoured',
@@ -222,5 +269,26 @@ describe('selectVersions', () => {
 	];
 	it.each(cases)('$name', ({ tags, options, expected }) => {
 		expect(selectVersions(tags, options).map((v) => v.tag)).toEqual(expected);
+	});
+});
+
+// Issue 15 (10): a tag filter that drops a minor the walk must go through is a warning, not a silent skip.
+describe('skippedByFilters', () => {
+	const cases: Array<{ name: string; current: string; target: string; filter: { include?: RegExp; exclude?: RegExp }; expected: Array<Partial<FilterSkip>> }> = [
+		{ name: 'an exclude that drops a whole skipped minor', current: '1.6.0', target: '1.8.3', filter: { exclude: /^1\.7\./ }, expected: [{ line: '1.7', hop: '1.7.2', by: '--tag-exclude', currentLine: false }] },
+		{ name: 'an exclude that drops only the newest patch of a minor (another patch is the stop)', current: '1.6.0', target: '1.8.3', filter: { exclude: /^1\.7\.2$/ }, expected: [] },
+		{ name: 'an exclude of nothing on the way', current: '1.6.0', target: '1.8.3', filter: { exclude: /rc/ }, expected: [] },
+		{ name: 'an include that keeps only the target major drops the old major\'s last minors', current: '1.6.0', target: '2.1.0', filter: { include: /^2\./ }, expected: [{ line: '1.7', hop: '1.7.2', by: '--tag-include' }, { line: '1.8', hop: '1.8.3', by: '--tag-include' }] },
+		{ name: 'the newest release of the running line, which a major upgrade starts from', current: '1.8.0', target: '2.0.0', filter: { exclude: /^1\.8\.3$/ }, expected: [{ line: '1.8', hop: '1.8.3', by: '--tag-exclude', currentLine: true }] },
+		{ name: 'no filter, no skips', current: '1.6.0', target: '1.8.3', filter: {}, expected: [] },
+	];
+	it.each(cases)('$name', ({ current, target, filter, expected }) => {
+		const filtered = selectVersions(TAGS, filter);
+		const targetEntry = filtered.find((entry) => entry.tag === target) ?? available().find((entry) => entry.tag === target)!;
+		const withTarget = filtered.some((entry) => entry.tag === target) ? filtered : [...filtered, targetEntry];
+		const path = planUpgradePath({ current, available: withTarget, target, allowMajor: true });
+		const skips = skippedByFilters({ current, target: targetEntry, filteredHops: path.hops.map((hop) => hop.tag), unfiltered: available(), ...filter });
+		expect(skips).toHaveLength(expected.length);
+		skips.forEach((skip, i) => expect(skip).toMatchObject(expected[i]!));
 	});
 });
