@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
+import { joinDashValues } from './cli-dash-values.js';
 import type { DatabaseOptions } from './core/plan/database.js';
 
 // The command-line contract (README, issue #3). Parsing is pure so it can be
@@ -73,6 +74,7 @@ function regex(name: string, value: string | undefined): RegExp | undefined {
 
 function seconds(name: string, value: string | undefined, fallback: number | undefined, min = 0): number | undefined {
 	if (value === undefined) return fallback;
+	if (/^-\d+(\.\d+)?$/.test(value)) throw new UsageError(`--${name} ${value} is a negative number of seconds: it takes ${min}..86400`);
 	const parsed = Number(value);
 	if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(parsed) || parsed < min || parsed > 86_400) {
 		throw new UsageError(`--${name} takes a number of seconds (${min}..86400), not "${value}"`);
@@ -82,8 +84,9 @@ function seconds(name: string, value: string | undefined, fallback: number | und
 
 export function parseCli(argv: string[]): CliOptions {
 	let parsed;
+	const args = joinDashValues(argv, SPEC);
 	try {
-		parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
+		parsed = parseArgs({ args, options: SPEC, allowPositionals: true, strict: true });
 	} catch (error) {
 		throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
 	}

@@ -5,7 +5,7 @@ import { parseCli, USAGE, type CliOptions } from './cli-options.js';
 import { runUpgrade, type UpgradeRequest } from './sessions/upgrade-session.js';
 import { runRecover } from './sessions/recover-session.js';
 import { humanReporter } from './reporters/human.js';
-import { ndjsonReporter } from './reporters/ndjson.js';
+import { ndjsonError, ndjsonReporter } from './reporters/ndjson.js';
 
 function packageVersion(): string {
 	// The bundle has the version built in; the unbundled build reads package.json.
@@ -171,8 +171,11 @@ export async function main(argv: string[]): Promise<number> {
 	try {
 		options = parseCli(argv);
 	} catch (error) {
-		return fail(error);
+		// Not parsed, but asked for: a consumer of --json still gets its line.
+		const dashes = argv.indexOf('--');
+		return fail(error, (dashes < 0 ? argv : argv.slice(0, dashes)).includes('--json'));
 	}
+	const failed = (error: unknown) => fail(error, options.json);
 	if (options.help) {
 		process.stdout.write(USAGE);
 		return ExitCode.ok;
@@ -181,14 +184,14 @@ export async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`${packageVersion()}\n`);
 		return ExitCode.ok;
 	}
-	if (options.command === 'demo') return demo(options, argv).catch(fail);
+	if (options.command === 'demo') return demo(options, argv).catch(failed);
 
 	const isInteractive = !options.yes && !options.dryRun;
 	const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 	if (isInteractive && !tty) {
-		return fail(new UsageError('no terminal to ask questions on: use --yes to run unattended (or --dry-run to see the plan)'));
+		return failed(new UsageError('no terminal to ask questions on: use --yes to run unattended (or --dry-run to see the plan)'));
 	}
-	if (isInteractive && options.json) return fail(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
+	if (isInteractive && options.json) return failed(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
 
 	const say = guardedWriter(process.stderr);
 	const signals = processSignals(say, options.command === 'recover');
@@ -205,27 +208,28 @@ export async function main(argv: string[]): Promise<number> {
 		if (options.command === 'recover') return await runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
 		return await runUpgrade(requestFrom(options, argv, true), io);
 	} catch (error) {
-		return fail(error);
+		return failed(error);
 	} finally {
 		signals.dispose();
 	}
 }
 
-function fail(error: unknown): number {
+/** The one line on stderr (and, with --json, the error object on stdout) for a run that ends on an error. */
+function fail(error: unknown, json: boolean): number {
 	if (error instanceof NothingToDo) {
 		process.stdout.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
 		return ExitCode.ok;
 	}
-	if (error instanceof UsageError) {
-		process.stderr.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
-		return ExitCode.usage;
-	}
+	const [exitCode, message] = describeFailure(error);
+	process.stderr.write(`upgrade-wizard: ${message}\n`);
+	if (json) ndjsonError((text) => process.stdout.write(text), exitCode, message);
+	return exitCode;
+}
+
+function describeFailure(error: unknown): [number, string] {
+	if (error instanceof UsageError) return [ExitCode.usage, oneLine(error.message)];
 	const code = (error as { exitCode?: unknown }).exitCode;
-	if (code === ExitCode.rollbackIncomplete) {
-		process.stderr.write(`upgrade-wizard: ${oneLine(messageOf(error))}\n`);
-		return ExitCode.rollbackIncomplete;
-	}
+	if (code === ExitCode.rollbackIncomplete) return [ExitCode.rollbackIncomplete, oneLine(messageOf(error))];
 	// Thrown past the executor: the journal says whether anything was touched; `recover` acts on it.
-	process.stderr.write(`upgrade-wizard: unexpected error: ${oneLine(messageOf(error))}; run \`upgrade-wizard recover --dry-run\` to see whether anything needs putting back\n`);
-	return ExitCode.rolledBack;
+	return [ExitCode.rolledBack, `unexpected error: ${oneLine(messageOf(error))}; run \`upgrade-wizard recover --dry-run\` to see whether anything needs putting back`];
 }

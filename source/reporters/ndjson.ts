@@ -4,3 +4,11 @@ import type { TimedEvent } from '../core/events.js';
 export function ndjsonReporter(write: (text: string) => void): (event: TimedEvent) => void {
 	return (event) => write(`${JSON.stringify(event)}\n`);
 }
+
+/**
+ * --json: a run that ends on an error (bad usage, exit 2, above all) still
+ * leaves one line a consumer can parse; the human line stays on stderr.
+ */
+export function ndjsonError(write: (text: string) => void, exitCode: number, message: string): void {
+	write(`${JSON.stringify({ type: 'error', exitCode, message })}\n`);
+}

@@ -48,10 +48,27 @@ describe('bad input exits 2 and touches nothing', () => {
 		['an empty container name', ['--container', '', '--dry-run'], /--container takes a container name/],
 		['a name with a space', ['--container', 'ex a1', '--dry-run'], /--container takes a container name/],
 		['a path for a name', ['--container', '../x', '--dry-run'], /--container takes a container name/],
+		['a negative health timeout', ['--container', name, '--to', '1.7.0', '--health-timeout', '-5'], /^upgrade-wizard: --health-timeout -5 is a negative number of seconds: it takes 1\.\.86400$/],
 	])('%s', async (_what, args, pattern) => {
 		const run = await runWizard(['--yes', ...args]);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
 		expectOneLine(run.stderr, pattern);
+		await expectUntouched();
+	});
+
+	// Issue 15 (14): a --json consumer gets one error object on stdout; stderr keeps its one line.
+	it.each([
+		['found while planning', ['--yes', '--container', name, '--to', '9.9.9'], /tag not found/],
+		['found while parsing', ['--yes', '--container', name, '--frobnicate'], /Unknown option '--frobnicate'/],
+		['found before the run', ['--container', name, '--to', '1.7.0'], /no terminal to ask questions on/],
+	])('a usage error in --json mode (%s): one JSON error line as well', async (_when, args, pattern) => {
+		const run = await runWizard(['--json', ...args]);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expectOneLine(run.stderr, pattern);
+		const lines = run.stdout.trim().split('\n');
+		expect(lines).toHaveLength(1);
+		const error = JSON.parse(lines[0]!);
+		expect(error).toEqual({ type: 'error', exitCode: 2, message: run.stderr.trim().replace(/^upgrade-wizard: /, '') });
 		await expectUntouched();
 	});
 

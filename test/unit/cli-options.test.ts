@@ -24,4 +24,25 @@ describe('parseCli', () => {
 	])('rejects %j as bad usage', (argv) => {
 		expect(() => parseCli(argv)).toThrow(UsageError);
 	});
+
+	// Issue 15 (14): node's parseArgs calls `--health-timeout -5` "ambiguous"; say what is wrong.
+	it.each([
+		[['--health-timeout', '-5'], /^--health-timeout -5 is a negative number of seconds: it takes 1\.\.86400$/],
+		[['--health-timeout=-5'], /^--health-timeout -5 is a negative number of seconds/],
+		[['--stable-for', '-0.5'], /^--stable-for -0\.5 is a negative number of seconds: it takes 0\.\.86400$/],
+		[['--stop-timeout', '-1', '--yes'], /^--stop-timeout -1 is a negative number of seconds/],
+		[['--to', '--yes'], /^--to needs a value, but --yes follows it/],
+		[['-c', '-x'], /^-c needs a value, but -x follows it .*--container=-x/],
+	])('%j says what is wrong', (argv, message) => {
+		expect(() => parseCli(argv)).toThrow(message);
+		expect(() => parseCli(argv)).not.toThrow(/ambiguous/);
+	});
+
+	it('a negative number given to a value option that is not seconds is judged by that option', () => {
+		expect(() => parseCli(['--container', '-5'])).toThrow(/--container takes a container name/);
+	});
+
+	it('leaves everything after -- alone', () => {
+		expect(() => parseCli(['--', '--health-timeout', '-5'])).toThrow(/unexpected argument "--health-timeout"/);
+	});
 });
