@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, oneLine, messageOf } from '../core/errors.js';
 import { RegistryClient } from '../registry/client.js';
@@ -30,6 +31,8 @@ export interface ResolvedPath {
 	/** Schema version each hop's image declares, by tag. */
 	schemaVersions: Record<string, string>;
 	warnings: string[];
+	/** The registry did not answer and --to names an image already on the engine: it is used as it is, not pulled. */
+	localTarget?: boolean;
 }
 
 const MAX_CONFIG_LOOKUPS = 40;
@@ -81,7 +84,11 @@ export async function resolveUpgradePath(input: {
 			warnings.push(`cannot list tags of ${repository} (${cause}); upgrading straight to the local ${to} without path checks`);
 			const current = tagOf(container.Config.Image) ?? '?';
 			const parsed = parseVersionTag(to);
-			return { repository, current, hops: [{ tag: to, version: parsed?.version ?? to, revision: parsed?.revision ?? 0, kind: 'minor' }], majorGate: false, releaseNotes: [], schemaVersions: {}, warnings };
+			const was = parseVersionTag(current);
+			const kind = !parsed || !was ? 'minor' : semver.major(parsed.version) !== semver.major(was.version) ? 'major' : semver.minor(parsed.version) !== semver.minor(was.version) ? 'minor' : 'patch';
+			const hops: UpgradeHop[] = [{ tag: to, version: parsed?.version ?? to, revision: parsed?.revision ?? 0, kind }];
+			// As announced: the local image is used, never pulled (the registry does not answer).
+			return { repository, current, hops, majorGate: false, releaseNotes: [], schemaVersions: {}, warnings, localTarget: true };
 		}
 		throw new UsageError(`${name}: ${cause}`);
 	}

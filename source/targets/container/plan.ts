@@ -21,6 +21,8 @@ export interface ContainerPlan extends Unit {
 	spec: RecreateSpec;
 	specDiff: string[];
 	stopTimeoutS: number;
+	/** The target is an image already on the engine, used as it is (the registry did not answer). */
+	localImage?: boolean;
 	health: HealthOptions;
 	profile: Profile;
 	steps: StepName[];
@@ -157,7 +159,7 @@ export async function buildPlan(
 	const resolver = await containerNameResolver(docker);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	return {
-		units: checked.map(({ info, oldImage }) => planContainer(engine, info, oldImage, firstRef, options, resolver)),
+		units: checked.map(({ info, oldImage }) => ({ ...planContainer(engine, info, oldImage, firstRef, options, resolver), ...(path.localTarget ? { localImage: true } : {}) })),
 		path,
 		hops: path.hops.map((hop) => hop.tag),
 		keepOld: options.keepOld,
