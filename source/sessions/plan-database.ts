@@ -53,12 +53,16 @@ export async function planDatabase(
 	docker: Docker,
 	plan: Plan<ContainerPlan>,
 	options: DatabaseOptions,
-	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean>; dryRun?: boolean },
+	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean>; dryRun?: boolean; onMissing?: (problem: string) => void },
 ): Promise<DatabasePlan | undefined> {
 	if (options.skipBackup) return undefined;
 	const lead = plan.units[0]!;
 	const keys = lead.profile.databaseUrlEnv;
 	const url = options.db ?? envValue(lead.inspect.Config.Env, keys);
+	if (!url && !options.dbContainer && context.onMissing) {
+		context.onMissing(`${lead.name}: no database found (no ${keys.join(' or ')} in its environment); a run needs --db URL, or --skip-backup`);
+		return undefined;
+	}
 	if (!url && !options.dbContainer) {
 		throw new NoDatabaseError(lead.name, `${lead.name}: no database found (no ${keys.join(' or ')} in its environment); pass --db URL, or --skip-backup to upgrade without a backup`);
 	}

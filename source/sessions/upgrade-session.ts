@@ -57,7 +57,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	const names = await selectContainers(engine.docker, request.selection);
 
 	if (request.dryRun) {
-		const plan = await planFor(engine, names, request, env, redactor);
+		const plan = await planFor(engine, names, request, env, redactor, true);
 		emit({ type: 'run-started', runId: 'dry-run', containers: names, dryRun: true });
 		emit({ type: 'plan', lines: describePlan(plan, describeContainer) });
 		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
@@ -152,7 +152,18 @@ async function explainParked(env: NodeJS.ProcessEnv, parkedName: string): Promis
 	return `parked by run ${run.doc.runId}, journal ${run.path}${isInterrupted(run.doc) ? '; that run was interrupted: upgrade-wizard recover puts it back' : ''}`;
 }
 
-export async function planFor(engine: Engine, names: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<Plan<ContainerPlan>> {
+/**
+ * `showMissingDatabase`: --dry-run shows the plan with the database marked
+ * missing instead of stopping at it (a run, and the wizard's preview, refuse).
+ */
+export async function planFor(
+	engine: Engine,
+	names: string[],
+	request: UpgradeRequest,
+	env: NodeJS.ProcessEnv,
+	redactor: Redactor,
+	showMissingDatabase = false,
+): Promise<Plan<ContainerPlan>> {
 	await refuseHeld(engine, names, env);
 	const client = new RegistryClient({ env });
 	const plan = await buildPlan(engine.docker, engine, names, request, (info, oldImage) =>
@@ -176,6 +187,7 @@ export async function planFor(engine: Engine, names: string[], request: UpgradeR
 	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
 	plan.database = await planDatabase(engine.docker, plan, request, {
 		dryRun: request.dryRun,
+		onMissing: showMissingDatabase ? (problem) => (plan.databaseMissing = problem) : undefined,
 		env,
 		stateDir: stateDir(env),
 		redactor,

@@ -192,6 +192,11 @@ describe('bad input exits 2 and touches nothing', () => {
 			const run = await runWizard(['--yes', '--container', nodb, '--to', '1.6.1', '--stable-for', '1']);
 			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
 			expectOneLine(run.stderr, /no database found .*pass --db URL, or --skip-backup/);
+			// --dry-run shows the plan all the same, the database marked missing.
+			const dry = await runWizard(['--dry-run', '--container', nodb, '--to', '1.6.1']);
+			expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
+			expect(dry.stdout).toMatch(/Database: MISSING: .*no database found .*a run needs --db URL, or --skip-backup/);
+			expect(dry.stdout).toContain(`${nodb}: ${w.appRepo}:1.6.0 -> ${w.appRepo}:1.6.1`);
 		} finally {
 			await docker(['rm', '-f', nodb]);
 		}

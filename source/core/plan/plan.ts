@@ -57,6 +57,8 @@ export interface Plan<U extends Unit = Unit> {
 	engine: { endpoint: string; apiVersion: string };
 	/** Settled in preflight; undefined with --skip-backup. */
 	database?: DatabasePlan;
+	/** --dry-run only: no database was found; a run would refuse with this. */
+	databaseMissing?: string;
 }
 
 const TAG = /^[\w][\w.-]{0,127}$/;
