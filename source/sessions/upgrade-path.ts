@@ -3,7 +3,7 @@ import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, oneLine, messageOf } from '../core/errors.js';
 import { RegistryClient } from '../registry/client.js';
 import { isRegistryError } from '../registry/errors.js';
-import { compareVersionTags, parseVersionTag, selectVersions } from '../versions/parse.js';
+import { compareVersionTags, parseVersionTag, sameReleaseTags, selectVersions } from '../versions/parse.js';
 import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../versions/path.js';
 import { skippedByFilters } from '../versions/filter-skips.js';
 import { tagOf, repositoryOf } from '../docker/discovery.js';
@@ -23,6 +23,8 @@ export interface VersionFilters {
 export interface ResolvedPath {
 	repository: string;
 	current: string;
+	/** Set when the running tag names no version: how `current` was found. */
+	currentFrom?: CurrentVersionSource;
 	hops: UpgradeHop[];
 	majorGate: boolean;
 	newerMajor?: { tag: string; version: string };
@@ -45,16 +47,39 @@ export async function currentVersion(
 	profile: Profile,
 	versionTags: string[],
 ): Promise<string | undefined> {
+	return (await findCurrentVersion(client, container, image, profile, versionTags))?.version;
+}
+
+/** How the running version was found when the container's tag does not say it (a floating tag such as latest). */
+export interface CurrentVersionSource {
+	source: 'label' | 'digest';
+	/** The tag the container runs, which names no version. */
+	runningTag: string;
+	/** The image label that gave the version ('label' only). */
+	label?: string;
+}
+
+/** currentVersion, saying how it knows: the plan tells the operator when it was not the tag. */
+export async function findCurrentVersion(
+	client: RegistryClient,
+	container: ContainerInspectInfo,
+	image: ImageInspectInfo,
+	profile: Profile,
+	versionTags: string[],
+): Promise<{ version: string; from?: CurrentVersionSource } | undefined> {
 	const tag = tagOf(container.Config.Image);
-	if (tag && parseVersionTag(tag)) return tag;
+	if (tag && parseVersionTag(tag)) return { version: tag };
+	const runningTag = tag ?? 'latest';
 	const label = image.Config?.Labels?.[profile.labels.version];
-	if (label && parseVersionTag(label)) return label;
+	if (label && parseVersionTag(label)) return { version: label, from: { source: 'label', runningTag, label: profile.labels.version } };
 	const digests = new Set((image.RepoDigests ?? []).map((entry) => entry.slice(entry.indexOf('@') + 1)));
 	if (digests.size === 0) return undefined;
 	const repository = repositoryOf(container.Config.Image);
 	for (const candidate of versionTags.slice(0, MAX_CONFIG_LOOKUPS)) {
 		const manifest = await client.getManifest(`${repository}:${candidate}`).catch(() => undefined);
-		if (manifest && (digests.has(manifest.digest) || (manifest.indexDigest && digests.has(manifest.indexDigest)))) return candidate;
+		if (manifest && (digests.has(manifest.digest) || (manifest.indexDigest && digests.has(manifest.indexDigest)))) {
+			return { version: candidate, from: { source: 'digest', runningTag } };
+		}
 	}
 	return undefined;
 }
@@ -93,12 +118,17 @@ export async function resolveUpgradePath(input: {
 		throw new UsageError(`${name}: ${cause}`);
 	}
 	if (to !== undefined && !tags.includes(to)) {
-		throw new UsageError(`${name}: tag not found: ${repository}:${to} is not in its registry`);
+		// `--to 3.3.0` on a repository that tags `v3.3.0`: the release is there under another spelling.
+		const spellings = sameReleaseTags(to, tags);
+		const hint = spellings.length > 0 ? `; did you mean ${spellings.join(' or ')}?` : '';
+		throw new UsageError(`${name}: tag not found: ${repository}:${to} is not in its registry${hint}`);
 	}
 	const runningTag = tagOf(container.Config.Image);
 	const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
 	const offered = selectVersions(tags, { pre: filters.pre, include: filters.include, exclude: filters.exclude, variant });
-	const current = await currentVersion(client, container, image, profile, offered.map((entry) => entry.tag));
+	const found = await findCurrentVersion(client, container, image, profile, offered.map((entry) => entry.tag));
+	const current = found?.version;
+	const currentFrom = found?.from;
 	if (!current) {
 		throw new UsageError(`${name}: cannot tell which version ${container.Config.Image} is (no version tag, label or matching digest); name the target with --to`);
 	}
@@ -116,7 +146,7 @@ export async function resolveUpgradePath(input: {
 	const first = planUpgradePath({ current, available, target: to, allowMajor: filters.allowMajor || to !== undefined, pre: filters.pre });
 	if (first.refused) throw new UsageError(`${name}: ${first.refused.reason}`);
 	if (first.hops.length === 0) {
-		return { repository, current, hops: [], majorGate: false, newerMajor: first.newerMajor, releaseNotes: [], schemaVersions: {}, warnings };
+		return { repository, current, currentFrom, hops: [], majorGate: false, newerMajor: first.newerMajor, releaseNotes: [], schemaVersions: {}, warnings };
 	}
 	const lastHop = first.hops[first.hops.length - 1]!;
 	const from = parseVersionTag(current)!;
@@ -147,7 +177,7 @@ export async function resolveUpgradePath(input: {
 		const schema = labels.get(hop.tag)?.[profile.labels.schemaVersion];
 		if (schema !== undefined) schemaVersions[hop.tag] = schema;
 	}
-	return { repository, current, hops: path.hops, majorGate: path.majorGate, newerMajor: path.newerMajor, releaseNotes, schemaVersions, warnings };
+	return { repository, current, currentFrom, hops: path.hops, majorGate: path.majorGate, newerMajor: path.newerMajor, releaseNotes, schemaVersions, warnings };
 }
 
 /** A tag filter that took a minor out of the walk is said, never silently skipped. */

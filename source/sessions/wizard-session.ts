@@ -102,14 +102,20 @@ export class WizardSession implements WizardBackend {
 		const runningTag = tagOf(info.Config.Image);
 		const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
 		const offered = selectVersions(tags, { pre: true, include: this.options.request.filters.include, exclude: this.options.request.filters.exclude, variant });
-		const current = await currentVersion(client, info, image, profileFor(image.Config?.Labels), offered.map((entry) => entry.tag));
+		const profile = profileFor(image.Config?.Labels);
+		const current = await currentVersion(client, info, image, profile, offered.map((entry) => entry.tag));
 		if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
+		// Only an image that declares a schema version is known to migrate; for any other the reason is the order alone.
+		const downgradeReason =
+			image.Config?.Labels?.[profile.labels.schemaVersion] !== undefined
+				? 'downgrade: a release that migrated the schema cannot go back; restore a backup instead'
+				: `downgrade: older than the running ${current}; the wizard only upgrades`;
 		const currentParsed = parseVersionTag(current)!;
 		const available = offered.map((entry) => ({ tag: entry.tag, version: entry.version, revision: entry.revision }));
 		const rows: TargetRow[] = offered.map((entry) => {
 			const kind = entry.tag === current ? 'same' : upgradeKind(currentParsed.version, entry.version);
 			const row: TargetRow = { tag: entry.tag, version: entry.version, kind, prerelease: entry.prerelease, hops: [] };
-			if (kind === 'downgrade') row.disabledReason = 'downgrade: a release that migrated the schema cannot go back; restore a backup instead';
+			if (kind === 'downgrade') row.disabledReason = downgradeReason;
 			else if (kind === 'same') row.disabledReason = 'the running version';
 			else {
 				const path = planUpgradePath({ current, available, target: entry.tag, allowMajor: true, pre: true });

@@ -107,6 +107,21 @@ export function selectVersions(tags: readonly string[], options: SelectOptions =
 	return [...byVersion.values()].sort((a, b) => compareVersionTags(b, a));
 }
 
+/**
+ * Other tags that read as the same release as `tag` (`v3.3.0` for `3.3.0`,
+ * `3.7.0` for `3.7`): what a --to that is not in the registry most likely meant.
+ */
+export function sameReleaseTags(tag: string, tags: readonly string[]): string[] {
+	const wanted = parseVersionTag(tag);
+	if (!wanted) return [];
+	return tags
+		.filter((other) => {
+			const parsed = other === tag ? null : parseVersionTag(other);
+			return parsed !== null && parsed.version === wanted.version && parsed.revision === wanted.revision && parsed.variant === wanted.variant;
+		})
+		.sort((a, b) => explicitness(b) - explicitness(a) || a.localeCompare(b));
+}
+
 function explicitness(tag: string): number {
 	const core = tag.replace(/^[vV]/, '').split('-')[0];
 	return core.split('.').length * 2 + (/^[vV]/.test(tag) ? 0 : 1);

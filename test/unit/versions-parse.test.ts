@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersionTags, parseVersionTag } from '../../source/versions/parse.js';
+import { compareVersionTags, parseVersionTag, sameReleaseTags } from '../../source/versions/parse.js';
 
 describe('parseVersionTag', () => {
 	const read: Array<[string, { version: string; revision?: number; prerelease?: boolean; variant?: string }]> = [
@@ -34,5 +34,20 @@ describe('parseVersionTag', () => {
 		const order = ['3.7.1-rc.1', '3.7.1', '3.7.1-1', '3.7.1-2', '3.7.1-10', '3.7.2'].map((tag) => parseVersionTag(tag)!);
 		const shuffled = [...order].reverse().sort(compareVersionTags);
 		expect(shuffled.map((v) => v.tag)).toEqual(order.map((v) => v.tag));
+	});
+});
+
+// Issue 15 (14): `--to 3.3.0` on a `v`-tagged repository says "did you mean v3.3.0?".
+describe('sameReleaseTags', () => {
+	it.each([
+		['3.3.0', ['v3.2.0', 'v3.3.0', 'v3.3.1', 'latest'], ['v3.3.0']],
+		['v1.2.3', ['1.2.3', '1.2.4'], ['1.2.3']],
+		['3.7', ['3.7.0', 'v3.7.0', 'v3.7', '3.7.1'], ['3.7.0', 'v3.7.0', 'v3.7']],
+		['3.7.1', ['3.7.1-2', '3.7.1-alpine', '3.7.1-rc.1'], []],
+		['7.2.4-alpine', ['v7.2.4-alpine', '7.2.4'], ['v7.2.4-alpine']],
+		['latest', ['1.0.0'], []],
+		['9.9.9', ['1.0.0', 'v1.0.0'], []],
+	])('%s among %j', (tag, tags, expected) => {
+		expect(sameReleaseTags(tag, tags)).toEqual(expected);
 	});
 });

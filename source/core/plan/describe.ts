@@ -8,6 +8,7 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 	lines.push(`Engine ${plan.engine.endpoint} (API ${plan.engine.apiVersion})`);
 	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
 	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);
+	if (path.currentFrom) lines.push(...describeFloating(path.currentFrom, path.current, finalTag(plan)));
 	if (path.majorGate) lines.push('Major upgrade: needs an explicit acknowledgement; read the release notes first');
 	for (const note of path.releaseNotes) lines.push(`Release notes ${note.tag}: ${note.url}`);
 	if (path.newerMajor) lines.push(`Also available: ${path.newerMajor.tag} (a major upgrade; name it with --to to go there)`);
@@ -19,4 +20,18 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 		lines.push(...describeUnit(unit, plan));
 	});
 	return lines;
+}
+
+/**
+ * A floating tag (`latest`) says nothing about the version, so the plan says
+ * where the running version came from (it decides the path) and that the
+ * containers leave the floating tag: a later `docker pull latest` no longer
+ * changes what they run.
+ */
+function describeFloating(from: NonNullable<Plan['path']['currentFrom']>, current: string, target: string): string[] {
+	const how = from.source === 'label' ? `read from the image label ${from.label}` : "found by the image's digest among the registry's version tags";
+	return [
+		`Running version: ${current}, ${how} (the tag ${from.runningTag} names no version)`,
+		`Pinned tag: the containers move from ${from.runningTag} to ${target}, a tag that names its version`,
+	];
 }

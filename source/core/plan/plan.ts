@@ -38,6 +38,8 @@ export interface Unit {
 export interface PathSummary {
 	repository: string;
 	current: string;
+	/** Set when the running tag names no version (a floating `latest`): how `current` was found. */
+	currentFrom?: { source: 'label' | 'digest'; runningTag: string; label?: string };
 	hops: Array<{ tag: string; kind: string }>;
 	majorGate: boolean;
 	newerMajor?: { tag: string; version: string };
