@@ -51,7 +51,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean): 
  * --json runs never pay for them. NO_COLOR: chalk ignores it, so it is turned
  * into FORCE_COLOR=0 before anything that colours is loaded.
  */
-async function interactive(request: UpgradeRequest, signals: ProcessSignals): Promise<number> {
+async function interactive(request: UpgradeRequest, signals: ProcessSignals, recover?: { runId?: string }): Promise<number> {
 	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
 	// Ink draws only the last frame when it believes it runs in CI; this path only
 	// starts with a terminal on both ends, where a person needs the live screens.
@@ -61,19 +61,9 @@ async function interactive(request: UpgradeRequest, signals: ProcessSignals): Pr
 	const { selection, to, ...rest } = request;
 	const backend = new WizardSession({ selection, to, request: rest });
 	keepGoingWithoutTerminal();
-	return renderWizard(backend, { preselect: selection, to, interrupt: signals.signal });
-}
-
-/** `recover` in a terminal without --yes: the wizard opens on its Recovery screen. */
-async function interactiveRecover(signals: ProcessSignals, request: UpgradeRequest, runId: string | undefined): Promise<number> {
-	if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
-	delete process.env.CI;
-	delete process.env.CONTINUOUS_INTEGRATION;
-	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./sessions/wizard-session.js')]);
-	const { selection, to, ...rest } = request;
-	const backend = new WizardSession({ selection, to, request: rest });
-	keepGoingWithoutTerminal();
-	return renderWizard(backend, { preselect: selection, mode: 'recover', runId, interrupt: signals.signal });
+	// `recover` in a terminal without --yes: the same wizard, opened on its Recovery screen.
+	const mode = recover ? { mode: 'recover' as const, runId: recover.runId } : { to };
+	return renderWizard(backend, { preselect: selection, ...mode, interrupt: signals.signal });
 }
 
 /**
@@ -196,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
 	const say = guardedWriter(process.stderr);
 	const signals = processSignals(say, options.command === 'recover');
 	try {
-		if (isInteractive && options.command === 'recover') return await interactiveRecover(signals, requestFrom(options, argv, false), options.runId);
+		if (isInteractive && options.command === 'recover') return await interactive(requestFrom(options, argv, false), signals, { runId: options.runId });
 		if (isInteractive) return await interactive(requestFrom(options, argv, false), signals);
 		const write = guardedWriter(process.stdout);
 		const report: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +7,8 @@ import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
 import { startApp } from '../support/app.js';
+import { terminal, tmux } from '../support/tmux.js';
+import { signalWhen, type WizardEvent } from '../support/wizard.js';
 
 // `upgrade-wizard recover` in a real terminal: a real run is killed with
 // SIGKILL right after it parked the container as <name>-old, then tmux runs
@@ -27,48 +27,12 @@ const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 let db: TestDatabase;
 let originalId: string;
 
-const tmux = (...args: string[]) => execa('tmux', args, { timeout: 10_000 });
+const { waitForScreen, keys } = terminal(session);
 
-async function screen(): Promise<string> {
-	return (await tmux('capture-pane', '-p', '-t', session)).stdout;
-}
-
-async function waitForScreen(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	let last = '';
-	while (Date.now() < deadline) {
-		last = await screen();
-		if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
-		await new Promise((resolve) => setTimeout(resolve, 200));
-	}
-	throw new Error(`the terminal never showed ${String(text)}; last screen:\n${last}`);
-}
-
-async function keys(...sequence: string[]) {
-	for (const key of sequence) {
-		await tmux('send-keys', '-t', session, key);
-		await new Promise((resolve) => setTimeout(resolve, 150));
-	}
-}
-
-/** Run the wizard with --json and SIGKILL it as soon as an event matches (as crash-recover.test.ts does). */
-async function killWhen(args: string[], stateHome: string, match: (event: { type: string; step?: string }) => boolean): Promise<void> {
-	const child = execa('node', [bin, ...args, '--json'], { env: { XDG_STATE_HOME: stateHome }, reject: false, stdin: 'ignore', buffer: false, timeout: 120_000 });
-	const seen: string[] = [];
-	let killed = false;
-	createInterface({ input: child.stdout! }).on('line', (line) => {
-		seen.push(line);
-		try {
-			if (!killed && match(JSON.parse(line))) {
-				killed = true;
-				child.kill('SIGKILL');
-			}
-		} catch {
-			// not an event line
-		}
-	});
-	await child;
-	expect(killed, `the wizard ended before the boundary: ${seen.slice(-5).join('\n')}`).toBe(true);
+/** Run the wizard with --json and SIGKILL it as soon as an event matches. */
+async function killWhen(args: string[], stateHome: string, match: (event: WizardEvent) => boolean): Promise<void> {
+	const run = await signalWhen(args, 'SIGKILL', match, { stateHome, timeoutMs: 120_000 });
+	expect(run.sent, `the wizard ended before the boundary: ${JSON.stringify(run.events.slice(-5))}`).toBe(true);
 }
 
 async function exitStatus(statusFile: string): Promise<string> {

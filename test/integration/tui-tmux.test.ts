@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,6 +7,7 @@ import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
+import { terminal, tmux } from '../support/tmux.js';
 
 // The real binary in a real terminal: tmux runs it, send-keys drives it,
 // capture-pane reads every screen, and the container really ends on 1.7.0.
@@ -22,29 +22,7 @@ const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
 const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 let db: TestDatabase;
 
-const tmux = (...args: string[]) => execa('tmux', args, { timeout: 10_000 });
-
-async function screen(): Promise<string> {
-	return (await tmux('capture-pane', '-p', '-t', session)).stdout;
-}
-
-async function waitForScreen(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	let last = '';
-	while (Date.now() < deadline) {
-		last = await screen();
-		if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
-		await new Promise((resolve) => setTimeout(resolve, 200));
-	}
-	throw new Error(`the terminal never showed ${String(text)}; last screen:\n${last}`);
-}
-
-async function keys(...sequence: string[]) {
-	for (const key of sequence) {
-		await tmux('send-keys', '-t', session, key);
-		await new Promise((resolve) => setTimeout(resolve, 150));
-	}
-}
+const { waitForScreen, keys } = terminal(session);
 
 beforeAll(async () => {
 	db = await createTestDatabase(w);
