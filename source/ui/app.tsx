@@ -113,10 +113,15 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	// its end, then exits; on a recovery's summary it exits; before any run, it quits.
 	useOutsideSignal(options.interrupt, () => {
 		if (recovery.running.current) recovery.holdOn();
-		else if (inRecovery && stage === 'Summary' && shownOutcome) finish(exitCodeOf(shownOutcome));
+		else if (stage === 'Summary' && shownOutcome) finish(exitCodeOf(shownOutcome));
 		else if (upgrade.active.current) upgrade.chooseAbort(true);
 		else if (!upgrade.started.current) quit();
 	});
+	// An upgrade a signal aborted ends without anyone at the terminal (SIGHUP): its
+	// summary is not left waiting for a key; the exit code says how it ended.
+	useEffect(() => {
+		if (options.interrupt?.aborted && !inRecovery && stage === 'Summary' && upgrade.outcome) finish(exitCodeOf(upgrade.outcome));
+	}, [options.interrupt, inRecovery, stage, upgrade.outcome, finish]);
 
 	// The app owns Ctrl-C (ink renders with exitOnCtrlC: false): before the run
 	// it quits, during the run it asks (a recovery says why it cannot stop), on

@@ -96,6 +96,19 @@ describe('abort while running', () => {
 		expect(onExit).toHaveBeenCalledWith(1);
 	});
 
+	it('a signal from outside (SIGHUP) aborts without asking and exits with the code when the rollback ends', async () => {
+		const outside = new AbortController();
+		const { run, signals } = abortableRun(Promise.resolve());
+		const { lastFrame, onExit } = await startRun(run, outside.signal);
+		await waitForFrame(lastFrame, /pull\s/);
+		outside.abort('SIGHUP');
+		await waitForFrame(lastFrame, 'exit code 1');
+		expect(signals[0]!.aborted).toBe(true);
+		expect(lastFrame()).not.toContain('Abort this upgrade?');
+		// Nobody is at the terminal to press a key: the wizard ends on its own.
+		await vi.waitFor(() => expect(onExit).toHaveBeenCalledWith(1), { timeout: 5_000 });
+	});
+
 	it('refuses ctrl-c while the executor rolls back on its own', async () => {
 		const rollback = deferred<void>();
 		const run: WizardBackend['run'] = async (_containers, _tag, { onEvent }) => {

@@ -459,8 +459,8 @@ export class FakeStdin extends EventEmitter {
 }
 
 /** Render the wizard on a fake backend and walk it to the start of the run (containers, version, plan). */
-export async function startRun(run: WizardBackend['run']) {
-	const { app, onExit } = await toPlanScreen({ run });
+export async function startRun(run: WizardBackend['run'], interrupt?: AbortSignal) {
+	const { app, onExit } = await toPlanScreen({ run }, interrupt);
 	await waitForFrame(app.lastFrame, 'The plan');
 	await tick();
 	await press(app.stdin, ENTER);
@@ -468,10 +468,10 @@ export async function startRun(run: WizardBackend['run']) {
 }
 
 /** Render the wizard on a fake backend and walk it to the plan stage (containers, version): the preview has been asked for. */
-export async function toPlanScreen(options: FakeOptions = {}) {
+export async function toPlanScreen(options: FakeOptions = {}, interrupt?: AbortSignal) {
 	const onExit = vi.fn();
 	const backend = fakeBackend(options);
-	const app = render(<WizardApp backend={backend} options={{ preselect: { containers: ['app-1'], labels: [] } }} onExit={onExit} />);
+	const app = render(<WizardApp backend={backend} options={{ preselect: { containers: ['app-1'], labels: [] }, interrupt }} onExit={onExit} />);
 	await waitForFrame(app.lastFrame, '[x] app-1');
 	await tick();
 	await press(app.stdin, ENTER);
