@@ -185,6 +185,7 @@ export async function planFor(
 	);
 	// Every secret the selected containers carry is known before the first event.
 	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
+	if (request.skipBackup && request.skipBackupBy) plan.backupSkippedBy = request.skipBackupBy;
 	plan.database = await planDatabase(engine.docker, plan, request, {
 		dryRun: request.dryRun,
 		onMissing: showMissingDatabase ? (problem) => (plan.databaseMissing = problem) : undefined,

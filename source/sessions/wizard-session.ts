@@ -105,6 +105,16 @@ export class WizardSession implements WizardBackend {
 		const profile = profileFor(image.Config?.Labels);
 		const current = await currentVersion(client, info, image, profile, offered.map((entry) => entry.tag));
 		if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
+		// One "now" for the screen only when they all run it: the plan would refuse anyway.
+		for (const other of containers.slice(1)) {
+			const otherInfo: ContainerInspectInfo = await docker.getContainer(other).inspect();
+			if (otherInfo.Config.Image === info.Config.Image) continue;
+			const otherImage = await docker.getImage(otherInfo.Image).inspect();
+			const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherImage.Config?.Labels), offered.map((entry) => entry.tag));
+			if (otherCurrent !== current) {
+				throw new UsageError(`the selected containers run different versions (${containers[0]}: ${current}, ${other}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);
+			}
+		}
 		// Only an image that declares a schema version is known to migrate; for any other the reason is the order alone.
 		const downgradeReason =
 			image.Config?.Labels?.[profile.labels.schemaVersion] !== undefined
@@ -131,7 +141,7 @@ export class WizardSession implements WizardBackend {
 	/** The request as the flags gave it, with the operator's answer to "no database found" on top. */
 	private request(tag: string, overrides: DatabaseOverrides = {}): UpgradeRequest {
 		const request: UpgradeRequest = { ...this.options.request, selection: { containers: [], labels: [] }, to: tag, dryRun: false, unattended: false };
-		if (overrides.skipBackup) return { ...request, skipBackup: true, db: undefined };
+		if (overrides.skipBackup) return { ...request, skipBackup: true, skipBackupBy: 'skipped on the no-database screen', db: undefined };
 		if (overrides.db !== undefined) {
 			// The same rule as --db: a typo'd scheme is refused here, not by pg later.
 			if (!/^postgres(ql)?:\/\//.test(overrides.db)) throw new UsageError('the database URL must start with postgres:// or postgresql://');
@@ -167,7 +177,7 @@ export class WizardSession implements WizardBackend {
 					`remove ${container.parkedName}`,
 				],
 				stops: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
-				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : 'NONE (--skip-backup)',
+				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
 				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
 			})),
 		};

@@ -184,6 +184,20 @@ describe('bad input exits 2 and touches nothing', () => {
 		}
 	});
 
+	it('a dependent that runs another image: the advice says what works, not "select them too"', async () => {
+		const sidecar = `${id}-other`;
+		await docker(['run', '-d', '--name', sidecar, '--label', TEST_LABEL, '--label', caseLabel, '--network', `container:${name}`, '--entrypoint', '/bin/sleep', w.pgImage, '600']);
+		try {
+			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
+			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+			expectOneLine(run.stderr, new RegExp(`${sidecar} runs another image, so they cannot be upgraded together: stop ${sidecar}, upgrade ${name}, then recreate it`));
+			expect(run.stderr).not.toContain('select them too');
+			expect((await inspect(name)).Id).toBe(originalId);
+		} finally {
+			await docker(['rm', '-f', sidecar]);
+		}
+	});
+
 	it('no database and neither --db nor --skip-backup (names both)', async () => {
 		const nodb = `${id}-nodb`;
 		// The fixture image's own entrypoint needs DATABASE_URL; this container only has to run.

@@ -9,6 +9,8 @@ export interface DatabaseOptions {
 	db?: string;
 	dbContainer?: string;
 	skipBackup: boolean;
+	/** Who chose to skip, in the plan's words (default: the --skip-backup flag). */
+	skipBackupBy?: string;
 	backupDir?: string;
 	offlineBackup: boolean;
 	noMigrations: boolean;
@@ -60,8 +62,8 @@ export interface DatabasePlan {
 	locator?: DatabaseLocator;
 }
 
-export function describeDatabase(database: DatabasePlan | undefined, containers: number): string[] {
-	if (!database) return ['Database: NO BACKUP (--skip-backup): a failed migration cannot be undone'];
+export function describeDatabase(database: DatabasePlan | undefined, containers: number, skippedBy = '--skip-backup'): string[] {
+	if (!database) return [`Database: NO BACKUP (${skippedBy}): a failed migration cannot be undone`];
 	const lines = [
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
 		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,

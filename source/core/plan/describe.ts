@@ -13,7 +13,7 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 	for (const note of path.releaseNotes) lines.push(`Release notes ${note.tag}: ${note.url}`);
 	if (path.newerMajor) lines.push(`Also available: ${path.newerMajor.tag} (a major upgrade; name it with --to to go there)`);
 	for (const warning of path.warnings) lines.push(`Warning: ${warning}`);
-	lines.push(...(plan.databaseMissing ? [`Database: MISSING: ${plan.databaseMissing}`] : describeDatabase(plan.database, plan.units.length)));
+	lines.push(...(plan.databaseMissing ? [`Database: MISSING: ${plan.databaseMissing}`] : describeDatabase(plan.database, plan.units.length, plan.backupSkippedBy)));
 	lines.push(`Pull before anything stops: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
 	plan.units.forEach((unit, index) => {
 		lines.push(`${index + 1}. ${unit.name}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);

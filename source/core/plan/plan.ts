@@ -61,6 +61,8 @@ export interface Plan<U extends Unit = Unit> {
 	database?: DatabasePlan;
 	/** --dry-run only: no database was found; a run would refuse with this. */
 	databaseMissing?: string;
+	/** Why there is no database plan, when it was skipped otherwise than by --skip-backup. */
+	backupSkippedBy?: string;
 }
 
 const TAG = /^[\w][\w.-]{0,127}$/;

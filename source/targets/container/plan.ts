@@ -71,10 +71,20 @@ export async function preflightContainer(
 		);
 	}
 	const dependents = (await dependentsOf(docker, info)).filter((dependent) => !selected.includes(dependent));
-	refuseIf(
-		dependents.length > 0,
-		`container ${name} is used by ${dependents.join(', ')} (network namespace or link); select them too or upgrade by hand`,
-	);
+	if (dependents.length > 0) {
+		// Selecting them too only works when they run the same repository; otherwise say what does.
+		const repository = repositoryOf(info.Config.Image);
+		const others: string[] = [];
+		for (const dependent of dependents) {
+			const image = (await inspectByName(docker, dependent))?.Config.Image;
+			if (image && repositoryOf(image) !== repository) others.push(dependent);
+		}
+		throw new UsageError(
+			others.length === 0
+				? `container ${name} is used by ${dependents.join(', ')} (network namespace or link); select them too or upgrade by hand`
+				: `container ${name} is used by ${dependents.join(', ')} (network namespace or link), and ${others.join(', ')} run${others.length === 1 ? 's' : ''} another image, so they cannot be upgraded together: stop ${others.join(', ')}, upgrade ${name}, then recreate ${others.length === 1 ? 'it' : 'them'} (a joined network namespace or link points at the old container's ID)`,
+		);
+	}
 	const oldImage = await docker.getImage(info.Image).inspect();
 	return { info, oldImage };
 }
