@@ -5,7 +5,7 @@ import { AuditLog } from '../core/journal/audit-log.js';
 import { acquireLock } from '../core/journal/lock.js';
 import { engineLockStore } from '../docker/engine-lock.js';
 import { stateDir } from '../core/journal/state-dir.js';
-import { interruptedRuns, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
+import { interruptedRunFiles, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
 import { RunContext } from '../core/run/context.js';
 import { planRecovery, recoverRun, type RecoveryPlan } from '../core/run/recovery.js';
 import { Gates } from '../core/run/gates.js';
@@ -42,8 +42,9 @@ function driversFor(engine: Engine, env: NodeJS.ProcessEnv) {
 }
 
 /** Runs to recover: all interrupted ones of the engine, or the one named (refused with the reason when it cannot be). */
-async function selectRuns(state: string, engine: Engine, runId: string | undefined): Promise<JournalDoc[]> {
-	if (!runId) return (await interruptedRuns(state, engine.endpoint)).reverse();
+async function selectRuns(state: string, engine: Engine, runId: string | undefined): Promise<Array<{ path: string; doc: JournalDoc }>> {
+	// Oldest first: runs are put back in the order they were interrupted.
+	if (!runId) return (await interruptedRunFiles(state, engine.endpoint)).reverse();
 	const found = (await listRuns(state)).find((run) => run.doc?.runId === runId || run.path.endsWith(`/${runId}.json`));
 	if (!found) throw new UsageError(`no run ${runId} in ${state}/runs`);
 	if (!found.doc) throw new UsageError(found.problem ?? `run ${runId} cannot be read`);
@@ -52,7 +53,7 @@ async function selectRuns(state: string, engine: Engine, runId: string | undefin
 		throw new UsageError(`run ${runId} is still in progress (pid ${found.doc.recovery?.status === 'running' ? found.doc.recovery.pid : found.doc.pid} on ${found.doc.host}); let it finish`);
 	}
 	if (!isInterrupted(found.doc)) throw new UsageError(`run ${runId} finished (${found.doc.status}); nothing to recover`);
-	return [found.doc];
+	return [{ path: found.path, doc: found.doc }];
 }
 
 async function contextFor(engine: Engine, doc: JournalDoc, path: string, io: SessionIo, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<RunContext> {
@@ -93,19 +94,14 @@ async function describe(ctx: RunContext, plan: RecoveryPlan): Promise<Interrupte
 	};
 }
 
-async function pathOf(state: string, runId: string): Promise<string> {
-	const found = (await listRuns(state)).find((run) => run.doc?.runId === runId);
-	if (!found) throw new UsageError(`run ${runId} disappeared from ${state}/runs`);
-	return found.path;
-}
 
 /** The interrupted runs of the engine, described, touching nothing (the Recovery screen, --dry-run). */
 export async function describeInterrupted(env: NodeJS.ProcessEnv = process.env, engine?: Engine): Promise<InterruptedRun[]> {
 	const reached = engine ?? (await connectEngine(env));
 	const state = stateDir(env);
 	const out: InterruptedRun[] = [];
-	for (const doc of (await interruptedRuns(state, reached.endpoint)).reverse()) {
-		const ctx = await contextFor(reached, doc, await pathOf(state, doc.runId), { onEvent: () => undefined, prompter: { name: '--yes', confirm: async () => false } }, env, new Redactor());
+	for (const { path, doc } of (await interruptedRunFiles(state, reached.endpoint)).reverse()) {
+		const ctx = await contextFor(reached, doc, path, { onEvent: () => undefined, prompter: { name: '--yes', confirm: async () => false } }, env, new Redactor());
 		out.push(await describe(ctx, planRecovery(ctx)));
 	}
 	return out;
@@ -136,8 +132,8 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 		}
 		let exitCode: number = ExitCode.ok;
 		let last: RunSummary | undefined;
-		for (const doc of runs) {
-			const ctx = await contextFor(engine, doc, await pathOf(state, doc.runId), io, env, redactor);
+		for (const { path, doc } of runs) {
+			const ctx = await contextFor(engine, doc, path, io, env, redactor);
 			const plan = planRecovery(ctx);
 			const shown = await describe(ctx, plan);
 			const lines = [

@@ -89,9 +89,14 @@ export function isInterrupted(doc: JournalDoc): boolean {
 	return open && !runIsLive(doc);
 }
 
-export async function interruptedRuns(stateDirectory: string, engine: string): Promise<JournalDoc[]> {
+/** The interrupted runs of an engine with their files, newest first. */
+export async function interruptedRunFiles(stateDirectory: string, engine: string): Promise<Array<{ path: string; doc: JournalDoc }>> {
 	const runs = await listRuns(stateDirectory);
-	return runs.flatMap((run) => (run.doc && run.doc.engine === engine && isInterrupted(run.doc) ? [run.doc] : []));
+	return runs.flatMap((run) => (run.doc && run.doc.engine === engine && isInterrupted(run.doc) ? [{ path: run.path, doc: run.doc }] : []));
+}
+
+export async function interruptedRuns(stateDirectory: string, engine: string): Promise<JournalDoc[]> {
+	return (await interruptedRunFiles(stateDirectory, engine)).map((run) => run.doc);
 }
 
 /** Unfinished version-1 journals of an engine: reported, since they cannot be recovered. */
