@@ -83,6 +83,8 @@ export interface UnitDriver<U extends Unit = Unit> {
 	commit(record: UnitRecord): Transition;
 	/** The same unit planned from what runs now, for the next hop. */
 	replan(unit: U, targetRef: string): Promise<U>;
+	/** What the unit keeps of its previous version until the hop commits (a container: `<name>-old`), for --keep-old. */
+	kept(unit: U): string | undefined;
 	/** Lines for the plan (what --dry-run prints for this unit). */
 	describe(unit: U, plan: Plan<U>): string[];
 	phaseOf(undo: Undo): UndoPhase;

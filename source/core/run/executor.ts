@@ -102,7 +102,7 @@ export class Executor {
 			}
 
 			const results = stage.map((unit) => {
-				const parked = (unit as Unit & { parkedName?: string }).parkedName;
+				const parked = ctx.driver(unit.kind).kept(unit);
 				const summary = ctx.summary(unit, 'upgraded', { keptOld: plan.keepOld ? parked : ctx.timings.keptOld(unit.name), backup: ctx.backupShown() });
 				ctx.emit({ type: 'container-done', summary });
 				return summary;

@@ -89,7 +89,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	// cluster this keeps every node's way back until the whole hop has passed.
 	await journal.setHop(tag, 'committing');
 	for (const unit of stage) {
-		const parked = (unit as Unit & { parkedName?: string }).parkedName;
+		const parked = ctx.driver(unit.kind).kept(unit);
 		if (plan.keepOld && lastHop) {
 			ctx.timings.keptOld(unit.name, parked);
 		} else {

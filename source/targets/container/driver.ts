@@ -164,6 +164,10 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		return this.options.replan(unit.name, targetRef);
 	}
 
+	kept(unit: ContainerPlan): string {
+		return unit.parkedName;
+	}
+
 	describe(unit: ContainerPlan, plan: Plan<ContainerPlan>): string[] {
 		return describeContainer(unit, plan);
 	}
