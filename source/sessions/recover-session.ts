@@ -1,6 +1,7 @@
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { ContainerSummary, RunEvent, RunSummary } from '../core/events.js';
-import { Journal, type ContainerRecord, type JournalDoc } from '../core/journal/journal.js';
+import { Journal, type JournalDoc } from '../core/journal/journal.js';
+import type { ContainerRecord } from '../targets/container/record.js';
 import { AuditLog } from '../core/journal/audit-log.js';
 import { acquireLock } from '../core/journal/lock.js';
 import { engineLockStore } from '../docker/engine-lock.js';

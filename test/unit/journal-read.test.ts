@@ -43,7 +43,7 @@ describe('journal v2 reader', () => {
 		const dir = stateDir();
 		const journal = await v2Run(dir);
 		await journal.startHop('1.7.0', 0, true);
-		await journal.addUnit({ kind: 'container', key: 'app@1.7.0', name: 'app', hop: '1.7.0', from: 'r/app:1.6.0', to: 'r/app:1.7.0', targetRef: 'r/app:1.7.0', parkedName: 'app-old', oldId: 'abc' });
+		await journal.addUnit({ kind: 'container', key: 'app@1.7.0', name: 'app', hop: '1.7.0', from: 'r/app:1.6.0', to: 'r/app:1.7.0', targetRef: 'r/app:1.7.0', holds: ['app', 'app-old'], parkedName: 'app-old', oldId: 'abc' });
 		const action = await journal.intend('app@1.7.0', { kind: 'stop-old', intent: 'stop app', undo: { kind: 'start-container', containerId: 'abc' } });
 		await journal.settle(action, 'done');
 		const doc = await readJournalFile(journal.path);
@@ -114,7 +114,7 @@ describe('journal v2 reader', () => {
 	it('finds the interrupted run holding a container by its name or its parked name', async () => {
 		const dir = stateDir();
 		const dead = await v2Run(dir, { pid: DEAD_PID });
-		await dead.addUnit({ kind: 'container', key: 'app@1.7.0', name: 'app', hop: '1.7.0', from: 'a', to: 'b', targetRef: 'b', parkedName: 'app-old' });
+		await dead.addUnit({ kind: 'container', key: 'app@1.7.0', name: 'app', hop: '1.7.0', from: 'a', to: 'b', targetRef: 'b', holds: ['app', 'app-old'], parkedName: 'app-old' });
 		const runs = await interruptedRuns(dir, 'unix:///x.sock');
 		expect(holderOf(runs, 'app')?.runId).toBe(dead.doc.runId);
 		expect(holderOf(runs, 'app-old')?.runId).toBe(dead.doc.runId);

@@ -46,6 +46,8 @@ export interface UnitRecordInput {
 	from: string;
 	to: string;
 	targetRef: string;
+	/** Names this unit occupies on its engine while its hop runs (a container: its name and `<name>-old`). */
+	holds: string[];
 	[field: string]: unknown;
 }
 
@@ -53,19 +55,6 @@ export interface UnitRecordInput {
 export interface UnitRecord extends UnitRecordInput {
 	phase: UnitPhase;
 	actions: JournalAction[];
-}
-
-/** A plain container's record: what its driver needs to undo and to recover. */
-export interface ContainerRecord extends UnitRecord {
-	parkedName: string;
-	oldId: string;
-	oldImageId: string;
-	newId?: string;
-	stopTimeoutS: number;
-	health: { healthcheck: 'auto' | false; url?: string; stableMs: number; timeoutMs: number };
-	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */
-	inspect?: { container: unknown; image: unknown };
-	createOptions?: unknown;
 }
 
 export type HopStatus = 'running' | 'committing' | 'committed' | 'rolled-back' | 'rollback-failed';

@@ -107,7 +107,8 @@ export async function unreadableRuns(stateDirectory: string): Promise<RunOnDisk[
 /** Whether a run is about this container: planned it, or holds it (or its parked copy) in a unit record. */
 function mentions(doc: JournalDoc, name: string): boolean {
 	if (doc.plan?.units.some((unit) => unit.name === name)) return true;
-	return Object.values(doc.containers).some((record) => record.name === name || record.parkedName === name);
+	// `holds` from journal v2 on; a record without it still holds its own name.
+	return Object.values(doc.containers).some((record) => record.name === name || (record.holds ?? []).includes(name));
 }
 
 /** The interrupted run that holds a container, if any: the operator decides with `recover`, not a new run. */
@@ -115,11 +116,14 @@ export function holderOf(runs: JournalDoc[], name: string): JournalDoc | undefin
 	return runs.find((doc) => mentions(doc, name));
 }
 
-/** The newest run that parked a container under this name and never moved it back. */
+/**
+ * The newest run that put something under this name (a parked `<name>-old`)
+ * and never undid it: a unit whose hop did not roll back.
+ */
 export async function parkedBy(stateDirectory: string, parkedName: string): Promise<RunOnDisk | undefined> {
 	for (const run of await listRuns(stateDirectory)) {
 		const parked = Object.values(run.doc?.containers ?? {}).some(
-			(record) => record.parkedName === parkedName && record.actions.some((action) => action.kind === 'rename-old' && action.status !== 'undone' && action.status !== 'failed'),
+			(record) => record.name !== parkedName && (record.holds ?? []).includes(parkedName) && record.phase !== 'rolled-back' && record.actions.some((action) => action.status === 'done'),
 		);
 		if (parked) return run;
 	}

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { PullProgress } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
-import type { ContainerRecord, UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
+import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
+import type { ContainerRecord } from './record.js';
 import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
 import { waitHealthy } from '../../docker/health.js';
@@ -64,6 +65,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			key: unit.key,
 			name: unit.name,
 			hop,
+			holds: [unit.name, unit.parkedName],
 			parkedName: unit.parkedName,
 			oldId: unit.id,
 			oldImageId: unit.oldImageId,

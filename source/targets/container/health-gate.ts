@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { ContainerRecord } from '../../core/journal/journal.js';
+import type { ContainerRecord } from './record.js';
 import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
 import { waitHealthy, type HealthGate } from '../../docker/health.js';
 import { followLogs, logTail } from '../../docker/logs.js';

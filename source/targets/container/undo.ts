@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import type { ContainerRecord, UnitRecord } from '../../core/journal/journal.js';
+import type { UnitRecord } from '../../core/journal/journal.js';
+import type { ContainerRecord } from './record.js';
 import type { Undo } from '../../core/ports.js';
 import { containerState, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 

@@ -1,0 +1,14 @@
+import type { UnitRecord } from '../../core/journal/journal.js';
+
+/** A plain container's record: what its driver needs to undo and to recover. */
+export interface ContainerRecord extends UnitRecord {
+	parkedName: string;
+	oldId: string;
+	oldImageId: string;
+	newId?: string;
+	stopTimeoutS: number;
+	health: { healthcheck: 'auto' | false; url?: string; stableMs: number; timeoutMs: number };
+	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */
+	inspect?: { container: unknown; image: unknown };
+	createOptions?: unknown;
+}
