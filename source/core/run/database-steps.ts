@@ -5,22 +5,11 @@ import type { Unit } from '../plan/plan.js';
 import type { RestoreTarget } from '../ports.js';
 import { formatBytes } from '../../text/format.js';
 import type { RunContext } from './context.js';
+import { throttled } from './throttle.js';
 
 // The database's two journaled steps: the verified backup before anything
 // stops, and the restore a rollback (or a recovery) runs from the backup the
 // journal recorded, never from what memory believes.
-
-/** Progress events are throttled; views redraw from the latest one. */
-const PROGRESS_INTERVAL_MS = 100;
-
-function throttled(emit: (bytes: number, elapsedMs: number) => void): (bytes: number, elapsedMs: number) => void {
-	let last = 0;
-	return (bytes, elapsedMs) => {
-		if (Date.now() - last < PROGRESS_INTERVAL_MS) return;
-		last = Date.now();
-		emit(bytes, elapsedMs);
-	};
-}
 
 /** pg_dump -Fc, verified, checksummed; recorded in the journal before anything stops. */
 export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: Unit & { inspect?: unknown }, tag: string): Promise<BackupRecord> {

@@ -4,15 +4,13 @@ import { TransitionFailure } from '../ports.js';
 import type { Plan, Unit } from '../plan/plan.js';
 import type { RunContext } from './context.js';
 import { runTransition } from './journaled-step.js';
+import { throttled } from './throttle.js';
 import { backupStep } from './database-steps.js';
 import { rollbackHop, touchedNewestFirst } from './rollback.js';
 
 // One hop: pull every unit's target before anything stops, back up (first hop
 // and each migrating one), swap the units one at a time, and commit (remove
 // the way back) only once every unit of the hop is healthy.
-
-/** Progress events are throttled; views redraw from the latest one. */
-const PROGRESS_INTERVAL_MS = 100;
 
 export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopIndex: number): Promise<RunSummary | undefined> {
 	const { journal } = ctx;
@@ -116,16 +114,10 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 async function pull(ctx: RunContext, unit: Unit): Promise<void> {
 	const started = Date.now();
 	ctx.emit({ type: 'step-started', container: unit.name, step: 'pull', detail: unit.targetRef });
-	let lastEmit = 0;
 	const final = await ctx.driver(unit.kind).prepare(unit, {
 		signal: ctx.deps.signal,
 		onWarning: (message) => ctx.emit({ type: 'warning', container: unit.name, message }),
-		onProgress: (progress) => {
-			const now = Date.now();
-			if (now - lastEmit < PROGRESS_INTERVAL_MS) return;
-			lastEmit = now;
-			ctx.emit({ type: 'progress', container: unit.name, step: 'pull', progress });
-		},
+		onProgress: throttled((progress) => ctx.emit({ type: 'progress', container: unit.name, step: 'pull', progress })),
 	});
 	ctx.emit({ type: 'progress', container: unit.name, step: 'pull', progress: final });
 	const durationMs = Date.now() - started;
