@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
 import { join, resolve } from 'node:path';
 import { UsageError, messageOf, oneLine } from '../core/errors.js';
-import type { Plan } from '../core/plan/plan.js';
-import type { ContainerPlan } from '../targets/container/plan.js';
+import type { Plan, Unit } from '../core/plan/plan.js';
+import type { Profile } from '../profiles/profile.js';
 import type { Redactor } from '../text/redact.js';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { DatabaseLocator, DatabaseOptions, DatabasePlan } from '../core/plan/database.js';
@@ -49,9 +49,12 @@ function asUsage(error: unknown): never {
 	throw new UsageError(`database check failed: ${oneLine(messageOf(error))}`);
 }
 
+/** A unit that is an app container (plain or a Compose service's): where its database is comes from its env. */
+export type AppUnit = Unit & { inspect: ContainerInspectInfo; profile: Profile };
+
 export async function planDatabase(
 	docker: Docker,
-	plan: Plan<ContainerPlan>,
+	plan: Plan<AppUnit>,
 	options: DatabaseOptions,
 	context: { env: NodeJS.ProcessEnv; stateDir: string; redactor: Redactor; ensureImage: (ref: string) => Promise<boolean>; dryRun?: boolean; onMissing?: (problem: string) => void },
 ): Promise<DatabasePlan | undefined> {

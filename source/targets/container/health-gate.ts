@@ -3,7 +3,7 @@ import type { ContainerRecord } from './record.js';
 import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
 import { waitHealthy, type HealthGate } from '../../docker/health.js';
 import { followLogs, logTail } from '../../docker/logs.js';
-import type { ContainerPlan } from './plan.js';
+import type { Unit } from '../../core/plan/plan.js';
 
 // A container's health gate: the new container's Docker healthcheck when it has
 // one (else the URL / stability rules of docker/health.ts), with its logs
@@ -20,7 +20,7 @@ function describeGate(gate: HealthGate): string {
 }
 
 /** The gate follows the new container's Docker healthcheck when it has one; its logs stream meanwhile. */
-export async function healthGate(docker: Docker, unit: ContainerPlan, newId: string, ctx: TransitionContext): Promise<string> {
+export async function healthGate(docker: Docker, unit: Pick<Unit, 'name' | 'health'>, newId: string, ctx: TransitionContext): Promise<string> {
 	const gate = await gateFor(docker, unit.health, newId);
 	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: describeGate(gate) });
 	const tail: string[] = [];

@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import { NothingToDo, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import type { StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
 import { containerName, dependentsOf, inspectByName, repositoryOf } from '../../docker/discovery.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
 import { profileFor, type Profile } from '../../profiles/profile.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
+import { clusterPath } from '../cluster-path.js';
 
 // A container unit: everything its swap needs, computed without touching
 // anything, from inspect documents taken before any pull.
@@ -148,23 +149,7 @@ export async function buildPlan(
 	const checked: Array<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> = [];
 	for (const name of names) checked.push(await preflightContainer(docker, name, names, explainParked));
 
-	const repositories = [...new Set(checked.map(({ info }) => repositoryOf(info.Config.Image)))];
-	refuseIf(repositories.length > 1, `the selected containers run different repositories (${repositories.join(', ')}); upgrade one repository at a time`);
-
-	const lead = checked[0]!;
-	const path = await resolvePath(lead.info, lead.oldImage);
-	for (const other of checked.slice(1)) {
-		const otherPath = await resolvePath(other.info, other.oldImage);
-		refuseIf(
-			otherPath.current !== path.current,
-			`the selected containers run different versions (${containerName(lead.info)}: ${path.current}, ${containerName(other.info)}: ${otherPath.current}); upgrade them separately`,
-		);
-	}
-	if (path.hops.length === 0) {
-		throw new NothingToDo(
-			`${names.join(', ')} already run${names.length === 1 ? 's' : ''} ${path.current}, the newest version on offer${path.newerMajor ? `; ${path.newerMajor.tag} is a major upgrade: name it with --to` : ''}`,
-		);
-	}
+	const path = await clusterPath(checked.map(({ info, oldImage }) => ({ name: containerName(info), info, oldImage })), resolvePath);
 
 	const resolver = await containerNameResolver(docker);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
