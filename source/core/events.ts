@@ -1,7 +1,7 @@
 // The one contract between the executor and its views (plain text, NDJSON, the
 // Ink wizard): everything shown is an event, everything asked is a gate.
 
-export type StepName = 'preflight' | 'pull' | 'backup' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
+export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
 
 export type ContainerResult = 'upgraded' | 'rolled-back' | 'rollback-failed' | 'not-attempted' | 'dry-run';
 

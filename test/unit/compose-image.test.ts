@@ -586,8 +586,12 @@ describe('yaml stays out of startup', () => {
 		.map((file) => ({ file: file.replace(/\\/g, '/'), text: readFileSync(new URL(file, root), 'utf8') }));
 	const importing = (pattern: RegExp) => sources.filter(({ text }) => pattern.test(text)).map(({ file }) => file);
 
-	it('only compose-yaml.ts imports yaml (other than for types)', () => {
-		expect(importing(/^import\s+(?!type\b)[^;]*?from\s+'yaml'/m)).toEqual(['targets/compose/compose-yaml.ts']);
+	it('only compose-yaml.ts and config-yaml.ts import yaml (other than for types)', () => {
+		expect(importing(/^import\s+(?!type\b)[^;]*?from\s+'yaml'/m).sort()).toEqual(['targets/compose/compose-yaml.ts', 'targets/compose/config-yaml.ts']);
+	});
+
+	it('the entry points to yaml (locate.ts, config-yaml.ts) are reached by import() only', () => {
+		expect(importing(/^import\s+(?!type\b)[^;]*?from\s+'[^']*(?:locate|config-yaml)\.js'/m)).toEqual([]);
 	});
 
 	it('the modules that load yaml are imported only from inside targets/compose/', () => {

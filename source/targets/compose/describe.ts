@@ -1,0 +1,45 @@
+import type { Plan } from '../../core/plan/plan.js';
+import type { ComposeUnit } from './unit.js';
+import type { FileEdit } from './types.js';
+
+// A Compose service's lines of the plan, with the diff of each file the edit
+// changes (what --dry-run shows before anything is written).
+
+const CONTEXT = 1;
+
+/** The changed lines of one edit, with a line of context, in unified-diff style. */
+export function editDiff(edit: FileEdit): string[] {
+	const before = (edit.before ?? '').split('\n');
+	const after = edit.after.split('\n');
+	let head = 0;
+	while (head < before.length && head < after.length && before[head] === after[head]) head++;
+	let tail = 0;
+	while (tail < before.length - head && tail < after.length - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+	const from = Math.max(0, head - CONTEXT);
+	const lines = [`--- ${edit.path}${edit.before === undefined ? ' (new file)' : ''}`, `+++ ${edit.path}`, `@@ line ${head + 1} @@`];
+	for (const line of before.slice(from, head)) lines.push(` ${line}`);
+	for (const line of before.slice(head, before.length - tail)) lines.push(`-${line}`);
+	for (const line of after.slice(head, after.length - tail)) lines.push(`+${line}`);
+	for (const line of after.slice(after.length - tail, Math.min(after.length, after.length - tail + CONTEXT))) lines.push(` ${line}`);
+	return lines;
+}
+
+export function describeService(unit: ComposeUnit, plan: Plan<ComposeUnit>): string[] {
+	const cli = unit.cli.flavor === 'v2' ? 'docker compose' : 'docker-compose';
+	const names = unit.containers.map((container) => container.name).join(', ');
+	const lines = [
+		`   Compose project ${unit.project.name}, service ${unit.service} (${names}), through ${cli} ${unit.cli.version}`,
+		`   files: ${unit.project.files.join(', ')}; copies of what changes go to the backup dir first`,
+	];
+	if (unit.edits.length === 0) lines.push('   the files already name the target (an earlier service of this run shares the tag)');
+	for (const edit of unit.edits) lines.push(...editDiff(edit).map((line) => `   ${line}`));
+	lines.push(`   stop ${unit.service} (timeout ${unit.stopTimeoutS} s), then up -d --no-deps ${unit.service}`);
+	const gate = [
+		"each new container's Docker healthcheck if it has one",
+		unit.health.url ? `HTTP 200 from ${unit.health.url}` : undefined,
+		`else running ${unit.health.stableMs / 1000} s without a restart`,
+	].filter(Boolean);
+	lines.push(`   health gate: ${gate.join('; ')} (timeout ${unit.health.timeoutMs / 1000} s), then Compose's config hash must match`);
+	lines.push(`   on failure: the files back from the copies, up -d --no-deps ${unit.service} on the old image (still local)${plan.units.length > 1 ? ', for every service of the hop' : ''}`);
+	return lines;
+}

@@ -1,0 +1,258 @@
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { PullProgress } from '../../core/events.js';
+import type { Plan } from '../../core/plan/plan.js';
+import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
+import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
+import { pullImage, type RegistryAuth } from '../../docker/pull.js';
+import { repositoryOf, tagOf } from '../../docker/discovery.js';
+import { waitHealthy } from '../../docker/health.js';
+import { gateFor } from '../container/health-gate.js';
+import { withoutEnvValues } from '../container/driver.js';
+import { composeEnv, runCompose } from './cli.js';
+import { changedServices, composeView } from './config-check.js';
+import { serviceEdit } from './edit.js';
+import { filesNow, saveCopies, writeEdits } from './files.js';
+import { gateService, serviceContainers } from './health.js';
+import { copiesOf, handCommand, undoOnce, upTimeoutMs, type ComposeUndo } from './undo.js';
+import { describeService } from './describe.js';
+import type { ComposeRecord, ComposeUnit } from './unit.js';
+
+// A Compose service, upgraded through Compose the way its docs say, with a
+// way back at every step: edit the tag (files copied first) -> stop the
+// service -> `up -d --no-deps SERVICE` -> health gate. Compose removes the old
+// containers itself when it recreates; the way back is the files' copies and
+// the old image, which stays on the engine. Every transition's undo is
+// journaled before it runs; the undos are in undo.ts.
+
+export interface ComposeDriverOptions {
+	docker: Docker;
+	env: NodeJS.ProcessEnv;
+	authFor: (ref: string) => Promise<RegistryAuth | undefined>;
+	/** Where copies of the edited files go (the run's backup dir). */
+	backupDir: string;
+	replan: (unit: ComposeUnit, targetRef: string) => Promise<ComposeUnit>;
+}
+
+const asCompose = (record: UnitRecord) => record as ComposeRecord;
+const short = (id: string) => id.slice(0, 12);
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+
+export class ComposeDriver implements UnitDriver<ComposeUnit> {
+	readonly kind = 'compose';
+
+	/** Each unit's copy dir, fixed (and journaled) when its hop starts. */
+	private readonly copyDirs = new Map<string, string>();
+
+	constructor(private readonly options: ComposeDriverOptions) {}
+
+	private copyDirOf(unit: ComposeUnit): string {
+		const dir = this.copyDirs.get(unit.key);
+		if (!dir) throw new Error(`no journal record for ${unit.key} yet`);
+		return dir;
+	}
+
+	private get docker(): Docker {
+		return this.options.docker;
+	}
+
+	record(unit: ComposeUnit, hop: string): UnitRecordInput {
+		const from = tagOf(unit.from) ?? 'latest';
+		const copyDir = join(this.options.backupDir, 'compose', `${unit.project.name}-${unit.service}-${from}-to-${hop}-${stamp()}`.replace(/[^A-Za-z0-9._-]/g, '_'));
+		this.copyDirs.set(unit.key, copyDir);
+		return {
+			kind: this.kind,
+			key: unit.key,
+			name: unit.name,
+			hop,
+			// The service as a whole is held: another run must not upgrade a replica of it meanwhile.
+			holds: [...unit.containers.map((container) => container.name), `compose:${unit.project.name}/${unit.service}`],
+			from: unit.from,
+			to: unit.to,
+			targetRef: unit.targetRef,
+			project: unit.project,
+			service: unit.service,
+			cli: unit.cli,
+			containers: unit.containers,
+			oldImageId: unit.oldImageId,
+			stopTimeoutS: unit.stopTimeoutS,
+			strip: unit.strip,
+			health: unit.health,
+			copyDir,
+			inspect: { container: withoutEnvValues(unit.inspect), image: withoutEnvValues(unit.oldImage) },
+		};
+	}
+
+	async prepare(unit: ComposeUnit, ctx: Parameters<UnitDriver['prepare']>[1]): Promise<PullProgress> {
+		// Pulled by the wizard, not by `compose pull`: the same registry auth, retries and progress as a container.
+		const auth = await this.options.authFor(unit.targetRef);
+		return pullImage(this.docker, unit.targetRef, { auth, onProgress: ctx.onProgress, onRetry: ctx.onWarning, signal: ctx.signal });
+	}
+
+	private compose(unit: Pick<ComposeUnit, 'cli' | 'project' | 'strip' | 'stopTimeoutS'>, command: Parameters<typeof runCompose>[2], signal?: AbortSignal) {
+		return runCompose(unit.cli, unit.project, command, { env: composeEnv(this.options.env, unit.strip), signal, timeoutMs: upTimeoutMs(unit) });
+	}
+
+	stop(unit: ComposeUnit, why: string): Transition {
+		const names = unit.containers.map((container) => container.name).join(', ');
+		return {
+			kind: 'stop-old',
+			step: 'stop',
+			intent: `stop service ${unit.service} (${names}) with a ${unit.stopTimeoutS} s timeout${why ? ` for ${why}` : ''}`,
+			undo: { kind: 'compose-up', service: unit.service },
+			downtime: 'opens',
+			run: async (ctx) => {
+				await this.compose(unit, { op: 'stop', services: [unit.service], timeoutS: unit.stopTimeoutS }, ctx.signal);
+			},
+		};
+	}
+
+	swap(unit: ComposeUnit): Transition[] {
+		const tag = tagOf(unit.targetRef)!;
+		const files = [...new Set(unit.edits.map((edit) => edit.path))];
+		const env = this.options.env;
+		return [
+			{
+				kind: 'edit-files',
+				step: 'files',
+				intent: files.length > 0 ? `write the tag ${tag} for ${unit.service} into ${files.join(', ')} (copies kept first)` : `check that the files name ${tag} for ${unit.service}`,
+				undo: { kind: 'restore-files', copies: '[]' },
+				run: async (ctx) => {
+					// Redone on the files as they are now: an earlier service of this run may have edited them.
+					const edit = await serviceEdit(unit.project, unit.service, tag);
+					const run = { cli: unit.cli, project: unit.project, strip: edit.strip, env, signal: ctx.signal };
+					const before = await composeView(run);
+					const copies = await saveCopies(edit.edits, this.copyDirOf(unit));
+					await ctx.record({ files: copies.map((copy) => copy.path).join(',') }, { copies: JSON.stringify(copies) });
+					await writeEdits(edit.edits);
+					const after = await composeView(run);
+					const image = after.images.get(unit.service);
+					if (!image || repositoryOf(image) !== repositoryOf(unit.from) || tagOf(image) !== tag) {
+						throw new TransitionFailure('files', `after the edit Compose says service ${unit.service} runs ${image ?? 'no image'}, not ${repositoryOf(unit.from)}:${tag}`);
+					}
+					const changed = changedServices(before, after, [unit.service, ...unit.cluster]);
+					if (changed.length > 0) throw new TransitionFailure('files', `the edit would also change ${changed.join(', ')}; nothing else may change`);
+					return copies.length > 0 ? `${copies.map((copy) => `${copy.path} (copy ${copy.copy})`).join(', ')}` : 'already named by an earlier service of this run';
+				},
+			},
+			this.stop(unit, ''),
+			{
+				kind: 'compose-up',
+				step: 'start',
+				intent: `up -d --no-deps ${unit.service}: Compose recreates it from ${unit.targetRef}`,
+				undo: { kind: 'compose-stop', service: unit.service },
+				startsTarget: true,
+				run: async (ctx) => {
+					await this.compose(unit, { op: 'up', services: [unit.service], noDeps: true }, ctx.signal);
+				},
+			},
+			{
+				kind: 'healthy',
+				step: 'health',
+				intent: `wait until the new ${unit.service} is healthy`,
+				announce: null,
+				undo: { kind: 'none', why: 'a health gate changes nothing' },
+				downtime: 'closes',
+				run: (ctx) => gateService(this.docker, unit, env, ctx),
+			},
+		];
+	}
+
+	commit(record: UnitRecord): Transition {
+		const entry = asCompose(record);
+		return {
+			kind: 'commit',
+			step: 'remove-old',
+			intent: `keep the copies of the files in ${entry.copyDir}; Compose removed the old containers itself`,
+			announce: `nothing to remove for ${entry.service}`,
+			undo: { kind: 'none', why: 'the upgrade is done; the copies and the old image stay' },
+			run: async () => `copies kept in ${entry.copyDir}; the old image ${short(entry.oldImageId.replace(/^sha256:/, ''))} stays local`,
+		};
+	}
+
+	replan(unit: ComposeUnit, targetRef: string): Promise<ComposeUnit> {
+		return this.options.replan(unit, targetRef);
+	}
+
+	kept(): string | undefined {
+		return undefined;
+	}
+
+	describe(unit: ComposeUnit, plan: Plan<ComposeUnit>): string[] {
+		return describeService(unit, plan);
+	}
+
+	phaseOf(undo: Undo): UndoPhase {
+		const kind = (undo as ComposeUndo).kind;
+		if (kind === 'compose-up') return 'revive';
+		if (kind === 'restore-files' || kind === 'compose-stop') return 'detach';
+		return 'none';
+	}
+
+	label(record: UnitRecord, undo: Undo): string {
+		const entry = asCompose(record);
+		const typed = undo as ComposeUndo;
+		if (typed.kind === 'restore-files') {
+			const copies = copiesOf(undo);
+			return copies.length > 0 ? `put ${copies.map((copy) => copy.path).join(', ')} back from the copies` : `no file of ${entry.service} was changed`;
+		}
+		if (typed.kind === 'compose-stop') return `stop the new ${entry.service}`;
+		if (typed.kind === 'compose-up') return `up -d --no-deps ${entry.service} on the files as they were`;
+		return typed.why;
+	}
+
+	undo(record: UnitRecord, undo: Undo): Promise<void> {
+		return undoOnce(asCompose(record), undo, this.options.env);
+	}
+
+	command(record: UnitRecord, undo: Undo): string | undefined {
+		return handCommand(asCompose(record), undo, this.options.env);
+	}
+
+	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
+		const entry = asCompose(record);
+		const now = await serviceContainers(this.docker, entry);
+		const wrong = now.filter((container) => container.imageId !== entry.oldImageId || !container.running);
+		if (now.length === 0 || wrong.length > 0) {
+			const what = now.length === 0 ? 'no container' : wrong.map((c) => `${c.name} ${c.running ? `runs ${c.image}` : 'is not running'}`).join(', ');
+			return { ok: false, reason: `service ${entry.service} is not back on ${entry.from}: ${what}` };
+		}
+		let detail = '';
+		for (const container of now) {
+			// Judged by what it had before: its own healthcheck, else staying up.
+			const gate = await gateFor(this.docker, { healthcheck: 'auto', stableMs: entry.health.stableMs, timeoutMs: entry.health.timeoutMs }, container.id);
+			const health = await waitHealthy(this.docker, container.id, gate, {
+				onStatus: (status, text) => ctx.emit({ type: 'health', container: entry.name, status, detail: `${container.name} on the old image: ${text ?? status}` }),
+			});
+			if (!health.ok) return { ok: false, reason: `${container.name} is back on ${entry.from} but not healthy: ${health.reason}` };
+			detail = health.detail;
+		}
+		const view = await composeView({ cli: entry.cli, project: entry.project, strip: entry.strip, env: this.options.env });
+		const hash = view.hashes.get(entry.service);
+		const off = now.filter((container) => container.configHash !== hash);
+		if (off.length > 0) return { ok: false, reason: `${off.map((c) => c.name).join(', ')} run${off.length === 1 ? 's' : ''} the old image but do not match the compose file (config hash); the next \`up -d\` would recreate ${off.length === 1 ? 'it' : 'them'}` };
+		return { ok: true, detail, back: `service ${entry.service} is back on ${entry.from} (${now.map((c) => c.name).join(', ')}), its files as before` };
+	}
+
+	async handOver(record: UnitRecord): Promise<HandOver> {
+		const entry = asCompose(record);
+		const commands = entry.actions
+			.filter((action) => action.status !== 'undone')
+			.sort((a, b) => b.seq - a.seq)
+			.map((action) => this.command(record, action.undo))
+			.filter((command): command is string => Boolean(command));
+		const up = this.command(record, { kind: 'compose-up', service: entry.service });
+		if (up) commands.push(up);
+		return { state: await this.stateNow(record), commands: [...new Set(commands)] };
+	}
+
+	async stateNow(record: UnitRecord): Promise<string[]> {
+		const entry = asCompose(record);
+		const lines = (await serviceContainers(this.docker, entry).catch(() => [])).map(
+			(container) => `${entry.service}: ${container.name} (${short(container.id)}) image ${container.image}, ${container.running ? 'running' : 'not running'}`,
+		);
+		if (lines.length === 0) lines.push(`${entry.service}: no container`);
+		const copies = entry.actions.flatMap((action) => copiesOf(action.undo));
+		return [...lines, ...(await filesNow(copies))];
+	}
+}

@@ -1,0 +1,56 @@
+import type Docker from 'dockerode';
+import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
+import { healthGate } from '../container/health-gate.js';
+import { LABEL } from './labels.js';
+import type { ComposeRecord, ComposeUnit, ServiceContainer } from './unit.js';
+import { containerName, repositoryOf, tagOf } from '../../docker/discovery.js';
+import { composeView } from './config-check.js';
+
+// After `up`: the service's containers are the new ones, each health-gated as
+// a plain container is (its healthcheck, else the URL / stability rules), and
+// Compose agrees they are what the files describe, so the next `up -d`
+// recreates nothing.
+
+export interface ServiceContainerNow extends ServiceContainer {
+	image: string;
+	imageId: string;
+	running: boolean;
+	configHash?: string;
+}
+
+export async function serviceContainers(docker: Docker, record: Pick<ComposeRecord, 'project' | 'service'>): Promise<ServiceContainerNow[]> {
+	const rows = await docker.listContainers({
+		all: true,
+		filters: { label: [`${LABEL.project}=${record.project.name}`, `${LABEL.service}=${record.service}`, `${LABEL.oneoff}=False`] },
+	});
+	return rows
+		.map((row) => ({
+			id: row.Id,
+			name: containerName(row),
+			image: row.Image,
+			imageId: row.ImageID,
+			running: row.State === 'running',
+			configHash: row.Labels?.[LABEL.configHash],
+		}))
+		.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every container of the service after `up` runs the target, passes its gate, and matches Compose's config hash. */
+export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS.ProcessEnv, ctx: TransitionContext): Promise<string> {
+	const now = await serviceContainers(docker, unit);
+	if (now.length === 0) throw new TransitionFailure('health', `Compose left no container for service ${unit.service}`);
+	// Compose names the image as the file writes it, which may spell the repository differently.
+	const tag = tagOf(unit.targetRef);
+	const stale = now.filter((container) => repositoryOf(container.image) !== repositoryOf(unit.from) || tagOf(container.image) !== tag);
+	if (stale.length > 0) throw new TransitionFailure('health', `after up, ${stale.map((c) => `${c.name} runs ${c.image}`).join(', ')}, not ${unit.targetRef}`);
+	const details: string[] = [];
+	for (const container of now) details.push(await healthGate(docker, { name: unit.name, health: unit.health }, container.id, ctx));
+	const view = await composeView({ cli: unit.cli, project: unit.project, strip: unit.strip, env, signal: ctx.signal });
+	const hash = view.hashes.get(unit.service);
+	const off = now.filter((container) => container.configHash !== hash);
+	if (off.length > 0) {
+		throw new TransitionFailure('health', `Compose's config hash for ${unit.service} does not match ${off.map((c) => c.name).join(', ')}: the next \`up -d\` would recreate ${off.length === 1 ? 'it' : 'them'}`);
+	}
+	await ctx.record({ newIds: now.map((container) => container.id).join(',') });
+	return `${now.map((container) => container.name).join(', ')}: ${[...new Set(details)].join('; ')}`;
+}

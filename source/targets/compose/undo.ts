@@ -1,0 +1,64 @@
+import type { Undo } from '../../core/ports.js';
+import { composeArgv, composeEnv, runCompose, type ComposeCommand } from './cli.js';
+import { restoreCopy } from './files.js';
+import type { ComposeRecord, FileCopy } from './unit.js';
+
+// The typed undos of a Compose service's upgrade, each idempotent against
+// what is on disk and on the engine now, so rollback and recover (even twice)
+// end in the same state:
+// - restore-files: the files back from the copies, byte for byte (detach);
+// - compose-stop: stop the service's new containers (detach, before a restore);
+// - compose-up: `up -d --no-deps SERVICE` on the restored files (revive):
+//   Compose starts the old containers again when they are still there (their
+//   config hash matches), else recreates them from the old image, still local.
+
+export type ComposeUndo =
+	| { kind: 'restore-files'; copies: string }
+	| { kind: 'compose-stop'; service: string }
+	| { kind: 'compose-up'; service: string }
+	| { kind: 'none'; why: string };
+
+/** Bounded like the swap itself: a stop with its timeout, then a create and start. */
+export const upTimeoutMs = (record: Pick<ComposeRecord, 'stopTimeoutS'>) => record.stopTimeoutS * 1000 + 180_000;
+
+export function copiesOf(undo: Undo): FileCopy[] {
+	const typed = undo as ComposeUndo;
+	if (typed.kind !== 'restore-files') return [];
+	return JSON.parse(typed.copies) as FileCopy[];
+}
+
+export function commandFor(record: ComposeRecord, undo: ComposeUndo): ComposeCommand | undefined {
+	if (undo.kind === 'compose-stop') return { op: 'stop', services: [record.service], timeoutS: record.stopTimeoutS };
+	if (undo.kind === 'compose-up') return { op: 'up', services: [record.service], noDeps: true };
+	return undefined;
+}
+
+export async function undoOnce(record: ComposeRecord, undo: Undo, env: NodeJS.ProcessEnv): Promise<void> {
+	const typed = undo as ComposeUndo;
+	if (typed.kind === 'restore-files') {
+		// Newest edit last written, first put back.
+		for (const file of copiesOf(undo).reverse()) await restoreCopy(file);
+		return;
+	}
+	const command = commandFor(record, typed);
+	if (!command) return;
+	await runCompose(record.cli, record.project, command, { env: composeEnv(env, record.strip), timeoutMs: upTimeoutMs(record) });
+}
+
+const SAFE = /^[\w@%+=:,./-]+$/;
+const quote = (arg: string) => (SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+/** The undo as an operator would type it (the exit-3 hand-over). */
+export function handCommand(record: ComposeRecord, undo: Undo, env: NodeJS.ProcessEnv): string | undefined {
+	const typed = undo as ComposeUndo;
+	if (typed.kind === 'restore-files') {
+		const copies = copiesOf(undo);
+		return copies.length === 0 ? undefined : copies.map((file) => (file.created ? `rm ${quote(file.path)}` : `cp ${quote(file.copy)} ${quote(file.path)}`)).join(' && ');
+	}
+	const command = commandFor(record, typed);
+	if (!command) return undefined;
+	const { file, args } = composeArgv(record.cli, record.project, command);
+	// The env file must win over the shell, as it did for the wizard's own calls.
+	const unset = record.strip.filter((name) => env[name] !== undefined).flatMap((name) => ['-u', name]);
+	return [...(unset.length > 0 ? ['env', ...unset] : []), file, ...args].map(quote).join(' ');
+}
