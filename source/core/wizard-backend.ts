@@ -24,6 +24,8 @@ export interface ContainerRow {
 	startedAt?: string;
 	/** Ticked because of --container/--image/--label. */
 	preselected: boolean;
+	/** The Compose project and service, for a container Compose manages: listed under its project. */
+	compose?: { project: string; service: string };
 }
 
 export type UpgradeKind = 'patch' | 'minor' | 'major' | 'same' | 'downgrade';

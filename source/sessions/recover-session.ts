@@ -12,6 +12,9 @@ import { planRecovery, recoverRun, type RecoveryPlan } from '../core/run/recover
 import { Gates } from '../core/run/gates.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { ContainerDriver } from '../targets/container/driver.js';
+import { ComposeDriver } from '../targets/compose/driver.js';
+import { serviceContainers } from '../targets/compose/health.js';
+import type { ComposeRecord } from '../targets/compose/unit.js';
 import { databasePort } from '../postgres/database-port.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
 import { Redactor } from '../text/redact.js';
@@ -39,7 +42,29 @@ function driversFor(engine: Engine, env: NodeJS.ProcessEnv) {
 				throw new Error('recover never plans a new hop');
 			},
 		}),
+		compose: new ComposeDriver({
+			docker: engine.docker,
+			env,
+			authFor: (ref) => registryAuthFor(ref, env),
+			// Recover writes no file copies: the journal names the ones the run kept.
+			backupDir: '/nonexistent',
+			replan: async () => {
+				throw new Error('recover never plans a new hop');
+			},
+		}),
 	};
+}
+
+/** A container of the hop whose env names the database: a plain unit's old container, else a Compose service's container now. */
+async function appContainerOf(engine: Engine, units: RecoveryPlan['units']) {
+	const plain = units.find((unit) => (unit as ContainerRecord).oldId) as ContainerRecord | undefined;
+	if (plain) return engine.docker.getContainer(plain.oldId).inspect();
+	for (const unit of units) {
+		if (unit.kind !== 'compose') continue;
+		const [container] = await serviceContainers(engine.docker, unit as unknown as ComposeRecord);
+		if (container) return engine.docker.getContainer(container.id).inspect();
+	}
+	throw new Error('no container of the hop to read the database URL from');
 }
 
 /** Runs to recover: all interrupted ones of the engine, or the one named (refused with the reason when it cannot be). */
@@ -60,7 +85,9 @@ async function selectRuns(state: string, engine: Engine, runId: string | undefin
 async function contextFor(engine: Engine, doc: JournalDoc, path: string, io: SessionIo, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<RunContext> {
 	// Every secret the units' containers carry is known before the first event.
 	for (const record of Object.values(doc.containers) as ContainerRecord[]) {
-		for (const id of [record.oldId, record.newId]) {
+		// A Compose service's containers are found by its labels: Compose replaced the old ones.
+		const service = record.kind === 'compose' ? await serviceContainers(engine.docker, record as unknown as ComposeRecord).catch(() => []) : [];
+		for (const id of [record.oldId, record.newId, ...service.map((container) => container.id)]) {
 			if (!id) continue;
 			const info = await engine.docker.getContainer(id).inspect().catch(() => undefined);
 			redactor.addEnv(info?.Config.Env);
@@ -159,9 +186,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 				restoreTarget: async () => {
 					const database = doc.plan?.database;
 					if (!database) throw new Error('the journal names no database');
-					const record = plan.units.find((unit) => (unit as ContainerRecord).oldId) as ContainerRecord | undefined;
-					if (!record) throw new Error('no container of the hop to read the database URL from');
-					const info = await engine.docker.getContainer(record.oldId).inspect();
+					const info = await appContainerOf(engine, plan.units);
 					redactor.addEnv(info.Config.Env);
 					const target = await locateDatabase(engine.docker, info, database, env);
 					redactor.add(target.target.password);

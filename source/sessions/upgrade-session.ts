@@ -1,3 +1,4 @@
+import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { ExitCode, UsageError, messageOf } from '../core/errors.js';
 import type { EventListener, Prompter, RunEvent, RunSummary } from '../core/events.js';
 import { buildPlan, containerNameResolver, planContainer, preflightContainer, type ContainerPlan } from '../targets/container/plan.js';
@@ -23,6 +24,17 @@ import { registryAuthFor } from '../docker/registry-auth.js';
 import { pullImage } from '../docker/pull.js';
 import { RegistryClient } from '../registry/client.js';
 import { profileFor } from '../profiles/profile.js';
+import { buildComposePlan } from '../targets/compose/plan.js';
+import { describeService } from '../targets/compose/describe.js';
+import type { ComposeUnit } from '../targets/compose/unit.js';
+import { composeDriver, composeFinder, selectionKind } from './compose-units.js';
+
+export type PlannedUnit = ContainerPlan | ComposeUnit;
+
+/** Each unit's own lines of the plan, from its kind's describer. */
+export function describeUnit(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
+	return unit.kind === 'compose' ? describeService(unit, plan as Plan<ComposeUnit>) : describeContainer(unit, plan as Plan<ContainerPlan>);
+}
 
 // One upgrade from selection to summary. The --yes reporters and the
 // interactive front ends all come through here, so every mode runs the same
@@ -59,7 +71,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	if (request.dryRun) {
 		const plan = await planFor(engine, names, request, env, redactor, true);
 		emit({ type: 'run-started', runId: 'dry-run', containers: names, dryRun: true });
-		emit({ type: 'plan', lines: describePlan(plan, describeContainer) });
+		emit({ type: 'plan', lines: describePlan(plan, describeUnit) });
 		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
 		emit({
 			type: 'run-done',
@@ -98,7 +110,7 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 		const journal = await Journal.create({ dir: state, runId, engine: engine.endpoint, argv: request.argv, redactor });
 		const audit = await AuditLog.open(state, runId, redactor);
 		const executor = new Executor({
-			drivers: { container: containerDriver(engine, names, request, redactor, env) },
+			drivers: { container: containerDriver(engine, names, request, redactor, env), compose: composeDriver(engine, request, redactor, env) },
 			database: databasePort(engine.docker),
 			journal,
 			audit,
@@ -163,10 +175,10 @@ export async function planFor(
 	env: NodeJS.ProcessEnv,
 	redactor: Redactor,
 	showMissingDatabase = false,
-): Promise<Plan<ContainerPlan>> {
+): Promise<Plan<PlannedUnit>> {
 	await refuseHeld(engine, names, env);
 	const client = new RegistryClient({ env });
-	const plan = await buildPlan(engine.docker, engine, names, request, (info, oldImage) =>
+	const resolvePath = (info: ContainerInspectInfo, oldImage: ImageInspectInfo) =>
 		resolveUpgradePath({
 			client,
 			container: info,
@@ -180,9 +192,11 @@ export async function planFor(
 					.getImage(ref)
 					.inspect()
 					.then(() => true, () => false),
-		}),
-		(parkedName) => explainParked(env, parkedName),
-	);
+		});
+	const plan: Plan<PlannedUnit> =
+		(await selectionKind(engine, names)) === 'compose'
+			? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
+			: await buildPlan(engine.docker, engine, names, request, resolvePath, (parkedName) => explainParked(env, parkedName));
 	// Every secret the selected containers carry is known before the first event.
 	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
 	if (request.skipBackup && request.skipBackupBy) plan.backupSkippedBy = request.skipBackupBy;

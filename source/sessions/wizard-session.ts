@@ -4,8 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { describeInterrupted, recoverRuns } from './recover-session.js';
 import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
 import { describePlan } from '../core/plan/describe.js';
-import { describeContainer } from '../targets/container/describe.js';
-import { executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
+import { describeUnit, executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from '../text/redact.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { containerName, isRunLock, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
@@ -86,6 +85,7 @@ export class WizardSession implements WizardBackend {
 					selection.containers.includes(name) ||
 					(selection.image !== undefined && sameRepository(repositoryOf(row.Image), selection.image)) ||
 					labelled.has(row.Id),
+				...(labels['com.docker.compose.project'] ? { compose: { project: labels['com.docker.compose.project'], service: labels['com.docker.compose.service'] ?? '?' } } : {}),
 			});
 		}
 		return out.sort((a, b) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name));
@@ -157,7 +157,7 @@ export class WizardSession implements WizardBackend {
 		const plan = await planFor(engine, containers, { ...request, dryRun: true }, this.env, new Redactor());
 		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
 		return {
-			lines: describePlan(plan, describeContainer),
+			lines: describePlan(plan, describeUnit),
 			warnings: [
 				...plan.path.warnings,
 				...(plan.path.majorGate ? ['major upgrade: expect breaking changes'] : []),
@@ -171,10 +171,14 @@ export class WizardSession implements WizardBackend {
 				steps: [
 					'pull the new image',
 					...(plan.database ? [`back up ${plan.database.display} (verified)`] : []),
-					`stop ${container.name}`, 					`rename it ${container.parkedName}`,
-					`create and start the new ${container.name}`,
-					'health gate',
-					`remove ${container.parkedName}`,
+					...(container.kind === 'compose'
+						? [
+								`write the new tag into ${[...new Set(container.edits.map((edit) => edit.path))].join(', ') || 'the files (already there)'}, copies kept`,
+								`stop service ${container.service}`,
+								`up -d --no-deps ${container.service}`,
+								"health gate and Compose's config hash",
+							]
+						: [`stop ${container.name}`, `rename it ${container.parkedName}`, `create and start the new ${container.name}`, 'health gate', `remove ${container.parkedName}`]),
 				],
 				stops: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
 				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,

@@ -1,7 +1,7 @@
 import type { ContainerRow } from '../core/wizard-backend.js';
 
 // The container list as the select screen shows it: filtered, grouped by image
-// repository (one upgrade targets one repository), sorted so the same engine
+// repository (one upgrade targets one repository) or Compose project, sorted so the same engine
 // always lists the same way.
 
 export interface Preselection {
@@ -11,23 +11,29 @@ export interface Preselection {
 }
 
 export interface ContainerGroup {
+	/** The heading: the image repository, or `compose project <name>` for a project's services. */
 	repository: string;
 	rows: ContainerRow[];
+}
+
+/** A Compose project's services are one group (they are upgraded through their project); other containers group by repository. */
+export function groupOf(row: ContainerRow): string {
+	return row.compose ? `compose project ${row.compose.project}` : row.repository;
 }
 
 export function matchesFilter(row: ContainerRow, filter: string): boolean {
 	const needle = filter.trim().toLowerCase();
 	if (!needle) return true;
-	return [row.name, row.image, row.version ?? '', row.state, row.health ?? ''].some((field) => field.toLowerCase().includes(needle));
+	return [row.name, row.image, row.version ?? '', row.state, row.health ?? '', row.compose?.project ?? ''].some((field) => field.toLowerCase().includes(needle));
 }
 
 export function groupRows(rows: ContainerRow[], filter = ''): ContainerGroup[] {
 	const groups = new Map<string, ContainerRow[]>();
 	for (const row of rows) {
 		if (!matchesFilter(row, filter)) continue;
-		const list = groups.get(row.repository) ?? [];
+		const list = groups.get(groupOf(row)) ?? [];
 		list.push(row);
-		groups.set(row.repository, list);
+		groups.set(groupOf(row), list);
 	}
 	return [...groups.entries()]
 		.sort(([a], [b]) => a.localeCompare(b))

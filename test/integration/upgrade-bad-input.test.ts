@@ -137,7 +137,7 @@ describe('bad input exits 2 and touches nothing', () => {
 	});
 
 	it.each([
-		['managed by Docker Compose', ['--label', 'com.docker.compose.project=shop'], /managed by Docker Compose \(project shop\); upgrade it through its compose file/],
+		['managed by Docker Compose', ['--label', 'com.docker.compose.project=shop'], /managed by Docker Compose, but its labels name no Compose project and service/],
 		['a Swarm task', ['--label', 'com.docker.swarm.service.name=shop_app'], /is a Swarm task; upgrade its service with docker service update/],
 	])('a container %s', async (_what, labels, pattern) => {
 		const other = `${id}-${labels[1]!.split('.')[2]!.slice(0, 5)}`;

@@ -12,7 +12,8 @@ import { Viewport } from '../viewport.js';
 import { useRefState } from '../ref-state.js';
 
 // Screen 2: which containers to upgrade. Rows are grouped by image repository
-// because one run upgrades one repository to one version.
+// because one run upgrades one repository to one version; a Compose project's
+// services are grouped under the project, which they are upgraded through.
 
 export interface ContainerScreenProps {
 	load: Load<ContainerRow[]>;
@@ -185,7 +186,9 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 		const here = line.index === cursor;
 		const text =
 			`${here ? '›' : ' '} ${ticked.has(row.name) ? '[x]' : '[ ]'} ${cell(row.name, name)}  ${cell(row.version ?? '?', version)}  ` +
-			`${cell(row.state, state)}  ${cell(row.health ?? '-', health)}  ${formatUptime(row.startedAt, now) ? `up ${formatUptime(row.startedAt, now)}` : ''}`;
+			`${cell(row.state, state)}  ${cell(row.health ?? '-', health)}  ${formatUptime(row.startedAt, now) ? `up ${formatUptime(row.startedAt, now)}` : ''}` +
+			// Under a project heading the repository is not in the heading: say it on the row.
+			(row.compose ? `  ${row.compose.service}: ${row.repository}` : '');
 		return (
 			<Text key={`row:${row.name}`} wrap="truncate" bold={here} color={here ? 'cyan' : undefined}>
 				{text.slice(0, columns)}

@@ -1,0 +1,53 @@
+import { join, resolve } from 'node:path';
+import type { PlanOptions } from '../core/plan/plan.js';
+import type { Engine } from '../docker/engine.js';
+import { inspectByName } from '../docker/discovery.js';
+import { registryAuthFor } from '../docker/registry-auth.js';
+import { stateDir } from '../core/journal/state-dir.js';
+import { ComposeDriver } from '../targets/compose/driver.js';
+import { findCompose, type ComposeCli } from '../targets/compose/cli.js';
+import { isComposeManaged } from '../targets/compose/labels.js';
+import { planService, preflightService } from '../targets/compose/plan.js';
+import type { Redactor } from '../text/redact.js';
+import { UsageError } from '../core/errors.js';
+
+// Which driver a selection needs, and the Compose driver wired to this
+// engine. A run is plain containers or Compose services, not both: their
+// rollbacks differ in kind and one plan should say one thing.
+
+export async function selectionKind(engine: Engine, names: string[]): Promise<'container' | 'compose'> {
+	const kinds = new Map<string, string[]>();
+	for (const name of names) {
+		const info = await inspectByName(engine.docker, name);
+		const kind = info && isComposeManaged(info.Config.Labels) ? 'compose' : 'container';
+		kinds.set(kind, [...(kinds.get(kind) ?? []), name]);
+	}
+	if (kinds.size > 1) {
+		throw new UsageError(`the selection mixes Compose services (${kinds.get('compose')!.join(', ')}) and plain containers (${kinds.get('container')!.join(', ')}); upgrade them in separate runs`);
+	}
+	return kinds.has('compose') ? 'compose' : 'container';
+}
+
+/** Compose is looked for once per process. */
+export function composeFinder(env: NodeJS.ProcessEnv): () => Promise<ComposeCli | undefined> {
+	let found: Promise<ComposeCli | undefined> | undefined;
+	return () => (found ??= findCompose(env));
+}
+
+export function composeBackupDir(env: NodeJS.ProcessEnv, backupDir: string | undefined): string {
+	return resolve(backupDir ?? join(stateDir(env), 'backups'));
+}
+
+export function composeDriver(engine: Engine, options: PlanOptions & { backupDir?: string }, redactor: Redactor, env: NodeJS.ProcessEnv): ComposeDriver {
+	return new ComposeDriver({
+		docker: engine.docker,
+		env,
+		authFor: (ref) => registryAuthFor(ref, env),
+		backupDir: composeBackupDir(env, options.backupDir),
+		replan: async (unit, targetRef) => {
+			const checked = await preflightService(engine.docker, unit.name);
+			redactor.addEnv(checked.info.Config.Env);
+			return planService({ env }, checked, unit.cli, targetRef, options, [unit.service, ...unit.cluster]);
+		},
+	});
+}
