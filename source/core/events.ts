@@ -95,7 +95,7 @@ export interface PullProgress {
 }
 
 export type RunEvent =
-	| { type: 'run-started'; runId: string; containers: string[]; dryRun: boolean; journal?: string }
+	| { type: 'run-started'; runId: string; containers: string[]; dryRun: boolean; journal?: string; /** Each unit's steps in order, when its kind has its own (a Compose service has no rename). */ steps?: Record<string, StepName[]> }
 	| { type: 'plan'; lines: string[] }
 	| { type: 'step-started'; container: string; step: StepName; detail?: string }
 	| { type: 'progress'; container: string; step: 'pull'; progress: PullProgress }

@@ -85,6 +85,8 @@ export interface UnitDriver<U extends Unit = Unit> {
 	replan(unit: U, targetRef: string): Promise<U>;
 	/** What the unit keeps of its previous version until the hop commits (a container: `<name>-old`), for --keep-old. */
 	kept(unit: U): string | undefined;
+	/** The unit's steps in order, for progress views (the backup is inserted where it runs). */
+	steps(unit: U): StepName[];
 	/** Lines for the plan (what --dry-run prints for this unit). */
 	describe(unit: U, plan: Plan<U>): string[];
 	phaseOf(undo: Undo): UndoPhase;

@@ -150,10 +150,10 @@ export function initialRunState(): RunState {
 	};
 }
 
-function newContainer(name: string): ContainerRunState {
+function newContainer(name: string, steps: readonly string[] = DEFAULT_STEPS): ContainerRunState {
 	return {
 		name,
-		steps: DEFAULT_STEPS.map((step) => ({ name: step, status: 'pending' })),
+		steps: steps.map((step) => ({ name: step, status: 'pending' })),
 		counters: {},
 		logTail: [],
 	};
@@ -286,7 +286,10 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 				journal: event.journal,
 				startedAt: at,
 			};
-			for (const name of event.containers ?? []) next = withContainer(next, name, (container) => container);
+			for (const name of event.containers ?? []) {
+				const steps = event.steps?.[name];
+				next = withContainer(next, name, (container) => (steps && !state.containers[name] ? newContainer(name, steps) : container));
+			}
 			return next;
 		}
 		case 'plan':

@@ -61,6 +61,8 @@ export interface PlanPreviewContainer {
 	stops: string;
 	health: string;
 	backup?: string;
+	/** A Compose service: the diff of each file the edit changes, unified-diff lines. */
+	diff?: string[];
 }
 
 export interface PlanPreview {

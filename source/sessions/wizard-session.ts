@@ -4,6 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { describeInterrupted, recoverRuns } from './recover-session.js';
 import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
 import { describePlan } from '../core/plan/describe.js';
+import { editDiff } from '../targets/compose/describe.js';
 import { describeUnit, executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from '../text/redact.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
@@ -180,7 +181,11 @@ export class WizardSession implements WizardBackend {
 							]
 						: [`stop ${container.name}`, `rename it ${container.parkedName}`, `create and start the new ${container.name}`, 'health gate', `remove ${container.parkedName}`]),
 				],
-				stops: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
+				stops:
+					container.kind === 'compose'
+						? `service ${container.service}: ${container.containers.map((replica) => replica.name).join(', ')} (stop timeout ${container.stopTimeoutS} s)`
+						: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
+				...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
 				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
 				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
 			})),

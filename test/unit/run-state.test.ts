@@ -140,6 +140,15 @@ describe('reduceRun', () => {
 		expect(app.counters.verify).toMatchObject({ bytes: 10, totalBytes: 20 });
 	});
 
+	it("takes a unit's own steps from run-started (a Compose service has no rename or create)", () => {
+		const state = fold([
+			{ type: 'run-started', runId: 'r', containers: ['shop-web-1', 'app'], dryRun: false, steps: { 'shop-web-1': ['pull', 'files', 'stop', 'start', 'health', 'remove-old'] }, at: 1 },
+			{ type: 'step-started', container: 'shop-web-1', step: 'files', at: 2 },
+		] as TimedEvent[]);
+		expect(state.containers['shop-web-1']!.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['pull:pending', 'files:running', 'stop:pending', 'start:pending', 'health:pending', 'remove-old:pending']);
+		expect(state.containers.app!.steps.map((step) => step.name)).toEqual(['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old']);
+	});
+
 	it('returns the same object for an event that changes nothing, and shares untouched parts', () => {
 		const start = fold(recordedUpgrade(T0).slice(0, 2));
 		expect(reduceRun(start, { type: 'no-such-event', at: 9 } as unknown as TimedEvent)).toBe(start);

@@ -29,7 +29,8 @@ export class Executor {
 		const onAbort = () => ctx.emit({ type: 'abort', reason: String(ctx.deps.signal?.reason ?? 'aborted by the operator') });
 		ctx.deps.signal?.addEventListener('abort', onAbort, { once: true });
 		try {
-			ctx.emit({ type: 'run-started', runId: journal.doc.runId, containers: names, dryRun: false, journal: journal.path });
+			const steps = Object.fromEntries(plan.units.map((unit) => [unit.name, ctx.driver(unit.kind).steps(unit)]));
+			ctx.emit({ type: 'run-started', runId: journal.doc.runId, containers: names, dryRun: false, journal: journal.path, steps });
 			ctx.emit({ type: 'plan', lines: describePlan(plan, describeUnit) });
 			for (const warning of plan.path.warnings) ctx.emit({ type: 'warning', message: warning });
 			await journal.setPlan({

@@ -20,7 +20,9 @@ export function editDiff(edit: FileEdit): string[] {
 	for (const line of before.slice(from, head)) lines.push(` ${line}`);
 	for (const line of before.slice(head, before.length - tail)) lines.push(`-${line}`);
 	for (const line of after.slice(head, after.length - tail)) lines.push(`+${line}`);
-	for (const line of after.slice(after.length - tail, Math.min(after.length, after.length - tail + CONTEXT))) lines.push(` ${line}`);
+	// The '' after a final newline is not a line of the file.
+	const end = after.at(-1) === '' ? after.length - 1 : after.length;
+	for (const line of after.slice(after.length - tail, Math.min(end, after.length - tail + CONTEXT))) lines.push(` ${line}`);
 	return lines;
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { PullProgress } from '../../core/events.js';
+import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
 import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
@@ -176,6 +176,10 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 
 	kept(): string | undefined {
 		return undefined;
+	}
+
+	steps(): StepName[] {
+		return ['pull', 'files', 'stop', 'start', 'health', 'remove-old'];
 	}
 
 	describe(unit: ComposeUnit, plan: Plan<ComposeUnit>): string[] {

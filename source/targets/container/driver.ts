@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { PullProgress } from '../../core/events.js';
+import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
 import type { ContainerRecord } from './record.js';
@@ -168,6 +168,10 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 
 	kept(unit: ContainerPlan): string {
 		return unit.parkedName;
+	}
+
+	steps(unit: ContainerPlan): StepName[] {
+		return unit.steps;
 	}
 
 	describe(unit: ContainerPlan, plan: Plan<ContainerPlan>): string[] {

@@ -32,6 +32,10 @@ export function planLines(preview: PlanPreview): PlanLine[] {
 		lines.push({ text: `  backup: ${container.backup ?? 'none'}`, tone: container.backup ? undefined : 'warning' });
 		lines.push({ text: `  health: ${container.health}` });
 		container.steps.forEach((step, index) => lines.push({ text: `   ${String(index + 1).padStart(2)}. ${step}`, tone: 'dim' }));
+		if (container.diff && container.diff.length > 0) {
+			lines.push({ text: '  the edit:' });
+			for (const line of container.diff) lines.push({ text: `    ${line}`, tone: line.startsWith('-') || line.startsWith('+') ? 'warning' : 'dim' });
+		}
 	}
 	if (preview.warnings.length > 0) {
 		lines.push({ text: 'Warnings', tone: 'title' });
