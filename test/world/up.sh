@@ -3,7 +3,8 @@
 #   - a Docker engine (the running one, or Debian's dockerd started by us),
 #   - two docker-registry servers on 127.0.0.1:5000 (anonymous) and :5001 (htpasswd),
 #   - a host Postgres on 127.0.0.1:55432 (+ a unix socket dir containers can mount),
-#   - fixture images built FROM scratch and pushed to the registries.
+#   - fixture images built FROM scratch and pushed to the registries,
+#   - docker-compose (v1) able to talk to that engine.
 # Progress goes to stderr; the last line on stdout is the path of world.env.
 # Usage: test/world/up.sh            (npm run world:up)
 #        UW_WORLD_DIR=/some/dir test/world/up.sh
@@ -29,6 +30,8 @@ ensure_packages() {
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   pkg_installed busybox-static || missing+=(busybox-static)
+  # Compose tests: bookworm has no Compose v2 plugin, only the python v1 (1.29.2).
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   if ! command -v docker >/dev/null 2>&1; then
     missing+=(docker.io)
   elif ! docker_answers && ! command -v dockerd >/dev/null 2>&1; then
@@ -83,6 +86,40 @@ ensure_docker() {
   fi
   docker_answers || die "dockerd answers /_ping but 'docker version' fails"
   log "docker: engine $(docker version --format '{{.Server.Version}}') started by test/world"
+}
+
+# --- compose ------------------------------------------------------------------
+
+COMPOSE_VERSION=""
+COMPOSE_API_VERSION_LINE=""
+
+# docker-compose 1.29 (docker-py 5.0.3) speaks Engine API 1.41 unless
+# COMPOSE_API_VERSION says otherwise; an engine whose minimum is newer (Docker 29
+# accepts 1.44 and up) answers "client version 1.41 is too old". Then pin the
+# engine's minimum: the oldest API it takes is the closest to what docker-py knows.
+compose_api_version() {
+  local min
+  min="$(timeout 10 docker version --format '{{.Server.MinAPIVersion}}' 2>/dev/null)" || return 0
+  [[ "$min" =~ ^[0-9]+\.[0-9]+$ ]] || return 0
+  if [[ "$(printf '%s\n' 1.41 "$min" | sort -V | tail -n1)" != 1.41 ]]; then echo "$min"; fi
+}
+
+ensure_compose() {
+  local api
+  api="$(compose_api_version)"
+  if [[ -n "$api" ]]; then
+    export COMPOSE_API_VERSION="$api"
+    COMPOSE_API_VERSION_LINE="COMPOSE_API_VERSION=$api"
+  fi
+  COMPOSE_VERSION="$(timeout 30 docker-compose version --short 2>/dev/null)" || die "docker-compose version failed"
+  # A real round trip to the engine (a file from stdin, a service never created):
+  # proves docker-py reaches DOCKER_HOST with an API version the engine accepts.
+  local out
+  if ! out="$(printf 'services:\n  probe:\n    image: probe\n' |
+    timeout 30 docker-compose -p uwtworldprobe --project-directory "$UW_WORLD_DIR" -f - ps -q 2>&1)"; then
+    die "docker-compose $COMPOSE_VERSION cannot talk to the engine: $out"
+  fi
+  log "compose: docker-compose $COMPOSE_VERSION${api:+ (COMPOSE_API_VERSION=$api)}"
 }
 
 # --- registries ---------------------------------------------------------------
@@ -231,6 +268,10 @@ UW_APP_FAILURE_TAGS="$failure_tags"
 UW_AUTH_APP_REPO=$AUTH_REGISTRY_ADDR/$APP_REPO_PATH
 UW_PG_MAJOR=$PG_MAJOR
 UW_TEST_LABEL=$TEST_LABEL
+# Compose (v1, Debian's python docker-compose; bookworm has no v2 plugin)
+UW_COMPOSE=docker-compose
+UW_COMPOSE_VERSION=$COMPOSE_VERSION
+$COMPOSE_API_VERSION_LINE
 EOF
   mv "$env.new" "$env"
   echo "$env"
@@ -252,6 +293,7 @@ main() {
 
   ensure_packages
   ensure_docker
+  ensure_compose
   ensure_registry registry "$REGISTRY_ADDR" anonymous.yml.in
   ensure_registry registry-auth "$AUTH_REGISTRY_ADDR" auth.yml.in
   login_auth_registry
