@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tear down the upgrade-wizard test world (idempotent; fine when nothing is up):
 #   - removes every container (with its anonymous volumes), network and volume
-#     labelled io.upgrade-wizard.test=1,
+#     labelled io.upgrade-wizard.test=1, and those of Compose projects named uwt*,
 #   - stops the registries, the host Postgres and dockerd, but only those that
 #     up.sh started (pid files / data dir in the state dir).
 # Built images and registry storage stay as a cache, unless --purge: then the
@@ -15,11 +15,48 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PURGE=0
 
+# compose_ids container|network|volume: the IDs (volume names) of those whose
+# com.docker.compose.project label starts with COMPOSE_PREFIX.
+compose_ids() {
+  local filter=(--filter label=com.docker.compose.project) project='{{.Label "com.docker.compose.project"}}'
+  case "$1" in
+    container) docker ps -a "${filter[@]}" --format "{{.ID}} $project" ;;
+    network) docker network ls "${filter[@]}" --format "{{.ID}} $project" ;;
+    volume) docker volume ls "${filter[@]}" --format "{{.Name}} $project" ;;
+  esac | awk -v prefix="$COMPOSE_PREFIX" 'index($2, prefix) == 1 { print $1 }'
+}
+
+# What test Compose projects leave: their containers carry the test label only when
+# the test set it, and their networks and volumes never do.
+remove_compose_projects() {
+  [[ -n "$COMPOSE_PREFIX" ]] || return 0
+  local ids
+  ids="$(compose_ids container)"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") container(s) of compose projects $COMPOSE_PREFIX*"
+    # shellcheck disable=SC2086
+    docker rm -f -v $ids >/dev/null || log "warning: some compose containers could not be removed"
+  fi
+  ids="$(compose_ids network)"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") network(s) of compose projects $COMPOSE_PREFIX*"
+    # shellcheck disable=SC2086
+    docker network rm $ids >/dev/null || log "warning: some compose networks could not be removed (still in use?)"
+  fi
+  ids="$(compose_ids volume)"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") volume(s) of compose projects $COMPOSE_PREFIX*"
+    # shellcheck disable=SC2086
+    docker volume rm -f $ids >/dev/null || log "warning: some compose volumes could not be removed (still in use?)"
+  fi
+}
+
 remove_labelled() {
   if ! docker_answers; then
     log "docker: no engine answers; nothing to remove there"
     return
   fi
+  remove_compose_projects
   local ids
   ids="$(docker ps -aq --filter "label=$TEST_LABEL")"
   if [[ -n "$ids" ]]; then

@@ -12,6 +12,15 @@ export UW_WORLD_DIR
 
 # What down.sh removes; the demo world passes its own label so it never touches a test run.
 TEST_LABEL="${UW_WORLD_LABEL:-io.upgrade-wizard.test=1}"
+# Compose creates its networks and volumes without the services' labels, so down.sh
+# also finds them by project name (com.docker.compose.project starts with this);
+# test/support/compose.ts names every test project so. A world with its own label
+# (the demo) removes no test project unless it names a prefix of its own.
+if [[ -n "${UW_WORLD_LABEL:-}" ]]; then
+  COMPOSE_PREFIX="${UW_WORLD_COMPOSE_PREFIX:-}"
+else
+  COMPOSE_PREFIX="${UW_WORLD_COMPOSE_PREFIX:-uwt}"
+fi
 RECIPE_LABEL="io.upgrade-wizard.recipe"
 
 # Ports can be moved (e.g. to run a second, isolated world next to the usual one);
