@@ -235,3 +235,42 @@ describe('Compose: the tag in .env', () => {
 		await expectUpRecreatesNothing(project);
 	});
 });
+
+describe('Compose: two services on one image, one tag', () => {
+	let project: ComposeTestProject;
+	const envText = 'APP_TAG=1.6.0\n';
+	const file = composeFile('${APP_TAG}').replace(
+		'volumes:\n  dbdata: {}',
+		`  worker:\n    image: ${w.appRepo}:\${APP_TAG}\n    environment:\n      DATABASE_URL: postgresql://shop:${PASSWORD}@db:5432/shop\n    labels:\n      io.upgrade-wizard.test: "1"\nvolumes:\n  dbdata: {}`,
+	);
+	const nameOf = async (service: string) => (await inspect((await project.containerIds(service))[0]!)).Name.replace(/^\//, '');
+
+	beforeAll(async () => {
+		project = await composeProject({ files: { 'docker-compose.yml': file }, env: envText });
+		await project.up();
+		for (const service of ['app', 'worker']) await waitHealthy((await project.containerIds(service))[0]!, 90_000);
+	}, 180_000);
+
+	afterAll(async () => {
+		await project?.down();
+	});
+
+	it('refuses to upgrade one of them alone: the edit would change the other too', async () => {
+		const run = await runWizard(['--yes', '--container', await nameOf('app'), '--to', '1.6.1']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expect(run.stderr).toMatch(/shared \(variable APP_TAG\) with services\.worker\.image/);
+		expect(readFileSync(project.path('.env'), 'utf8')).toBe(envText);
+	});
+
+	it('upgrades both as one cluster, one at a time, one line of .env changed', async () => {
+		const db = (await project.containerIds('db'))[0];
+		const run = await runWizard(['--yes', '--container', await nameOf('app'), '--container', await nameOf('worker'), '--to', '1.6.1']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout).toContain('already named by an earlier service of this run');
+		expect(readFileSync(project.path('.env'), 'utf8')).toBe('APP_TAG=1.6.1\n');
+		expect(readFileSync(project.path('docker-compose.yml'), 'utf8')).toBe(file);
+		for (const service of ['app', 'worker']) expect((await inspect((await project.containerIds(service))[0]!)).Config.Image).toBe(`${w.appRepo}:1.6.1`);
+		expect((await project.containerIds('db'))[0]).toBe(db);
+		await expectUpRecreatesNothing(project);
+	});
+});
