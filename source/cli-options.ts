@@ -21,6 +21,8 @@ export interface CliOptions extends DatabaseOptions {
 	stableS: number;
 	stopTimeoutS?: number;
 	keepOld: boolean;
+	/** Compose: stop the whole project first and start it again after (the Anchore guide's way). */
+	composeDown: boolean;
 	pre: boolean;
 	allowMajor: boolean;
 	tagInclude?: RegExp;
@@ -58,6 +60,7 @@ const SPEC = {
 	'no-migrations': { type: 'boolean' },
 	'migration-timeout': { type: 'string' },
 	'stop-all-first': { type: 'boolean' },
+	'compose-down': { type: 'boolean' },
 	'pg-bin': { type: 'string' },
 	'pg-image': { type: 'string' },
 	down: { type: 'boolean' },
@@ -130,6 +133,7 @@ export function parseCli(argv: string[]): CliOptions {
 		stableS: seconds('stable-for', values['stable-for'], 10, 0)!,
 		stopTimeoutS: seconds('stop-timeout', values['stop-timeout'], undefined, 0),
 		keepOld: values['keep-old'] ?? false,
+		composeDown: values['compose-down'] ?? false,
 		pre: values.pre ?? false,
 		allowMajor: values['allow-major'] ?? false,
 		tagInclude: regex('tag-include', values['tag-include']),
@@ -179,6 +183,7 @@ Database (found from the app's DATABASE_URL unless given; PG* variables and
       --no-migrations     refuse (exit 2) when the target migrates the schema
       --migration-timeout S  health timeout for a migrating start (default 5 x --health-timeout)
       --stop-all-first    cluster: stop every node before the first migrating start
+      --compose-down      Compose: stop the whole project first, start it again after
       --pg-bin DIR        take pg_dump/pg_restore from DIR (default: /usr/lib/postgresql/*/bin, PATH)
       --pg-image REF      without a host pg_dump new enough, run the tools in a one-off
                           container of REF (default postgres:<server major>)

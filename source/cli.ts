@@ -29,6 +29,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean): 
 		stableS: options.stableS,
 		stopTimeoutS: options.stopTimeoutS,
 		keepOld: options.keepOld,
+		composeDown: options.composeDown,
 		filters: { pre: options.pre, include: options.tagInclude, exclude: options.tagExclude, allowMajor: options.allowMajor },
 		db: options.db,
 		dbContainer: options.dbContainer,

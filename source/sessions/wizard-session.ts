@@ -175,8 +175,9 @@ export class WizardSession implements WizardBackend {
 					...(container.kind === 'compose'
 						? [
 								`write the new tag into ${[...new Set(container.edits.map((edit) => edit.path))].join(', ') || 'the files (already there)'}, copies kept`,
-								`stop service ${container.service}`,
-								`up -d --no-deps ${container.service}`,
+								...(container.composeDown
+									? [`stop every service of project ${container.project.name}`, `up -d project ${container.project.name}`]
+									: [`stop service ${container.service}`, `up -d --no-deps ${container.service}`]),
 								"health gate and Compose's config hash",
 							]
 						: [`stop ${container.name}`, `rename it ${container.parkedName}`, `create and start the new ${container.name}`, 'health gate', `remove ${container.parkedName}`]),

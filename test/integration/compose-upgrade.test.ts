@@ -211,6 +211,23 @@ describe('Compose upgrade', () => {
 	});
 });
 
+describe('Compose --compose-down', () => {
+	it('stops the whole project first (stop, not down), then up -d brings all of it back', async () => {
+		const before = await snapshot(shop);
+		const run = await runWizard(['--yes', '--compose-down', '--container', await appName(shop), '--to', '1.7.2']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout).toMatch(/stop every service of project uwt\w+/);
+		const after = await snapshot(shop);
+		expect(after.image).toBe(`${w.appRepo}:1.7.2`);
+		// Stopped and started again, never removed: the same database container, running.
+		expect(after.db).toBe(before.db);
+		expect((await inspect(after.db)).State.Running).toBe(true);
+		expect(readFileSync(shop.path('docker-compose.yml'), 'utf8')).toBe(original.replace(`${w.appRepo}:1.6.0`, `${w.appRepo}:1.7.2`));
+		expect(await psql(shop, 'SELECT count(*) FROM notes')).toBe('3');
+		await expectUpRecreatesNothing(shop);
+	});
+});
+
 describe('Compose: the tag in .env', () => {
 	let project: ComposeTestProject;
 	const envText = `# shop settings\nCOMPOSE_HTTP_TIMEOUT=120\nAPP_TAG=1.6.0 # the release\nOTHER=x\n`;
@@ -260,6 +277,12 @@ describe('Compose: two services on one image, one tag', () => {
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
 		expect(run.stderr).toMatch(/shared \(variable APP_TAG\) with services\.worker\.image/);
 		expect(readFileSync(project.path('.env'), 'utf8')).toBe(envText);
+	});
+
+	it('--compose-down takes one service at a time', async () => {
+		const run = await runWizard(['--yes', '--compose-down', '--container', await nameOf('app'), '--container', await nameOf('worker'), '--to', '1.6.1']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expect(run.stderr).toMatch(/--compose-down takes one service at a time/);
 	});
 
 	it('upgrades both as one cluster, one at a time, one line of .env changed', async () => {

@@ -12,6 +12,8 @@ export interface PlanOptions {
 	stableS: number;
 	stopTimeoutS?: number;
 	keepOld: boolean;
+	/** Compose: the whole project is stopped before the service is recreated, and started again with it. */
+	composeDown?: boolean;
 }
 
 /** How a unit's health is judged; plain data, journaled for recovery. */

@@ -25,7 +25,7 @@ export type ComposeCommand =
 	| { op: 'config' }
 	| { op: 'config-hash'; services: string[] }
 	| { op: 'pull'; services: string[] }
-	| { op: 'up'; services: string[]; noDeps: true }
+	| { op: 'up'; services: string[]; noDeps: boolean }
 	| { op: 'stop'; services: string[]; timeoutS: number }
 	| { op: 'start'; services: string[] }
 	| { op: 'ps'; services: string[] };
@@ -58,7 +58,7 @@ function subcommand(cli: ComposeCli, command: ComposeCommand): string[] {
 			return ['pull', ...command.services];
 		case 'up':
 			// Never build, never pull here: the wizard pulled the target itself, and a rollback's old image is local.
-			return ['up', '-d', '--no-deps', '--no-build', ...(cli.flavor === 'v2' ? ['--pull', 'never'] : []), ...command.services];
+			return ['up', '-d', ...(command.noDeps ? ['--no-deps'] : []), '--no-build', ...(cli.flavor === 'v2' ? ['--pull', 'never'] : []), ...command.services];
 		case 'stop':
 			return ['stop', '-t', String(command.timeoutS), ...command.services];
 		case 'start':

@@ -35,7 +35,11 @@ export function describeService(unit: ComposeUnit, plan: Plan<ComposeUnit>): str
 	];
 	if (unit.edits.length === 0) lines.push('   the files already name the target (an earlier service of this run shares the tag)');
 	for (const edit of unit.edits) lines.push(...editDiff(edit).map((line) => `   ${line}`));
-	lines.push(`   stop ${unit.service} (timeout ${unit.stopTimeoutS} s), then up -d --no-deps ${unit.service}`);
+	lines.push(
+		unit.composeDown
+			? `   stop the whole project ${unit.project.name} (timeout ${unit.stopTimeoutS} s; --compose-down), then up -d the project`
+			: `   stop ${unit.service} (timeout ${unit.stopTimeoutS} s), then up -d --no-deps ${unit.service}`,
+	);
 	const gate = [
 		"each new container's Docker healthcheck if it has one",
 		unit.health.url ? `HTTP 200 from ${unit.health.url}` : undefined,

@@ -78,6 +78,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 			stopTimeoutS: unit.stopTimeoutS,
 			strip: unit.strip,
 			health: unit.health,
+			composeDown: unit.composeDown,
 			copyDir,
 			inspect: { container: withoutEnvValues(unit.inspect), image: withoutEnvValues(unit.oldImage) },
 		};
@@ -103,6 +104,20 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 			downtime: 'opens',
 			run: async (ctx) => {
 				await this.compose(unit, { op: 'stop', services: [unit.service], timeoutS: unit.stopTimeoutS }, ctx.signal);
+			},
+		};
+	}
+
+	/** --compose-down, as the Anchore guide does it: the whole project stops (`stop`, never `down`: nothing is removed). */
+	private stopProject(unit: ComposeUnit): Transition {
+		return {
+			kind: 'stop-project',
+			step: 'stop',
+			intent: `stop every service of project ${unit.project.name} with a ${unit.stopTimeoutS} s timeout (--compose-down)`,
+			undo: { kind: 'compose-up-project' },
+			downtime: 'opens',
+			run: async (ctx) => {
+				await this.compose(unit, { op: 'stop', services: [], timeoutS: unit.stopTimeoutS }, ctx.signal);
 			},
 		};
 	}
@@ -135,15 +150,17 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 					return copies.length > 0 ? `${copies.map((copy) => `${copy.path} (copy ${copy.copy})`).join(', ')}` : 'already named by an earlier service of this run';
 				},
 			},
-			this.stop(unit, ''),
+			unit.composeDown ? this.stopProject(unit) : this.stop(unit, ''),
 			{
 				kind: 'compose-up',
 				step: 'start',
-				intent: `up -d --no-deps ${unit.service}: Compose recreates it from ${unit.targetRef}`,
+				intent: unit.composeDown
+					? `up -d: Compose recreates ${unit.service} from ${unit.targetRef} and starts the rest of project ${unit.project.name} again`
+					: `up -d --no-deps ${unit.service}: Compose recreates it from ${unit.targetRef}`,
 				undo: { kind: 'compose-stop', service: unit.service },
 				startsTarget: true,
 				run: async (ctx) => {
-					await this.compose(unit, { op: 'up', services: [unit.service], noDeps: true }, ctx.signal);
+					await this.compose(unit, unit.composeDown ? { op: 'up', services: [], noDeps: false } : { op: 'up', services: [unit.service], noDeps: true }, ctx.signal);
 				},
 			},
 			{
@@ -188,7 +205,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 
 	phaseOf(undo: Undo): UndoPhase {
 		const kind = (undo as ComposeUndo).kind;
-		if (kind === 'compose-up') return 'revive';
+		if (kind === 'compose-up' || kind === 'compose-up-project') return 'revive';
 		if (kind === 'restore-files' || kind === 'compose-stop') return 'detach';
 		return 'none';
 	}
@@ -202,6 +219,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 		}
 		if (typed.kind === 'compose-stop') return `stop the new ${entry.service}`;
 		if (typed.kind === 'compose-up') return `up -d --no-deps ${entry.service} on the files as they were`;
+		if (typed.kind === 'compose-up-project') return `up -d project ${entry.project.name} on the files as they were`;
 		return typed.why;
 	}
 
@@ -245,7 +263,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 			.sort((a, b) => b.seq - a.seq)
 			.map((action) => this.command(record, action.undo))
 			.filter((command): command is string => Boolean(command));
-		const up = this.command(record, { kind: 'compose-up', service: entry.service });
+		const up = this.command(record, entry.composeDown ? { kind: 'compose-up-project' } : { kind: 'compose-up', service: entry.service });
 		if (up) commands.push(up);
 		return { state: await this.stateNow(record), commands: [...new Set(commands)] };
 	}

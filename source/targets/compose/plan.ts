@@ -127,6 +127,7 @@ export async function planService(
 		strip: edit.strip,
 		edits: edit.edits,
 		cluster: cluster.filter((member) => member !== service),
+		composeDown: options.composeDown ?? false,
 		health: { healthcheck: 'auto', url: options.healthUrl, stableMs: options.stableS * 1000, timeoutMs: options.healthTimeoutS * 1000 },
 	};
 }
@@ -167,6 +168,8 @@ export async function buildComposePlan(context: ComposePlanContext, names: strin
 	}
 	const projects = [...new Set(checked.map((service) => service.labels.project.name))];
 	refuseIf(projects.length > 1, `the selected containers belong to different Compose projects (${projects.join(', ')}); upgrade one project at a time`);
+	// Stopping the whole project per service would stop the services already upgraded.
+	refuseIf(options.composeDown && checked.length > 1, `--compose-down takes one service at a time (selected: ${checked.map((service) => service.labels.service).join(', ')})`);
 	const path = await clusterPath(checked, context.resolvePath);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	const cluster = checked.map((service) => service.labels.service);

@@ -16,6 +16,8 @@ export type ComposeUndo =
 	| { kind: 'restore-files'; copies: string }
 	| { kind: 'compose-stop'; service: string }
 	| { kind: 'compose-up'; service: string }
+	/** --compose-down: the whole project was stopped; `up -d` brings all of it back. */
+	| { kind: 'compose-up-project' }
 	| { kind: 'none'; why: string };
 
 /** Bounded like the swap itself: a stop with its timeout, then a create and start. */
@@ -30,6 +32,7 @@ export function copiesOf(undo: Undo): FileCopy[] {
 export function commandFor(record: ComposeRecord, undo: ComposeUndo): ComposeCommand | undefined {
 	if (undo.kind === 'compose-stop') return { op: 'stop', services: [record.service], timeoutS: record.stopTimeoutS };
 	if (undo.kind === 'compose-up') return { op: 'up', services: [record.service], noDeps: true };
+	if (undo.kind === 'compose-up-project') return { op: 'up', services: [], noDeps: false };
 	return undefined;
 }
 

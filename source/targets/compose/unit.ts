@@ -34,6 +34,8 @@ export interface ComposeUnit extends Unit {
 	strip: string[];
 	/** The edit as planned against the files as they are now (shown by --dry-run; redone at run time). */
 	edits: FileEdit[];
+	/** --compose-down: stop the whole project first, `up -d` all of it after. */
+	composeDown: boolean;
 	/** Other services of the same project in this run: a shared tag (one variable) may change them too. */
 	cluster: string[];
 	health: HealthOptions;
@@ -59,6 +61,7 @@ export interface ComposeRecord extends UnitRecord {
 	stopTimeoutS: number;
 	strip: string[];
 	health: HealthOptions;
+	composeDown?: boolean;
 	/** Where the edit keeps its copies of the files (0600). */
 	copyDir: string;
 }
