@@ -3,7 +3,8 @@
 
 export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
 
-export type ContainerResult = 'upgraded' | 'rolled-back' | 'rollback-failed' | 'not-attempted' | 'dry-run';
+/** 'failed': the run failed before it changed this unit (a pull, a backup): nothing to roll back. */
+export type ContainerResult = 'upgraded' | 'rolled-back' | 'failed' | 'rollback-failed' | 'not-attempted' | 'dry-run';
 
 export interface ContainerSummary {
 	container: string;

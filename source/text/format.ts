@@ -27,6 +27,7 @@ export function formatDuration(ms: number | undefined): string {
 export const RESULT_WORDS: Record<ContainerResult, string> = {
 	upgraded: 'upgraded',
 	'rolled-back': 'rolled back',
+	failed: 'failed, nothing changed',
 	'rollback-failed': 'ROLLBACK INCOMPLETE',
 	'not-attempted': 'not attempted',
 	'dry-run': 'planned',

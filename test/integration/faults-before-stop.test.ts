@@ -83,7 +83,7 @@ async function expectNothingChanged(
 	expect(failed, output).toHaveLength(1);
 	expect(failed[0], output).toMatch(new RegExp(`^\\[${escape(app.name)}\\] FAILED at ${expected.step}: `));
 	expect(failed[0], output).toMatch(expected.failure);
-	expect(run.stdout, output).toMatch(new RegExp(`^  ${escape(app.name)}: .*\\n    reason: .*nothing was stopped`, 'm'));
+	expect(run.stdout, output).toMatch(new RegExp(`^  ${escape(app.name)}: .*: failed, nothing changed\\n    reason: .*nothing was stopped`, 'm'));
 	expect(run.stdout).toMatch(new RegExp(`^exit code ${run.exitCode}`, 'm'));
 	expect(run.stderr, output).not.toMatch(/unexpected error/);
 	// Nothing of the swap ran.

@@ -25,7 +25,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	const endsBeforeAnyStop = async (lead: Unit, reason: string, what: string) =>
 		ctx.finish(
 			ExitCode.rolledBack,
-			stage.map((unit) => ctx.summary(unit, unit === lead ? 'rolled-back' : 'not-attempted', {
+			stage.map((unit) => ctx.summary(unit, unit === lead ? 'failed' : 'not-attempted', {
 				reason: unit === lead ? `${reason} (${stayed})` : `not attempted: the ${what} failed (${stayed})`,
 			})),
 			'rolled-back',

@@ -50,7 +50,7 @@ function versionStep(from: string, to: string): string {
 
 function containerLines(container: ContainerSummary): SummaryLine[] {
 	const lines: SummaryLine[] = [];
-	const tone: Tone = container.result === 'upgraded' ? 'good' : container.result === 'rollback-failed' ? 'bad' : container.result === 'rolled-back' ? 'warn' : undefined;
+	const tone: Tone = container.result === 'upgraded' ? 'good' : container.result === 'rollback-failed' ? 'bad' : container.result === 'rolled-back' || container.result === 'failed' ? 'warn' : undefined;
 	lines.push({ text: `${container.container}  ${versionStep(container.from, container.to)}  ${RESULT_WORDS[container.result] ?? container.result}`, tone });
 	const figures = [
 		container.downtimeMs !== undefined ? `downtime ${formatDuration(container.downtimeMs)}` : '',
