@@ -5,7 +5,7 @@ import { parseCli, USAGE, type CliOptions } from './cli-options.js';
 import { runUpgrade, type UpgradeRequest } from './sessions/upgrade-session.js';
 import { runRecover } from './sessions/recover-session.js';
 import { humanReporter } from './reporters/human.js';
-import { ndjsonError, ndjsonReporter } from './reporters/ndjson.js';
+import { ndjsonError, ndjsonNothingToDo, ndjsonReporter } from './reporters/ndjson.js';
 
 function packageVersion(): string {
 	// The bundle has the version built in; the unbundled build reads package.json.
@@ -208,7 +208,9 @@ export async function main(argv: string[]): Promise<number> {
 /** The one line on stderr (and, with --json, the error object on stdout) for a run that ends on an error. */
 function fail(error: unknown, json: boolean): number {
 	if (error instanceof NothingToDo) {
-		process.stdout.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
+		// --json keeps stdout NDJSON: a consumer waiting for run-done gets one, with the reason.
+		if (json) ndjsonNothingToDo((text) => process.stdout.write(text), oneLine(error.message));
+		else process.stdout.write(`upgrade-wizard: ${oneLine(error.message)}\n`);
 		return ExitCode.ok;
 	}
 	const [exitCode, message] = describeFailure(error);

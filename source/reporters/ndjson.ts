@@ -12,3 +12,8 @@ export function ndjsonReporter(write: (text: string) => void): (event: TimedEven
 export function ndjsonError(write: (text: string) => void, exitCode: number, message: string): void {
 	write(`${JSON.stringify({ type: 'error', exitCode, message })}\n`);
 }
+
+/** --json: nothing to upgrade is a finished run with no containers, not a bare line of text. */
+export function ndjsonNothingToDo(write: (text: string) => void, message: string): void {
+	write(`${JSON.stringify({ type: 'run-done', summary: { runId: 'none', exitCode: 0, containers: [], message }, at: Date.now() })}\n`);
+}

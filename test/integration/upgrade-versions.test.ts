@@ -57,6 +57,11 @@ describe('version intelligence', () => {
 		expect(unnamed.exitCode, unnamed.stderr).toBe(0);
 		expect(unnamed.stdout).toMatch(/already runs 1\.8\.0, the newest version on offer; 2\.0\.0 is a major upgrade/);
 		expect((await inspect(name)).Config.Image).toBe(`${w.appRepo}:1.8.0`);
+		// --json: stdout stays NDJSON, the run ends with a run-done carrying the reason.
+		const json = await runWizard(['--yes', '--json', '--container', name]);
+		expect(json.exitCode, json.stderr).toBe(0);
+		const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; summary?: { exitCode: number; message?: string } });
+		expect(lines.at(-1)).toMatchObject({ type: 'run-done', summary: { exitCode: 0, message: expect.stringMatching(/already runs 1\.8\.0, the newest version on offer/) } });
 
 		const named = await runWizard(['--yes', '--container', name, '--to', '2.0.0', '--health-timeout', '90']);
 		expect(named.exitCode, named.stdout + named.stderr).toBe(0);
