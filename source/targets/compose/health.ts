@@ -44,7 +44,7 @@ export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS
 	const stale = now.filter((container) => repositoryOf(container.image) !== repositoryOf(unit.from) || tagOf(container.image) !== tag);
 	if (stale.length > 0) throw new TransitionFailure('health', `after up, ${stale.map((c) => `${c.name} runs ${c.image}`).join(', ')}, not ${unit.targetRef}`);
 	const details: string[] = [];
-	for (const container of now) details.push(await healthGate(docker, { name: unit.name, health: unit.health }, container.id, ctx));
+	for (const container of now) details.push(await healthGate(docker, { name: unit.name, health: unit.health }, container.id, ctx, now.length > 1 ? container.name : undefined));
 	const view = await composeView({ cli: unit.cli, project: unit.project, strip: unit.strip, env, signal: ctx.signal });
 	const hash = view.hashes.get(unit.service);
 	const off = now.filter((container) => container.configHash !== hash);

@@ -20,20 +20,28 @@ function describeGate(gate: HealthGate): string {
 }
 
 /** The gate follows the new container's Docker healthcheck when it has one; its logs stream meanwhile. */
-export async function healthGate(docker: Docker, unit: Pick<Unit, 'name' | 'health'>, newId: string, ctx: TransitionContext): Promise<string> {
+export async function healthGate(
+	docker: Docker,
+	unit: Pick<Unit, 'name' | 'health'>,
+	newId: string,
+	ctx: TransitionContext,
+	/** Which of the unit's containers this is, when it has several (a Compose service's replicas). */
+	replica?: string,
+): Promise<string> {
 	const gate = await gateFor(docker, unit.health, newId);
-	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: describeGate(gate) });
+	const which = replica ? `${replica}: ` : '';
+	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: `${which}${describeGate(gate)}` });
 	const tail: string[] = [];
 	const stopLogs = await followLogs(docker, newId, (line) => {
 		tail.push(line);
 		if (tail.length > LOG_TAIL_LINES) tail.shift();
-		ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line });
+		ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line: `${which}${line}` });
 	}).catch(() => () => undefined);
 	let result;
 	try {
 		result = await waitHealthy(docker, newId, gate, {
 			signal: ctx.signal,
-			onStatus: (status, detail) => ctx.emit({ type: 'health', container: unit.name, status, detail }),
+			onStatus: (status, detail) => ctx.emit({ type: 'health', container: unit.name, status, detail: replica && detail ? `${which}${detail}` : detail }),
 		});
 	} finally {
 		stopLogs();
@@ -43,7 +51,7 @@ export async function healthGate(docker: Docker, unit: Pick<Unit, 'name' | 'heal
 		if (result.lastCheck) detail.push(`last health check: ${result.lastCheck}`);
 		const lines = tail.length > 0 ? tail : await logTail(docker, newId, LOG_TAIL_LINES);
 		if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
-		throw new TransitionFailure('health', `the new ${unit.name} did not become healthy: ${result.reason}`, detail);
+		throw new TransitionFailure('health', `the new ${replica ?? unit.name} did not become healthy: ${result.reason}`, detail);
 	}
 	return result.detail;
 }
