@@ -93,20 +93,27 @@ ensure_docker() {
 COMPOSE_VERSION=""
 COMPOSE_API_VERSION_LINE=""
 
-# docker-compose 1.29 (docker-py 5.0.3) speaks Engine API 1.41 unless
-# COMPOSE_API_VERSION says otherwise; an engine whose minimum is newer (Docker 29
-# accepts 1.44 and up) answers "client version 1.41 is too old". Then pin the
-# engine's minimum: the oldest API it takes is the closest to what docker-py knows.
+# docker-compose 1.29 (docker-py 5.0.3) asks the engine for its newest API version
+# and speaks that, unless COMPOSE_API_VERSION pins one. From API 1.45 (Docker 26)
+# image inspect has no ContainerConfig, which v1 reads when it recreates a
+# container: `up` then fails with "ERROR: for app  'ContainerConfig'" (docker/compose
+# #11742). So on such an engine pin 1.44, or the engine's minimum when that is newer
+# (then v1 may not work at all, and the probe below says so).
 compose_api_version() {
-  local min
-  min="$(timeout 10 docker version --format '{{.Server.MinAPIVersion}}' 2>/dev/null)" || return 0
-  [[ "$min" =~ ^[0-9]+\.[0-9]+$ ]] || return 0
-  if [[ "$(printf '%s\n' 1.41 "$min" | sort -V | tail -n1)" != 1.41 ]]; then echo "$min"; fi
+  local versions max min
+  versions="$(timeout 10 docker version --format '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}' 2>/dev/null)" || return 0
+  read -r max min <<<"$versions"
+  [[ "$max" =~ ^[0-9]+\.[0-9]+$ && "$min" =~ ^[0-9]+\.[0-9]+$ ]] || return 0
+  version_le "$max" 1.44 && return 0
+  if version_le "$min" 1.44; then echo 1.44; else echo "$min"; fi
 }
+
+version_le() { [[ "$(printf '%s\n' "$1" "$2" | sort -V | head -n1)" == "$1" ]]; }
 
 ensure_compose() {
   local api
-  api="$(compose_api_version)"
+  # One the caller set wins (a world on an engine we cannot predict).
+  api="${COMPOSE_API_VERSION:-$(compose_api_version)}"
   if [[ -n "$api" ]]; then
     export COMPOSE_API_VERSION="$api"
     COMPOSE_API_VERSION_LINE="COMPOSE_API_VERSION=$api"
