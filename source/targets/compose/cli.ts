@@ -1,15 +1,18 @@
 import { execa } from 'execa';
 
-// How the wizard finds and runs Compose: `docker compose` (the v2 plugin)
-// when it answers, else `docker-compose` (v1). Both take the same global
-// flags and the subcommands used here, so one argv builder serves both;
-// always argument arrays, never a shell string, and every call bounded.
+// How the wizard finds and calls Compose: `docker compose` (the v2 plugin)
+// when it answers, else `docker-compose` (v1, or a standalone v2). Both take
+// the same global flags and the subcommands used here, so one argv builder
+// serves both. Always argument arrays, never a shell string; run-compose.ts
+// runs them.
 
 export type ComposeFlavor = 'v2' | 'v1';
 
 export interface ComposeCli {
 	flavor: ComposeFlavor;
+	/** The program: 'docker' for the plugin, else 'docker-compose'. */
 	file: string;
+	/** Arguments before the global flags: ['compose'] for the plugin. */
 	prefix: string[];
 	version: string;
 }
@@ -31,19 +34,33 @@ export type ComposeCommand =
 	| { op: 'ps'; services: string[] };
 
 const FIND_TIMEOUT_MS = 5_000;
-const TAIL_LINES = 15;
 
-async function versionOf(file: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
-	const result = await execa(file, [...args, 'version', '--short'], { env, extendEnv: false, reject: false, timeout: FIND_TIMEOUT_MS, cancelSignal: signal, stdin: 'ignore' }).catch(() => undefined);
-	const version = result?.exitCode === 0 ? String(result.stdout).trim().replace(/^v/, '') : '';
+/** `version --short` of one candidate, or undefined when it is missing, fails or prints no version. */
+async function versionOf(file: string, prefix: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
+	// A missing program is a failed result, not a throw (reject: false); the catch is for a bad signal.
+	const result = await execa(file, [...prefix, 'version', '--short'], {
+		env,
+		extendEnv: false,
+		reject: false,
+		timeout: FIND_TIMEOUT_MS,
+		forceKillAfterDelay: 1_000,
+		cancelSignal: signal,
+		stdin: 'ignore',
+	}).catch(() => undefined);
+	// Without the plugin, `docker compose version --short` exits 125 ("unknown flag: --short").
+	if (result?.exitCode !== 0) return undefined;
+	const version = String(result.stdout).trim().replace(/^v/, '');
 	return /^\d+\.\d+/.test(version) ? version : undefined;
 }
 
+/** The v2 plugin first (what `docker compose` runs is what operators use today), else docker-compose. */
 export async function findCompose(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ComposeCli | undefined> {
-	const v2 = await versionOf('docker', ['compose'], env, signal);
-	if (v2 && !v2.startsWith('1.')) return { flavor: 'v2', file: 'docker', prefix: ['compose'], version: v2 };
-	const v1 = await versionOf('docker-compose', [], env, signal);
-	if (v1) return { flavor: v1.startsWith('1.') ? 'v1' : 'v2', file: 'docker-compose', prefix: [], version: v1 };
+	const plugin = await versionOf('docker', ['compose'], env, signal);
+	if (plugin && !plugin.startsWith('1.')) return { flavor: 'v2', file: 'docker', prefix: ['compose'], version: plugin };
+	if (signal?.aborted) return undefined;
+	const standalone = await versionOf('docker-compose', [], env, signal);
+	// docker-compose is v1 (python) up to 1.29; a 2.x binary under that name is v2.
+	if (standalone) return { flavor: standalone.startsWith('1.') ? 'v1' : 'v2', file: 'docker-compose', prefix: [], version: standalone };
 	return undefined;
 }
 
@@ -52,12 +69,13 @@ function subcommand(cli: ComposeCli, command: ComposeCommand): string[] {
 		case 'config':
 			return ['config'];
 		case 'config-hash':
-			// v1 only takes the `=` form; v2 takes both.
-			return ['config', `--hash=${command.services.join(',')}`];
+			// v1's docopt only parses the `=` form; v2 documents `--hash a,b`.
+			return cli.flavor === 'v1' ? ['config', `--hash=${command.services.join(',')}`] : ['config', '--hash', command.services.join(',')];
 		case 'pull':
 			return ['pull', ...command.services];
 		case 'up':
-			// Never build, never pull here: the wizard pulled the target itself, and a rollback's old image is local.
+			// Never build or pull here: the wizard pulled the target itself, and a rollback's image is local.
+			// v1 has no --pull: it pulls an image that is missing whatever the flags.
 			return ['up', '-d', ...(command.noDeps ? ['--no-deps'] : []), '--no-build', ...(cli.flavor === 'v2' ? ['--pull', 'never'] : []), ...command.services];
 		case 'stop':
 			return ['stop', '-t', String(command.timeoutS), ...command.services];
@@ -68,67 +86,33 @@ function subcommand(cli: ComposeCli, command: ComposeCommand): string[] {
 	}
 }
 
+/** The full argv: the project named exactly as the containers' labels record it, then the subcommand. */
 export function composeArgv(cli: ComposeCli, project: ComposeProject, command: ComposeCommand): { file: string; args: string[] } {
 	const global = ['-p', project.name, '--project-directory', project.workingDir, ...project.files.flatMap((file) => ['-f', file])];
 	if (project.envFile) global.push('--env-file', project.envFile);
 	return { file: cli.file, args: [...cli.prefix, ...global, ...subcommand(cli, command)] };
 }
 
-/** Variables Compose would take from the shell over the env file, and the ones that would override our -p/-f. */
+/** Variables that would replace our -p/-f/--env-file or change which services exist. */
 const OVERRIDING = ['COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'COMPOSE_PATH_SEPARATOR', 'COMPOSE_ENV_FILES', 'COMPOSE_PROFILES'];
 
+/**
+ * The environment for Compose: `strip` names the env file's variables, because
+ * Compose lets the shell win over the env file and the wizard edits the file.
+ * Everything else (DOCKER_HOST, DOCKER_CONFIG, PATH, ...) stays.
+ */
 export function composeEnv(env: NodeJS.ProcessEnv, strip: string[]): NodeJS.ProcessEnv {
 	const out: NodeJS.ProcessEnv = { ...env };
 	for (const name of [...strip, ...OVERRIDING]) delete out[name];
 	return out;
 }
 
-export class ComposeCommandError extends Error {
-	constructor(
-		message: string,
-		readonly stderrTail: string[],
-	) {
-		super(message);
-		this.name = 'ComposeCommandError';
-	}
-}
-
-export async function runCompose(
-	cli: ComposeCli,
-	project: ComposeProject,
-	command: ComposeCommand,
-	options: { env: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs: number; onLine?: (line: string) => void },
-): Promise<{ stdout: string; stderr: string }> {
-	const { file, args } = composeArgv(cli, project, command);
-	const name = `${cli.flavor === 'v2' ? 'docker compose' : 'docker-compose'} ${command.op}`;
-	const onLine = options.onLine;
-	const result = await execa(file, args, {
-		cwd: project.workingDir,
-		env: options.env,
-		extendEnv: false,
-		reject: false,
-		timeout: options.timeoutMs,
-		cancelSignal: options.signal,
-		stdin: 'ignore',
-		...(onLine ? { stderr: ['pipe', function* (line: unknown) { onLine(String(line)); yield line; }] } : {}),
-	});
-	const stdout = String(result.stdout ?? '');
-	const stderr = String(result.stderr ?? '');
-	if (result.exitCode !== 0 || result.failed) {
-		const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
-		const tail = lines.slice(-TAIL_LINES);
-		const why = result.timedOut ? `timed out after ${Math.round(options.timeoutMs / 1000)} s` : result.isCanceled ? 'aborted' : `exit ${result.exitCode ?? '?'}`;
-		throw new ComposeCommandError(`${name} failed (${why})${tail.length > 0 ? `: ${tail.at(-1)}` : ''}`, tail);
-	}
-	return { stdout, stderr };
-}
-
-/** `config --hash=...` prints `service hash` per line. */
+/** `config --hash` prints `service hash` per line (v1 in dependency order, not the order asked). */
 export function parseConfigHashes(stdout: string): Map<string, string> {
 	const hashes = new Map<string, string>();
-	for (const line of stdout.split('\n')) {
-		const [service, hash] = line.trim().split(/\s+/);
-		if (service && hash) hashes.set(service, hash);
+	for (const line of stdout.split(/\r?\n/)) {
+		const match = /^(\S+)\s+([0-9a-f]{32,})$/.exec(line.trim());
+		if (match) hashes.set(match[1], match[2]);
 	}
 	return hashes;
 }

@@ -1,5 +1,6 @@
 import type { ComposeCli, ComposeProject } from './cli.js';
-import { composeEnv, parseConfigHashes, runCompose, serviceImages } from './cli.js';
+import { composeEnv, parseConfigHashes, serviceImages } from './cli.js';
+import { runCompose } from './run-compose.js';
 
 // What Compose itself makes of the project: the image of each service and
 // its config hash (what `up` compares with the container's label to decide

@@ -1,5 +1,6 @@
 import type { Undo } from '../../core/ports.js';
-import { composeArgv, composeEnv, runCompose, type ComposeCommand } from './cli.js';
+import { composeArgv, composeEnv, type ComposeCommand } from './cli.js';
+import { runCompose } from './run-compose.js';
 import { restoreCopy } from './files.js';
 import type { ComposeRecord, FileCopy } from './unit.js';
 
