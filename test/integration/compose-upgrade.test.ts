@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { docker, inspect, waitHealthy } from '../support/docker.js';
@@ -85,7 +86,16 @@ async function expectBackOn160(project: ComposeTestProject, text: string) {
 	await expectUpRecreatesNothing(project);
 }
 
+const NOSTART_TAG = '1.7.1-nostart-compose';
+
 beforeAll(async () => {
+	// A target that can be created but never started: its entrypoint does not exist.
+	const context = mkdtempSync(join(tmpdir(), 'uw-nostart-'));
+	writeFileSync(join(context, 'Dockerfile'), `FROM ${w.appRepo}:1.7.0\nLABEL io.upgrade-wizard.test=1\nENTRYPOINT ["/app/does-not-exist"]\n`);
+	await docker(['build', '-q', '-t', `${w.appRepo}:${NOSTART_TAG}`, context]);
+	await docker(['push', '-q', `${w.appRepo}:${NOSTART_TAG}`]);
+	await docker(['rmi', `${w.appRepo}:${NOSTART_TAG}`]);
+	rmSync(context, { recursive: true, force: true });
 	original = composeFile('1.6.0');
 	shop = await composeProject({ files: { 'docker-compose.yml': original } });
 	await shop.up();
@@ -147,12 +157,16 @@ describe('Compose rollback', () => {
 	it.each([
 		['never turns healthy', '1.7.1-unhealthy'],
 		['fails its migration', '1.7.1-badmigration'],
+		['cannot start (Compose fails half-way through the recreate)', NOSTART_TAG],
 	])('when the new version %s: files byte-identical, the old image back, the database restored', async (_what, tag) => {
+		const name = await appName(shop);
 		const run = await runWizard(['--yes', '--container', await appName(shop), '--to', tag, '--health-timeout', '15', '--migration-timeout', '15']);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
 		expect(run.stdout).toMatch(/rolled back/);
 		expect(run.stdout).not.toContain(PASSWORD);
 		await expectBackOn160(shop, original);
+		// Under its own name again, whatever Compose renamed it to on the way.
+		expect(await appName(shop)).toBe(name);
 	});
 });
 
@@ -287,7 +301,8 @@ describe('Compose: two services on one image, one tag', () => {
 
 	it('upgrades both as one cluster, one at a time, one line of .env changed', async () => {
 		const db = (await project.containerIds('db'))[0];
-		const run = await runWizard(['--yes', '--container', await nameOf('app'), '--container', await nameOf('worker'), '--to', '1.6.1']);
+		// Selected as an operator would: the project's label, narrowed to the app's image (not its database).
+		const run = await runWizard(['--yes', '--label', `com.docker.compose.project=${project.name}`, '--image', w.appRepo, '--to', '1.6.1']);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
 		expect(run.stdout).toContain('already named by an earlier service of this run');
 		expect(readFileSync(project.path('.env'), 'utf8')).toBe('APP_TAG=1.6.1\n');

@@ -4,14 +4,21 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { restoreCopy, saveCopies, writeEdits, filesNow } from '../../source/targets/compose/files.js';
 import { editDiff } from '../../source/targets/compose/describe.js';
 import { handCommand } from '../../source/targets/compose/undo.js';
 import type { ComposeRecord } from '../../source/targets/compose/unit.js';
 
+const made: string[] = [];
+afterAll(() => {
+	for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function project() {
 	const dir = mkdtempSync(join(tmpdir(), 'uw-compose-files-'));
+	made.push(dir);
 	const compose = join(dir, 'compose.yml');
 	const before = '# mine\r\nservices:\r\n  web:\r\n    image: "repo/web:1.6.0" # pinned\r\n';
 	writeFileSync(compose, before);
@@ -96,5 +103,28 @@ describe('hand-over commands', () => {
 		);
 		const copies = JSON.stringify([{ path: '/srv/my shop/compose.yml', copy: '/b/1-compose.yml', sha256Before: 'a', sha256After: 'b' }]);
 		expect(handCommand(record, { kind: 'restore-files', copies }, {})).toBe("cp /b/1-compose.yml '/srv/my shop/compose.yml'");
+	});
+});
+
+describe('compose labels', () => {
+	it('finds relative -f files from where up ran (v1 records them as typed)', async () => {
+		const { invokedFrom } = await import('../../source/targets/compose/labels.js');
+		expect(invokedFrom('/tmp/x/sub', 'sub/compose.yml')).toBe('/tmp/x');
+		expect(invokedFrom('/tmp/x/a/b', 'a/b/compose.yml')).toBe('/tmp/x');
+		expect(invokedFrom('/srv/shop', 'compose.yml')).toBe('/srv/shop');
+		expect(invokedFrom('/srv/shop', '/srv/shop/compose.yml')).toBe('/srv/shop');
+		expect(invokedFrom('/srv/other', 'sub/compose.yml')).toBe('/srv/other');
+	});
+});
+
+describe('Compose v1 on a new engine', () => {
+	it('is held to API 1.44 from API 1.45 on (no image ContainerConfig there)', async () => {
+		const { apiPinFor } = await import('../../source/targets/compose/cli.js');
+		const v1 = { flavor: 'v1' as const, file: 'docker-compose', prefix: [], version: '1.29.2' };
+		expect(apiPinFor(v1, '1.41')).toBeUndefined();
+		expect(apiPinFor(v1, '1.44')).toBeUndefined();
+		expect(apiPinFor(v1, '1.45')).toBe('1.44');
+		expect(apiPinFor(v1, '1.47')).toBe('1.44');
+		expect(apiPinFor({ ...v1, flavor: 'v2', file: 'docker', prefix: ['compose'], version: '2.29.1' }, '1.47')).toBeUndefined();
 	});
 });

@@ -15,6 +15,19 @@ export interface ComposeCli {
 	/** Arguments before the global flags: ['compose'] for the plugin. */
 	prefix: string[];
 	version: string;
+	/**
+	 * COMPOSE_API_VERSION to speak when the operator set none: v1 (docker-py)
+	 * speaks the engine's newest API, and from API 1.45 (Docker 26) the engine
+	 * no longer returns the image ContainerConfig v1 reads on every recreate.
+	 */
+	pinApiVersion?: string;
+}
+
+/** The API version v1 must be held to on this engine, if any. */
+export function apiPinFor(cli: ComposeCli, engineApiVersion: string): string | undefined {
+	if (cli.flavor !== 'v1') return undefined;
+	const [major, minor] = engineApiVersion.split('.').map(Number);
+	return major! > 1 || (major === 1 && minor! >= 45) ? '1.44' : undefined;
 }
 
 export interface ComposeProject {

@@ -14,7 +14,7 @@ import { runCompose } from './run-compose.js';
 import { changedServices, composeView } from './config-check.js';
 import { serviceEdit } from './edit.js';
 import { filesNow, saveCopies, writeEdits } from './files.js';
-import { gateService, serviceContainers } from './health.js';
+import { gateService, restoreNames, serviceContainers } from './health.js';
 import { copiesOf, handCommand, undoOnce, upTimeoutMs, type ComposeUndo } from './undo.js';
 import { describeService } from './describe.js';
 import type { ComposeRecord, ComposeUnit } from './unit.js';
@@ -224,8 +224,10 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 		return typed.why;
 	}
 
-	undo(record: UnitRecord, undo: Undo): Promise<void> {
-		return undoOnce(asCompose(record), undo, this.options.env);
+	async undo(record: UnitRecord, undo: Undo): Promise<void> {
+		await undoOnce(asCompose(record), undo, this.options.env);
+		const kind = (undo as ComposeUndo).kind;
+		if (kind === 'compose-up' || kind === 'compose-up-project') await restoreNames(this.docker, asCompose(record));
 	}
 
 	command(record: UnitRecord, undo: Undo): string | undefined {

@@ -54,3 +54,17 @@ export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS
 	await ctx.record({ newIds: now.map((container) => container.id).join(',') });
 	return `${now.map((container) => container.name).join(', ')}: ${[...new Set(details)].join('; ')}`;
 }
+
+/**
+ * Compose v1, when a recreate fails half-way, leaves the old container
+ * stopped and renamed `<id12>_<name>`; the `up` of a rollback starts it again
+ * under that name. Give it its own name back, as an operator would expect.
+ */
+export async function restoreNames(docker: Docker, record: Pick<ComposeRecord, 'project' | 'service'>): Promise<void> {
+	const now = await serviceContainers(docker, record);
+	for (const container of now) {
+		const plain = /^[0-9a-f]{12}_(.+)$/.exec(container.name)?.[1];
+		if (!plain || now.some((other) => other.name === plain)) continue;
+		await docker.getContainer(container.id).rename({ name: plain });
+	}
+}

@@ -1,10 +1,11 @@
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ComposeProject } from './cli.js';
 
 // What Compose records on each container it creates: which project and
 // service, from which working dir and files. Both Compose v1 (1.29) and v2
-// write these; only v2 records an --env-file, v1 always reads <working dir>/.env.
+// write these, and the --env-file when one was given (else Compose reads
+// <working dir>/.env).
 
 export const LABEL = {
 	project: 'com.docker.compose.project',
@@ -41,7 +42,8 @@ export function composeLabels(info: ContainerInspectInfo): ComposeLabels | { pro
 	if (!workingDir || !configFiles) {
 		return { problem: `its labels do not say where project ${project}'s files are (no ${LABEL.workingDir} / ${LABEL.configFiles}: created by a Compose older than 1.25?)` };
 	}
-	const inDir = (file: string) => (isAbsolute(file) ? file : join(workingDir, file));
+	const files = configFiles.split(',').filter(Boolean);
+	const inDir = (file: string) => (isAbsolute(file) ? file : join(invokedFrom(workingDir, files[0]!), file));
 	// v2 separates several env files with commas; which one defines a variable would decide
 	// which file to edit, so only the plain case (one, or the default .env) is taken.
 	const envFiles = labels[LABEL.envFile]?.split(',').filter(Boolean).map(inDir);
@@ -50,7 +52,7 @@ export function composeLabels(info: ContainerInspectInfo): ComposeLabels | { pro
 		project: {
 			name: project,
 			workingDir,
-			files: configFiles.split(',').filter(Boolean).map(inDir),
+			files: files.map(inDir),
 			...(envFiles && envFiles.length > 0 ? { envFile: envFiles[0] } : {}),
 		},
 		service,
@@ -58,6 +60,20 @@ export function composeLabels(info: ContainerInspectInfo): ComposeLabels | { pro
 		configHash: labels[LABEL.configHash],
 		version: labels[LABEL.version],
 	};
+}
+
+/**
+ * v1 records relative `-f` paths as typed, relative to where `up` ran, which
+ * it does not record; the working dir it records is the first file's
+ * directory, so that file's relative directory, taken off the working dir,
+ * is where `up` ran (`-f sub/compose.yml` from /srv: working dir /srv/sub).
+ */
+export function invokedFrom(workingDir: string, firstFile: string): string {
+	if (isAbsolute(firstFile)) return workingDir;
+	const sub = dirname(normalize(firstFile));
+	if (sub === '.' || sub.startsWith('..')) return workingDir;
+	const trimmed = normalize(workingDir).replace(/\/+$/, '');
+	return trimmed.endsWith(`/${sub}`) ? trimmed.slice(0, -sub.length - 1) || '/' : workingDir;
 }
 
 /** The env file Compose reads for interpolation: the recorded one, else `.env` in the working dir. */

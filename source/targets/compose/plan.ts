@@ -8,7 +8,7 @@ import { containerName, inspectByName } from '../../docker/discovery.js';
 import { profileFor } from '../../profiles/profile.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
-import type { ComposeCli, ComposeProject } from './cli.js';
+import { apiPinFor, type ComposeCli, type ComposeProject } from './cli.js';
 import { composeView } from './config-check.js';
 import { serviceEdit } from './edit.js';
 import { LABEL, composeLabels, type ComposeLabels } from './labels.js';
@@ -157,7 +157,9 @@ async function agreeWithRunning(checked: CheckedService & { project: ComposeProj
 }
 
 export async function buildComposePlan(context: ComposePlanContext, names: string[], options: PlanOptions): Promise<Plan<ComposeUnit>> {
-	const cli = await context.findCli();
+	const found = await context.findCli();
+	const pin = found && apiPinFor(found, context.engine.apiVersion);
+	const cli = found && (pin ? { ...found, pinApiVersion: pin } : found);
 	refuseIf(!cli, `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} managed by Docker Compose, and neither \`docker compose\` nor \`docker-compose\` is installed here`);
 	const checked: CheckedService[] = [];
 	for (const name of names) {

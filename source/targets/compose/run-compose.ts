@@ -67,7 +67,7 @@ export async function runCompose(
 		: undefined;
 	const result = await execa(file, args, {
 		cwd: project.workingDir,
-		env: options.env,
+		env: cli.pinApiVersion && options.env.COMPOSE_API_VERSION === undefined ? { ...options.env, COMPOSE_API_VERSION: cli.pinApiVersion } : options.env,
 		extendEnv: false,
 		reject: false,
 		timeout: options.timeoutMs,
