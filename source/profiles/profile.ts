@@ -1,12 +1,22 @@
+import { validateProfile, type MatchRule, type ProfileDocument } from './schema.js';
+import genericData from './builtin/generic.js';
+import acmeData from './builtin/acme-app.js';
+import { matchesRule, type Inspected } from './match.js';
+
 // What the wizard knows about a product: where its version, schema version and
 // upgrade constraints are declared, where its database is, how to ask the
-// database which schema it is on. Products without a profile get the generic one.
+// database which schema it is on. Profiles are data (schema.ts): the built-ins
+// here and users' files (load.ts) go through the same validation; products
+// without a matching profile get `generic`.
 
 export interface Profile {
 	id: string;
 	name: string;
-	/** Image labels that identify the product. */
-	matches(labels: Record<string, string>): boolean;
+	/** Where it was loaded from: `built-in` or the file's path. */
+	source: string;
+	/** The built-in this file replaced (same id), if any. */
+	replaces?: string;
+	match: MatchRule[];
 	labels: {
 		version: string;
 		schemaVersion: string;
@@ -19,41 +29,64 @@ export interface Profile {
 	schemaVersionQuery?: string;
 	/** Log lines of the app that are about migrations (shown prominently while it starts). */
 	migrationLog: RegExp;
+	/** Kept from the file; not used by the health gate yet. */
+	health?: ProfileDocument['health'];
+	/** Kept from the file; not used by version selection yet. */
+	tagScheme?: ProfileDocument['version']['tags'];
 }
 
-export const genericProfile: Profile = {
-	id: 'generic',
-	name: 'generic container',
-	matches: () => true,
-	labels: {
-		version: 'org.opencontainers.image.version',
-		schemaVersion: 'io.upgrade-wizard.schema-version',
-		minUpgradeFrom: 'io.upgrade-wizard.min-upgrade-from',
-		releaseNotes: 'io.upgrade-wizard.release-notes',
-	},
-	databaseUrlEnv: ['DATABASE_URL'],
-	migrationLog: /migrat/i,
-};
+/** Loaded profiles in matching order, and the one --profile-id forces (if given). */
+export interface ProfileSet {
+	profiles: Profile[];
+	forced?: Profile;
+}
 
+/** The runtime form of a validated document. */
+export function compileProfile(doc: ProfileDocument, source: string): Profile {
+	return {
+		id: doc.id,
+		name: doc.name,
+		source,
+		match: doc.match,
+		labels: {
+			version: doc.version.label,
+			schemaVersion: doc.schemaVersion.label,
+			minUpgradeFrom: doc.labels.minUpgradeFrom,
+			releaseNotes: doc.labels.releaseNotes,
+		},
+		databaseUrlEnv: doc.database.urlEnv,
+		...(doc.schemaVersion.query === undefined ? {} : { schemaVersionQuery: doc.schemaVersion.query }),
+		migrationLog: new RegExp(doc.migrationLog, 'i'),
+		...(doc.health ? { health: doc.health } : {}),
+		...(doc.version.tags ? { tagScheme: doc.version.tags } : {}),
+	};
+}
+
+const BUILT_IN = 'built-in';
+
+function builtin(data: unknown): Profile {
+	const doc = validateProfile(data, `${BUILT_IN} ${(data as { id?: string }).id}`);
+	return compileProfile(doc, BUILT_IN);
+}
+
+export const genericProfile: Profile = builtin(genericData);
 /** The fixture product of the test world and demo (acme/app). */
-export const acmeProfile: Profile = {
-	id: 'acme-app',
-	name: 'Acme app',
-	matches: (labels) => 'com.acme.app.schema-version' in labels,
-	labels: {
-		version: 'org.opencontainers.image.version',
-		schemaVersion: 'com.acme.app.schema-version',
-		minUpgradeFrom: 'com.acme.app.min-upgrade-from',
-		releaseNotes: 'com.acme.app.release-notes',
-	},
-	databaseUrlEnv: ['DATABASE_URL'],
-	schemaVersionQuery: 'SELECT max(version) FROM schema_version',
-	migrationLog: /migrat/i,
-};
+export const acmeProfile: Profile = builtin(acmeData);
 
-const PROFILES: Profile[] = [acmeProfile];
+/** The built-ins alone: what a run without user profiles uses. */
+export function builtinProfiles(): ProfileSet {
+	return { profiles: [genericProfile, acmeProfile] };
+}
 
-export function profileFor(labels: Record<string, string> | undefined | null): Profile {
-	const present = labels ?? {};
-	return PROFILES.find((profile) => profile.matches(present)) ?? genericProfile;
+/**
+ * The one place a container's profile is decided (plan, run and TUI ask the
+ * same question the same way): the forced one, else the first whose rules
+ * match the container's image repository and its labels (the image's win over
+ * the container's), else `generic`.
+ */
+export function profileFor(container: Inspected['container'], image: Inspected['image'], set: ProfileSet = builtinProfiles()): Profile {
+	if (set.forced) return set.forced;
+	const inspected = { container, image };
+	const found = set.profiles.find((profile) => profile.match.some((rule) => matchesRule(rule, inspected)));
+	return found ?? set.profiles.find((profile) => profile.id === 'generic') ?? genericProfile;
 }

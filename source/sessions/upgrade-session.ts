@@ -183,7 +183,7 @@ export async function planFor(
 			client,
 			container: info,
 			image: oldImage,
-			profile: profileFor(oldImage.Config?.Labels ?? info.Config.Labels),
+			profile: profileFor(info, oldImage, request.profiles),
 			to: request.to,
 			filters: request.filters,
 			requireExplicitMajor: request.unattended,

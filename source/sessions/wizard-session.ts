@@ -72,7 +72,7 @@ export class WizardSession implements WizardBackend {
 			const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
 			const labels = (info?.Config.Labels ?? row.Labels ?? {}) as Record<string, string>;
 			const tag = tagOf(row.Image);
-			const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(labels).labels.version];
+			const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(info ?? { Config: { Image: row.Image, Labels: row.Labels } }, undefined, this.options.request.profiles).labels.version];
 			out.push({
 				name,
 				id: row.Id,
@@ -103,7 +103,7 @@ export class WizardSession implements WizardBackend {
 		const runningTag = tagOf(info.Config.Image);
 		const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
 		const offered = selectVersions(tags, { pre: true, include: this.options.request.filters.include, exclude: this.options.request.filters.exclude, variant });
-		const profile = profileFor(image.Config?.Labels);
+		const profile = profileFor(info, image, this.options.request.profiles);
 		const current = await currentVersion(client, info, image, profile, offered.map((entry) => entry.tag));
 		if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
 		// One "now" for the screen only when they all run it: the plan would refuse anyway.
@@ -111,7 +111,7 @@ export class WizardSession implements WizardBackend {
 			const otherInfo: ContainerInspectInfo = await docker.getContainer(other).inspect();
 			if (otherInfo.Config.Image === info.Config.Image) continue;
 			const otherImage = await docker.getImage(otherInfo.Image).inspect();
-			const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherImage.Config?.Labels), offered.map((entry) => entry.tag));
+			const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherInfo, otherImage, this.options.request.profiles), offered.map((entry) => entry.tag));
 			if (otherCurrent !== current) {
 				throw new UsageError(`the selected containers run different versions (${containers[0]}: ${current}, ${other}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);
 			}

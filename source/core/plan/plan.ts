@@ -1,3 +1,4 @@
+import type { ProfileSet } from '../../profiles/profile.js';
 import { UsageError } from '../errors.js';
 import type { DatabasePlan } from './database.js';
 
@@ -14,6 +15,8 @@ export interface PlanOptions {
 	keepOld: boolean;
 	/** Compose: the whole project is stopped before the service is recreated, and started again with it. */
 	composeDown?: boolean;
+	/** The loaded profiles (--profile, the user's directory, the built-ins); default: the built-ins. */
+	profiles?: ProfileSet;
 }
 
 /** How a unit's health is judged; plain data, journaled for recovery. */

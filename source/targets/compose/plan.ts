@@ -122,7 +122,7 @@ export async function planService(
 		inspect: info,
 		oldImage: checked.oldImage,
 		oldImageId: info.Image,
-		profile: profileFor(checked.oldImage.Config?.Labels ?? info.Config.Labels),
+		profile: profileFor(info, checked.oldImage, options.profiles),
 		stopTimeoutS: options.stopTimeoutS ?? ownStopTimeout ?? 10,
 		strip: edit.strip,
 		edits: edit.edits,

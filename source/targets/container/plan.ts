@@ -127,7 +127,7 @@ export function planContainer(
 			stableMs: options.stableS * 1000,
 			timeoutMs: options.healthTimeoutS * 1000,
 		},
-		profile: profileFor(oldImage.Config?.Labels ?? info.Config.Labels),
+		profile: profileFor(info, oldImage, options.profiles),
 		steps: [...SWAP_STEPS],
 	};
 }

@@ -1,0 +1,171 @@
+import { UsageError } from '../core/errors.js';
+
+// The profile schema: what a profile file may say, checked at load so a bad
+// file stops the run before anything is touched, in one line naming the file,
+// the key and the problem (exit 2). Built-ins go through the same check.
+
+/** One way to recognise a product: every condition given must hold. */
+export interface MatchRule {
+	/** Globs over the image repository path (`*` within one path segment, `**` across); any may match. */
+	repository?: string[];
+	/** Image labels: a string value must be equal, `true` means the label is present. */
+	labels?: Record<string, string | true>;
+}
+
+export interface ProfileDocument {
+	id: string;
+	name: string;
+	/** Any rule may match; no rules: the profile is only chosen by --profile-id (or as the fallback `generic`). */
+	match: MatchRule[];
+	version: {
+		/** The image label that carries the version when the tag does not name it. */
+		label: string;
+		/** The tag scheme (`X.Y.Z`, `vX.Y.Z`, `YY.0.N`): parsed and kept, not yet used for version selection. */
+		tags?: TagScheme;
+	};
+	database: {
+		/** Environment variables of the app container that hold its database URL, in order of preference. */
+		urlEnv: string[];
+	};
+	schemaVersion: {
+		/** SQL returning one integer: the schema version the database is on. */
+		query?: string;
+		/** The image label that declares the schema version the image needs. */
+		label: string;
+	};
+	labels: { minUpgradeFrom: string; releaseNotes: string };
+	/** A regular expression (matched ignoring case) for the app's log lines that are about migrations. */
+	migrationLog: string;
+	/** Parsed and kept; the health gate does not use it yet. */
+	health?: { port: number; path: string; status: number };
+}
+
+export const TAG_SCHEMES = ['X.Y.Z', 'vX.Y.Z', 'YY.0.N'] as const;
+export type TagScheme = (typeof TAG_SCHEMES)[number];
+
+// Database forms the issue names that the loader knows but cannot act on yet:
+// valid to write, refused so nobody believes they are honoured.
+const NOT_SUPPORTED_DATABASE = ['hostEnv', 'portEnv', 'nameEnv', 'userEnv', 'passwordEnv', 'connectionStringEnv', 'configFile', 'embedded'];
+
+type Json = unknown;
+
+class Reader {
+	constructor(readonly source: string) {}
+
+	fail(key: string, problem: string): never {
+		throw new UsageError(`profile ${this.source}: ${key}: ${problem}`);
+	}
+
+	object(value: Json, key: string, known: string[]): Record<string, Json> {
+		if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(key || '(top level)', `must be a mapping, not ${kind(value)}`);
+		const record = value as Record<string, Json>;
+		const unknown = Object.keys(record).find((name) => !known.includes(name));
+		if (unknown !== undefined) this.fail(join(key, unknown), `unknown key (known here: ${known.join(', ')})`);
+		return record;
+	}
+
+	string(value: Json, key: string, pattern?: RegExp, what?: string): string {
+		if (typeof value !== 'string' || value.trim() === '') this.fail(key, `must be a non-empty string, not ${kind(value)}`);
+		if (pattern && !pattern.test(value)) this.fail(key, `must be ${what}, not ${JSON.stringify(value)}`);
+		return value;
+	}
+
+	strings(value: Json, key: string, pattern?: RegExp, what?: string): string[] {
+		const list = typeof value === 'string' ? [value] : value;
+		if (!Array.isArray(list) || list.length === 0) this.fail(key, `must be a string or a non-empty list of strings, not ${kind(value)}`);
+		return list.map((item, index) => this.string(item, `${key}[${index}]`, pattern, what));
+	}
+
+	integer(value: Json, key: string, min: number, max: number): number {
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) this.fail(key, `must be an integer ${min}..${max}, not ${JSON.stringify(value) ?? kind(value)}`);
+		return value;
+	}
+
+	regex(value: Json, key: string): string {
+		const text = this.string(value, key);
+		try {
+			new RegExp(text, 'i');
+		} catch (error) {
+			this.fail(key, `is not a valid regular expression: ${(error as Error).message}`);
+		}
+		return text;
+	}
+}
+
+function kind(value: Json): string {
+	if (value === undefined) return 'missing';
+	if (value === null) return 'empty';
+	if (Array.isArray(value)) return 'a list';
+	return typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function join(parent: string, key: string): string {
+	return parent ? `${parent}.${key}` : key;
+}
+
+const LABEL_KEY = /^[A-Za-z0-9][\w.\-/]*$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Checks a parsed profile file (YAML or JSON) and returns it typed; throws a UsageError naming `source` and the key. */
+export function validateProfile(value: Json, source: string): ProfileDocument {
+	const r = new Reader(source);
+	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'health']);
+	const version = r.object(top.version, 'version', ['label', 'tags']);
+	const database = r.object(top.database, 'database', ['urlEnv', ...NOT_SUPPORTED_DATABASE]);
+	const other = NOT_SUPPORTED_DATABASE.find((name) => name in database);
+	if (other !== undefined) r.fail(`database.${other}`, 'not supported yet: only database.urlEnv (env keys holding a postgres:// URL) is implemented');
+	const schema = r.object(top.schemaVersion, 'schemaVersion', ['query', 'label']);
+	const labels = r.object(top.labels, 'labels', ['minUpgradeFrom', 'releaseNotes']);
+	const doc: ProfileDocument = {
+		id: r.string(top.id, 'id', ID, 'lower-case letters, digits, ".", "_" or "-" (at most 64)'),
+		name: r.string(top.name, 'name'),
+		match: matchRules(r, top.match),
+		version: {
+			label: r.string(version.label, 'version.label', LABEL_KEY, 'a label key'),
+			...(version.tags === undefined ? {} : { tags: r.string(version.tags, 'version.tags', /^(X\.Y\.Z|vX\.Y\.Z|YY\.0\.N)$/, `one of ${TAG_SCHEMES.join(', ')}`) as TagScheme }),
+		},
+		database: { urlEnv: r.strings(database.urlEnv, 'database.urlEnv', ENV_KEY, 'an environment variable name') },
+		schemaVersion: {
+			...(schema.query === undefined ? {} : { query: r.string(schema.query, 'schemaVersion.query') }),
+			label: r.string(schema.label, 'schemaVersion.label', LABEL_KEY, 'a label key'),
+		},
+		labels: {
+			minUpgradeFrom: r.string(labels.minUpgradeFrom, 'labels.minUpgradeFrom', LABEL_KEY, 'a label key'),
+			releaseNotes: r.string(labels.releaseNotes, 'labels.releaseNotes', LABEL_KEY, 'a label key'),
+		},
+		migrationLog: r.regex(top.migrationLog, 'migrationLog'),
+	};
+	if (top.health !== undefined) {
+		const health = r.object(top.health, 'health', ['port', 'path', 'status']);
+		doc.health = {
+			port: r.integer(health.port, 'health.port', 1, 65_535),
+			path: r.string(health.path, 'health.path', /^\/\S*$/, 'a path starting with "/"'),
+			status: health.status === undefined ? 200 : r.integer(health.status, 'health.status', 100, 599),
+		};
+	}
+	return doc;
+}
+
+function matchRules(r: Reader, value: Json): MatchRule[] {
+	if (value === undefined) return [];
+	const list = Array.isArray(value) ? value : [value];
+	return list.map((item, index) => {
+		const key = Array.isArray(value) ? `match[${index}]` : 'match';
+		const rule = r.object(item, key, ['repository', 'labels']);
+		if (rule.repository === undefined && rule.labels === undefined) r.fail(key, 'needs repository or labels (or both)');
+		const out: MatchRule = {};
+		if (rule.repository !== undefined) out.repository = r.strings(rule.repository, `${key}.repository`, /^[\w.\-/:*]+$/, 'a repository glob (letters, digits, ".", "-", "_", ":", "/", "*")');
+		if (rule.labels !== undefined) {
+			const labels = r.object(rule.labels, `${key}.labels`, Object.keys(rule.labels ?? {}));
+			out.labels = {};
+			for (const [label, want] of Object.entries(labels)) {
+				const at = `${key}.labels.${label}`;
+				if (!LABEL_KEY.test(label)) r.fail(at, 'is not a label key');
+				if (want !== true && typeof want !== 'string') r.fail(at, `must be a string (equal) or true (present), not ${kind(want)}`);
+				out.labels[label] = want;
+			}
+		}
+		return out;
+	});
+}
