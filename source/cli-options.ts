@@ -27,7 +27,11 @@ export interface CliOptions extends DatabaseOptions {
 	allowMajor: boolean;
 	tagInclude?: RegExp;
 	tagExclude?: RegExp;
-	command?: 'demo' | 'recover';
+	command?: 'demo' | 'recover' | 'profiles';
+	/** --profile FILE (repeatable): profiles to load besides the user's directory and the built-ins. */
+	profileFiles: string[];
+	/** --profile-id ID: this profile, whatever the containers' images say. */
+	profileId?: string;
 	demoDown: boolean;
 	/** recover RUN_ID: only this run. */
 	runId?: string;
@@ -64,6 +68,8 @@ const SPEC = {
 	'pg-bin': { type: 'string' },
 	'pg-image': { type: 'string' },
 	down: { type: 'boolean' },
+	profile: { type: 'string', multiple: true },
+	'profile-id': { type: 'string' },
 } as const;
 
 function regex(name: string, value: string | undefined): RegExp | undefined {
@@ -95,11 +101,12 @@ export function parseCli(argv: string[]): CliOptions {
 	}
 	const { values, positionals } = parsed;
 	const [command, ...extra] = positionals;
-	if (command !== undefined && command !== 'demo' && command !== 'recover') throw new UsageError(`unexpected argument "${command}" (see --help)`);
+	if (command !== undefined && command !== 'demo' && command !== 'recover' && command !== 'profiles') throw new UsageError(`unexpected argument "${command}" (see --help)`);
 	const runId = command === 'recover' ? extra.shift() : undefined;
 	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (see --help)`);
 	if (runId !== undefined && !/^[\w.-]{1,100}$/.test(runId)) throw new UsageError(`recover takes a run id (the journal's file name without .json), not "${runId}"`);
 	if (values.down && command !== 'demo') throw new UsageError('--down belongs to the demo command: upgrade-wizard demo --down');
+	if (values['profile-id'] !== undefined && !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(values['profile-id'])) throw new UsageError(`--profile-id takes a profile id (see upgrade-wizard profiles), not ${JSON.stringify(values['profile-id'])}`);
 	for (const name of values.container ?? []) {
 		// The engine's own rule for names; anything else can only be a typo (or a path).
 		if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UsageError(`--container takes a container name (letters, digits, '_', '.', '-'), not ${JSON.stringify(name)}`);
@@ -150,6 +157,8 @@ export function parseCli(argv: string[]): CliOptions {
 		pgImage: values['pg-image'],
 		command: command as CliOptions['command'],
 		demoDown: values.down ?? false,
+		profileFiles: values.profile ?? [],
+		profileId: values['profile-id'],
 		runId,
 	};
 }
@@ -201,6 +210,13 @@ Modes:
       --dry-run           print the plan and the create options diff, touch nothing
   -h, --help              this help
   -V, --version           the version
+
+Profiles (what the wizard knows about a product: database env, version labels, schema query):
+      --profile FILE      load this profile file (YAML; repeatable) besides the built-ins and
+                          $XDG_CONFIG_HOME/upgrade-wizard/profiles/*.yaml (~/.config/...)
+      --profile-id ID     use this profile instead of the one the image matches
+  upgrade-wizard profiles [--json] [--profile FILE]
+                          list the loaded profiles and where each comes from
 
 Recover (a run interrupted by kill -9, a lost ssh session, a reboot):
   upgrade-wizard recover [--yes] [--json] [--dry-run] [RUN_ID]

@@ -4,6 +4,8 @@ import type { Prompter, TimedEvent } from './core/events.js';
 import { parseCli, USAGE, type CliOptions } from './cli-options.js';
 import { runUpgrade, type UpgradeRequest } from './sessions/upgrade-session.js';
 import { runRecover } from './sessions/recover-session.js';
+import { describeProfiles, loadProfiles } from './profiles/load.js';
+import type { ProfileSet } from './profiles/profile.js';
 import { humanReporter } from './reporters/human.js';
 import { ndjsonError, ndjsonNothingToDo, ndjsonReporter } from './reporters/ndjson.js';
 
@@ -20,8 +22,9 @@ const yesPrompter: Prompter = {
 	confirm: async () => true,
 };
 
-function requestFrom(options: CliOptions, argv: string[], unattended: boolean): UpgradeRequest {
+function requestFrom(options: CliOptions, argv: string[], unattended: boolean, profiles?: ProfileSet): UpgradeRequest {
 	return {
+		profiles,
 		selection: { containers: options.containers, image: options.image, labels: options.labels },
 		to: options.to,
 		healthUrl: options.healthUrl,
@@ -143,6 +146,7 @@ async function demo(options: CliOptions, argv: string[]): Promise<number> {
 		await demoDown(say);
 		return ExitCode.ok;
 	}
+	const profiles = await loadProfiles({ env: process.env, files: options.profileFiles, forceId: options.profileId });
 	const stack = await demoUp(say);
 	say(`${stack.app} runs acme/app 1.6.0 (health: ${stack.url}); remove everything with: upgrade-wizard demo --down`);
 	if (!(process.stdin.isTTY && process.stdout.isTTY)) {
@@ -151,10 +155,17 @@ async function demo(options: CliOptions, argv: string[]): Promise<number> {
 	}
 	const signals = processSignals(guardedWriter(process.stderr));
 	try {
-		return await interactive(requestFrom({ ...options, containers: [DEMO_APP] }, argv, false), signals);
+		return await interactive(requestFrom({ ...options, containers: [DEMO_APP] }, argv, false, profiles), signals);
 	} finally {
 		signals.dispose();
 	}
+}
+
+/** `upgrade-wizard profiles`: what is loaded and from where; needs no engine. */
+async function listProfiles(options: CliOptions): Promise<number> {
+	const set = await loadProfiles({ env: process.env, files: options.profileFiles, forceId: options.profileId });
+	for (const line of describeProfiles(set, options.json)) process.stdout.write(`${line}\n`);
+	return ExitCode.ok;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -176,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
 		return ExitCode.ok;
 	}
 	if (options.command === 'demo') return demo(options, argv).catch(failed);
+	if (options.command === 'profiles') return listProfiles(options).catch(failed);
 
 	const isInteractive = !options.yes && !options.dryRun;
 	const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -187,8 +199,10 @@ export async function main(argv: string[]): Promise<number> {
 	const say = guardedWriter(process.stderr);
 	const signals = processSignals(say, options.command === 'recover');
 	try {
+		// Loaded (and checked) before anything is touched: a bad profile is exit 2. Recover works from the journal.
+		const profiles = options.command === 'recover' ? undefined : await loadProfiles({ env: process.env, files: options.profileFiles, forceId: options.profileId });
 		if (isInteractive && options.command === 'recover') return await interactive(requestFrom(options, argv, false), signals, { runId: options.runId });
-		if (isInteractive) return await interactive(requestFrom(options, argv, false), signals);
+		if (isInteractive) return await interactive(requestFrom(options, argv, false, profiles), signals);
 		const write = guardedWriter(process.stdout);
 		const report: (event: TimedEvent) => void = options.json ? ndjsonReporter(write) : humanReporter(write);
 		const onEvent = (event: TimedEvent) => {
@@ -197,7 +211,7 @@ export async function main(argv: string[]): Promise<number> {
 		};
 		const io = { onEvent, prompter: yesPrompter, signal: signals.signal };
 		if (options.command === 'recover') return await runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
-		return await runUpgrade(requestFrom(options, argv, true), io);
+		return await runUpgrade(requestFrom(options, argv, true, profiles), io);
 	} catch (error) {
 		return failed(error);
 	} finally {

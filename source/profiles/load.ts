@@ -39,7 +39,9 @@ function userFiles(dir: string): string[] {
 type Parse = (text: string) => unknown;
 
 async function yamlParser(): Promise<Parse> {
-	const { parse } = await import('yaml');
+	// Bundled, yaml (CommonJS) arrives as the default export; unbundled, as named exports.
+	const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+	const parse = yaml.parse ?? yaml.default!.parse;
 	return (text) => parse(text);
 }
 
@@ -55,7 +57,7 @@ function readProfile(file: string, parse: Parse): Profile {
 	try {
 		value = parse(text);
 	} catch (error) {
-		throw new UsageError(`profile ${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+		throw new UsageError(`profile ${file}: not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`);
 	}
 	return compileProfile(validateProfile(value, file), file);
 }

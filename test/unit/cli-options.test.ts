@@ -8,6 +8,12 @@ describe('parseCli', () => {
 		expect(options).toMatchObject({ yes: true, json: true, containers: ['a', 'b'], labels: ['k=v'], to: '1.7.0', healthUrl: 'http://127.0.0.1:1/h', healthTimeoutS: 30, stopTimeoutS: 5, keepOld: true, dryRun: false });
 	});
 
+	it('parses the profiles command, --profile (repeatable) and --profile-id', () => {
+		expect(parseCli(['profiles', '--json', '--profile', 'a.yaml', '--profile', 'b.yaml'])).toMatchObject({ command: 'profiles', json: true, profileFiles: ['a.yaml', 'b.yaml'] });
+		expect(parseCli(['--dry-run', '--profile-id', 'acme-app'])).toMatchObject({ profileFiles: [], profileId: 'acme-app' });
+		expect(() => parseCli(['--profile-id', 'Acme App'])).toThrow(/^--profile-id takes a profile id \(see upgrade-wizard profiles\), not "Acme App"$/);
+	});
+
 	it('has the documented defaults', () => {
 		expect(parseCli([])).toMatchObject({ healthTimeoutS: 120, stableS: 10, stopTimeoutS: undefined, keepOld: false });
 	});

@@ -6,6 +6,7 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 	const lines: string[] = [];
 	const { path } = plan;
 	lines.push(`Engine ${plan.engine.endpoint} (API ${plan.engine.apiVersion})`);
+	lines.push(...describeProfile(plan.units));
 	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
 	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);
 	if (path.currentFrom) lines.push(...describeFloating(path.currentFrom, path.current, finalTag(plan)));
@@ -34,4 +35,19 @@ function describeFloating(from: NonNullable<Plan['path']['currentFrom']>, curren
 		`Running version: ${current}, ${how} (the tag ${from.runningTag} names no version)`,
 		`Pinned tag: the containers move from ${from.runningTag} to ${target}, a tag that names its version`,
 	];
+}
+
+/** Only the fields the line needs: drivers whose units carry a profile get it said. */
+interface ProfiledUnit {
+	name: string;
+	profile?: { id: string; name: string; source: string };
+}
+
+/** Which profile decides the database, labels and schema query: one line, or one per container when they differ. */
+function describeProfile(units: readonly Unit[]): string[] {
+	const profiled = (units as readonly ProfiledUnit[]).filter((unit) => unit.profile);
+	const say = (profile: NonNullable<ProfiledUnit['profile']>) => `${profile.name} (${profile.id}, ${profile.source})`;
+	const distinct = new Set(profiled.map((unit) => say(unit.profile!)));
+	if (distinct.size <= 1) return [...distinct].map((text) => `Profile: ${text}`);
+	return [`Profile: ${profiled.map((unit) => `${unit.name}: ${say(unit.profile!)}`).join('; ')}`];
 }
