@@ -61,6 +61,8 @@ export interface PlanPreviewContainer {
 	stops: string;
 	health: string;
 	backup?: string;
+	/** The product profile that decides the database, labels and schema query, in words. */
+	profile?: string;
 	/** A Compose service: the diff of each file the edit changes, unified-diff lines. */
 	diff?: string[];
 }

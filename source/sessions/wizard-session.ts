@@ -187,6 +187,7 @@ export class WizardSession implements WizardBackend {
 						? `service ${container.service}: ${container.containers.map((replica) => replica.name).join(', ')} (stop timeout ${container.stopTimeoutS} s)`
 						: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
 				...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
+				profile: `${container.profile.name} (${container.profile.id}, ${container.profile.source})`,
 				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
 				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
 			})),

@@ -389,6 +389,7 @@ describe('plan screen', () => {
 		expect(frame).toContain('stops:  app-1 (stop timeout 10 s)');
 		expect(frame).toContain('backup: /var/lib/upgrade-wizard/backups/app-1-1.6.0.dump');
 		expect(frame).toContain('health: Docker healthcheck, timeout 120 s');
+		expect(frame).toContain('profile: Acme app (acme-app, built-in)');
 		expect(frame).toContain('1. pull registry.local:5000/acme/app:1.7.0');
 		expect(frame).toContain('6. remove app-1-old');
 		expect(frame).toContain('! 1.7.0 migrates the schema');

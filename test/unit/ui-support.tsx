@@ -112,6 +112,7 @@ export function previewFor(containers: string[], tag: string): PlanPreview {
 			stops: `${name} (stop timeout 10 s)`,
 			health: 'Docker healthcheck, timeout 120 s',
 			backup: `/var/lib/upgrade-wizard/backups/${name}-1.6.0.dump`,
+			profile: 'Acme app (acme-app, built-in)',
 		})),
 		lines: [],
 		warnings: tag === '1.7.0' ? ['1.7.0 migrates the schema: the first start takes longer'] : [],

@@ -31,6 +31,7 @@ export function planLines(preview: PlanPreview): PlanLine[] {
 		lines.push({ text: `  stops:  ${container.stops}` });
 		lines.push({ text: `  backup: ${container.backup ?? 'none'}`, tone: container.backup ? undefined : 'warning' });
 		lines.push({ text: `  health: ${container.health}` });
+		if (container.profile) lines.push({ text: `  profile: ${container.profile}` });
 		container.steps.forEach((step, index) => lines.push({ text: `   ${String(index + 1).padStart(2)}. ${step}`, tone: 'dim' }));
 		if (container.diff && container.diff.length > 0) {
 			lines.push({ text: '  the edit:' });
