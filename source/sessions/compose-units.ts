@@ -47,7 +47,9 @@ export function composeDriver(engine: Engine, options: PlanOptions & { backupDir
 		replan: async (unit, targetRef) => {
 			const checked = await preflightService(engine.docker, unit.name);
 			redactor.addEnv(checked.info.Config.Env);
-			return planService({ env }, checked, unit.cli, targetRef, options, [unit.service, ...unit.cluster]);
+			const next = await planService({ env }, checked, unit.cli, targetRef, options, [unit.service, ...unit.cluster]);
+			for (const secret of next.secrets) redactor.add(secret);
+			return next;
 		},
 	});
 }

@@ -198,7 +198,10 @@ export async function planFor(
 			? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
 			: await buildPlan(engine.docker, engine, names, request, resolvePath, (parkedName) => explainParked(env, parkedName));
 	// Every secret the selected containers carry is known before the first event.
-	for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
+	for (const unit of plan.units) {
+		redactor.addEnv(unit.inspect.Config.Env);
+		if (unit.kind === 'compose') for (const secret of unit.secrets) redactor.add(secret);
+	}
 	if (request.skipBackup && request.skipBackupBy) plan.backupSkippedBy = request.skipBackupBy;
 	plan.database = await planDatabase(engine.docker, plan, request, {
 		dryRun: request.dryRun,

@@ -128,3 +128,12 @@ describe('Compose v1 on a new engine', () => {
 		expect(apiPinFor({ ...v1, flavor: 'v2', file: 'docker', prefix: ['compose'], version: '2.29.1' }, '1.47')).toBeUndefined();
 	});
 });
+
+describe('env file secrets', () => {
+	it('are the values of secret-looking names, for the redactor', async () => {
+		const { secretValues } = await import('../../source/targets/compose/edit.js');
+		const text = 'APP_TAG=1.6.0\nPOSTGRES_PASSWORD=s3cr3t-pw\nAPI_TOKEN="tok en"\nBARE_SECRET\nLOG_LEVEL=debug\n';
+		expect(secretValues({ path: '/p/.env', text })).toEqual(['s3cr3t-pw', 'tok en']);
+		expect(secretValues({ path: '/p/.env' })).toEqual([]);
+	});
+});

@@ -125,6 +125,7 @@ export async function planService(
 		profile: profileFor(info, checked.oldImage, options.profiles),
 		stopTimeoutS: options.stopTimeoutS ?? ownStopTimeout ?? 10,
 		strip: edit.strip,
+		secrets: edit.secrets,
 		edits: edit.edits,
 		cluster: cluster.filter((member) => member !== service),
 		composeDown: options.composeDown ?? false,

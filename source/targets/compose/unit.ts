@@ -32,6 +32,8 @@ export interface ComposeUnit extends Unit {
 	stopTimeoutS: number;
 	/** Variables the env file defines: taken out of the shell env Compose runs with, so the file (which the wizard edits) wins. */
 	strip: string[];
+	/** Secret values of the env file, for the redactor only: never journaled. */
+	secrets: string[];
 	/** The edit as planned against the files as they are now (shown by --dry-run; redone at run time). */
 	edits: FileEdit[];
 	/** --compose-down: stop the whole project first, `up -d` all of it after. */
