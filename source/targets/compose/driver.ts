@@ -3,18 +3,15 @@ import type Docker from 'dockerode';
 import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
-import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
+import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
-import { repositoryOf, tagOf } from '../../docker/discovery.js';
-import { waitHealthy } from '../../docker/health.js';
-import { gateFor } from '../container/health-gate.js';
+import { tagOf } from '../../docker/discovery.js';
 import { withoutEnvValues } from '../container/driver.js';
 import { composeEnv } from './cli.js';
 import { runCompose } from './run-compose.js';
-import { changedServices, composeView } from './config-check.js';
-import { serviceEdit } from './edit.js';
-import { filesNow, saveCopies, writeEdits } from './files.js';
-import { gateService, restoreNames, serviceContainers } from './health.js';
+import { editFilesTransition } from './edit-step.js';
+import { gateService, restoreNames } from './health.js';
+import { serviceStateNow, verifyServiceBack } from './back.js';
 import { copiesOf, handCommand, undoOnce, upTimeoutMs, type ComposeUndo } from './undo.js';
 import { describeService } from './describe.js';
 import type { ComposeRecord, ComposeUnit } from './unit.js';
@@ -125,32 +122,9 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 
 	swap(unit: ComposeUnit): Transition[] {
 		const tag = tagOf(unit.targetRef)!;
-		const files = [...new Set(unit.edits.map((edit) => edit.path))];
 		const env = this.options.env;
 		return [
-			{
-				kind: 'edit-files',
-				step: 'files',
-				intent: files.length > 0 ? `write the tag ${tag} for ${unit.service} into ${files.join(', ')} (copies kept first)` : `check that the files name ${tag} for ${unit.service}`,
-				undo: { kind: 'restore-files', copies: '[]' },
-				run: async (ctx) => {
-					// Redone on the files as they are now: an earlier service of this run may have edited them.
-					const edit = await serviceEdit(unit.project, unit.service, tag);
-					const run = { cli: unit.cli, project: unit.project, strip: edit.strip, env, signal: ctx.signal };
-					const before = await composeView(run);
-					const copies = await saveCopies(edit.edits, this.copyDirOf(unit));
-					await ctx.record({ files: copies.map((copy) => copy.path).join(',') }, { copies: JSON.stringify(copies) });
-					await writeEdits(edit.edits);
-					const after = await composeView(run);
-					const image = after.images.get(unit.service);
-					if (!image || repositoryOf(image) !== repositoryOf(unit.from) || tagOf(image) !== tag) {
-						throw new TransitionFailure('files', `after the edit Compose says service ${unit.service} runs ${image ?? 'no image'}, not ${repositoryOf(unit.from)}:${tag}`);
-					}
-					const changed = changedServices(before, after, [unit.service, ...unit.cluster]);
-					if (changed.length > 0) throw new TransitionFailure('files', `the edit would also change ${changed.join(', ')}; nothing else may change`);
-					return copies.length > 0 ? `${copies.map((copy) => `${copy.path} (copy ${copy.copy})`).join(', ')}` : 'already named by an earlier service of this run';
-				},
-			},
+			editFilesTransition(unit, tag, this.copyDirOf(unit), env),
 			unit.composeDown ? this.stopProject(unit) : this.stop(unit, ''),
 			{
 				kind: 'compose-up',
@@ -234,29 +208,8 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 		return handCommand(asCompose(record), undo, this.options.env);
 	}
 
-	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
-		const entry = asCompose(record);
-		const now = await serviceContainers(this.docker, entry);
-		const wrong = now.filter((container) => container.imageId !== entry.oldImageId || !container.running);
-		if (now.length === 0 || wrong.length > 0) {
-			const what = now.length === 0 ? 'no container' : wrong.map((c) => `${c.name} ${c.running ? `runs ${c.image}` : 'is not running'}`).join(', ');
-			return { ok: false, reason: `service ${entry.service} is not back on ${entry.from}: ${what}` };
-		}
-		let detail = '';
-		for (const container of now) {
-			// Judged by what it had before: its own healthcheck, else staying up.
-			const gate = await gateFor(this.docker, { healthcheck: 'auto', stableMs: entry.health.stableMs, timeoutMs: entry.health.timeoutMs }, container.id);
-			const health = await waitHealthy(this.docker, container.id, gate, {
-				onStatus: (status, text) => ctx.emit({ type: 'health', container: entry.name, status, detail: `${container.name} on the old image: ${text ?? status}` }),
-			});
-			if (!health.ok) return { ok: false, reason: `${container.name} is back on ${entry.from} but not healthy: ${health.reason}` };
-			detail = health.detail;
-		}
-		const view = await composeView({ cli: entry.cli, project: entry.project, strip: entry.strip, env: this.options.env });
-		const hash = view.hashes.get(entry.service);
-		const off = now.filter((container) => container.configHash !== hash);
-		if (off.length > 0) return { ok: false, reason: `${off.map((c) => c.name).join(', ')} run${off.length === 1 ? 's' : ''} the old image but do not match the compose file (config hash); the next \`up -d\` would recreate ${off.length === 1 ? 'it' : 'them'}` };
-		return { ok: true, detail, back: `service ${entry.service} is back on ${entry.from} (${now.map((c) => c.name).join(', ')}), its files as before` };
+	verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
+		return verifyServiceBack(this.docker, this.options.env, asCompose(record), ctx);
 	}
 
 	async handOver(record: UnitRecord): Promise<HandOver> {
@@ -271,13 +224,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 		return { state: await this.stateNow(record), commands: [...new Set(commands)] };
 	}
 
-	async stateNow(record: UnitRecord): Promise<string[]> {
-		const entry = asCompose(record);
-		const lines = (await serviceContainers(this.docker, entry).catch(() => [])).map(
-			(container) => `${entry.service}: ${container.name} (${short(container.id)}) image ${container.image}, ${container.running ? 'running' : 'not running'}`,
-		);
-		if (lines.length === 0) lines.push(`${entry.service}: no container`);
-		const copies = entry.actions.flatMap((action) => copiesOf(action.undo));
-		return [...lines, ...(await filesNow(copies))];
+	stateNow(record: UnitRecord): Promise<string[]> {
+		return serviceStateNow(this.docker, asCompose(record));
 	}
 }
