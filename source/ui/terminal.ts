@@ -72,12 +72,28 @@ export function useKeys(handler: (input: string, key: Key) => void, active = tru
 	const latest = useLatest({ handler, active });
 	const onInput = useCallback(
 		(input: string, key: Key) => {
-			if (isCtrlC(input, key) || !latest.current.active) return;
-			latest.current.handler(input, key);
+			if (isCtrlC(input, key)) return;
+			for (const [one, oneKey] of keysOf(input, key)) {
+				// A key may close the screen (answer a gate): the rest of the burst is not its.
+				if (!latest.current.active) return;
+				latest.current.handler(one, oneKey);
+			}
 		},
 		[latest],
 	);
 	useInput(onInput, { isActive: isRawModeSupported && active });
+}
+
+/**
+ * One chunk of input as the keys in it. Keys that arrive together (a fast
+ * typist, a paste, mosh or a slow ssh link, `tmux send-keys y Enter`) come
+ * as one chunk, "y\r"; each character is its own key, and a CR or LF is
+ * Enter. Escape sequences (arrows) and modified keys stay whole.
+ */
+export function keysOf(input: string, key: Key): Array<[string, Key]> {
+	if (input.length <= 1 || key.ctrl || key.meta || key.escape || input.startsWith('\u001b')) return [[input, key]];
+	const plain = Object.fromEntries(Object.keys(key).map((name) => [name, false])) as unknown as Key;
+	return [...input].map((char): [string, Key] => (char === '\r' || char === '\n' ? ['', { ...plain, return: true }] : [char, plain]));
 }
 
 /** Ctrl-C alone, for the one component that owns it. */

@@ -113,13 +113,21 @@ describe('gates', () => {
 		expect(answers).toEqual([true, true]);
 	});
 
-	it('takes a paste of "y" and enter as nothing: one key at a time answers', async () => {
+	it('reads y and enter arriving in one chunk (a paste, tmux send-keys y Enter, a slow link) as y then enter', async () => {
 		const { answers, app } = await runWithGates([MIGRATION_GATE]);
 		await waitForFrame(app.lastFrame, 'Acknowledge the schema migration?');
 		await tick();
 		app.stdin.write('y\r');
-		await waitForFrame(app.lastFrame, 'Only y or n');
-		expect(answers).toEqual([true]);
+		await waitForFrame(app.lastFrame, 'Upgrade complete');
+		expect(answers).toEqual([true, true]);
+	});
+
+	it('in a chunk, as typed one by one, the last y or n is the answer: "yn\r" is no', async () => {
+		const { answers, app } = await runWithGates([MIGRATION_GATE]);
+		await waitForFrame(app.lastFrame, 'Acknowledge the schema migration?');
+		await tick();
+		app.stdin.write('yn\r');
+		await vi.waitFor(() => expect(answers).toEqual([true, false]), { timeout: 5_000 });
 	});
 
 	it('asks each migration on its own screen, starting from no every time', async () => {
