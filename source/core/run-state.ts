@@ -89,6 +89,8 @@ export interface ContainerRunState {
 	startedAt?: number;
 	/** When "stop old" was issued: downtime runs from here. */
 	stopIssuedAt?: number;
+	/** Downtime of earlier hops' closed windows (a multi-hop run stops the unit once per hop). */
+	pastDowntimeMs?: number;
 	/** When the new container passed the gate (or the old one was back, after a rollback). */
 	healthyAt?: number;
 	endedAt?: number;
@@ -295,18 +297,26 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 		case 'plan':
 			return { ...state, planLines: event.lines ?? [] };
 		case 'step-started': {
-			const next = withContainer(state, event.container, (container) => {
+			const next = withContainer(state, event.container, (known) => {
+				const container = event.step === 'pull' ? nextHop(known) : known;
 				const updated = withStep(container, event.step, (step) => ({ ...step, status: 'running', startedAt: at, detail: event.detail ?? step.detail }));
+				if (event.step !== 'stop') return { ...updated, startedAt: container.startedAt ?? at };
+				// A new stop after a closed window (the next hop): keep what the last one lasted.
+				const closed = container.stopIssuedAt !== undefined && container.healthyAt !== undefined && container.healthyAt >= container.stopIssuedAt;
 				return {
 					...updated,
 					startedAt: container.startedAt ?? at,
-					stopIssuedAt: event.step === 'stop' ? at : container.stopIssuedAt,
+					stopIssuedAt: closed || container.stopIssuedAt === undefined ? at : container.stopIssuedAt,
+					pastDowntimeMs: (container.pastDowntimeMs ?? 0) + (closed ? container.healthyAt! - container.stopIssuedAt! : 0),
+					healthyAt: closed ? undefined : container.healthyAt,
 				};
 			});
 			return { ...next, active: event.container };
 		}
 		case 'step-done': {
-			let next = withContainer(state, event.container, (container) => {
+			let next = withContainer(state, event.container, (known) => {
+				// A cluster's other units hear of the next hop's pull only as done ("already pulled").
+				const container = event.step === 'pull' ? nextHop(known) : known;
 				const updated = withStep(container, event.step, (step) => ({
 					...step,
 					status: 'done',
@@ -417,13 +427,25 @@ function reduceEvent(state: RunState, event: TimedEvent, at: number): RunState {
 	}
 }
 
-/** Downtime so far: stop issued -> healthy (or now, while it lasts). */
+/** Downtime so far, summed over hops: each stop issued -> healthy (or now, while it lasts). */
 export function downtimeOf(container: ContainerRunState, now: number): { ms: number; running: boolean } | undefined {
 	if (container.summary?.downtimeMs !== undefined) return { ms: container.summary.downtimeMs, running: false };
 	if (container.stopIssuedAt === undefined) return undefined;
-	if (container.healthyAt !== undefined) return { ms: container.healthyAt - container.stopIssuedAt, running: false };
-	if (container.endedAt !== undefined) return { ms: container.endedAt - container.stopIssuedAt, running: false };
-	return { ms: Math.max(0, now - container.stopIssuedAt), running: true };
+	const past = container.pastDowntimeMs ?? 0;
+	if (container.healthyAt !== undefined) return { ms: past + container.healthyAt - container.stopIssuedAt, running: false };
+	if (container.endedAt !== undefined) return { ms: past + container.endedAt - container.stopIssuedAt, running: false };
+	return { ms: past + Math.max(0, now - container.stopIssuedAt), running: true };
+}
+
+/**
+ * A pull after the unit's steps got past the pull is the next hop: its steps
+ * start pending again, so the list shows this hop, not the last one's ends.
+ */
+function nextHop(container: ContainerRunState): ContainerRunState {
+	const pull = container.steps.findIndex((step) => step.name === 'pull');
+	const later = container.steps.slice(pull + 1).some((step) => step.status !== 'pending');
+	if (pull < 0 || !later) return container;
+	return { ...container, steps: container.steps.map((step) => ({ name: step.name, status: 'pending' })), pull: undefined, health: undefined };
 }
 
 export interface RunStore {

@@ -140,6 +140,27 @@ describe('reduceRun', () => {
 		expect(app.counters.verify).toMatchObject({ bytes: 10, totalBytes: 20 });
 	});
 
+	it('sums downtime over hops and shows each hop with its own steps (never a negative downtime)', () => {
+		const hop = (start: number) => [
+			{ type: 'step-started', container: 'app', step: 'pull', at: start },
+			{ type: 'step-done', container: 'app', step: 'pull', durationMs: 1, at: start + 1 },
+			{ type: 'step-started', container: 'app', step: 'stop', at: start + 10 },
+			{ type: 'step-done', container: 'app', step: 'stop', durationMs: 1, at: start + 11 },
+			{ type: 'step-started', container: 'app', step: 'health', at: start + 12 },
+		];
+		const first = [{ type: 'run-started', runId: 'r', containers: ['app'], dryRun: false, at: 0 }, ...hop(100), { type: 'step-done', container: 'app', step: 'health', durationMs: 8, at: 120 }, { type: 'step-done', container: 'app', step: 'remove-old', durationMs: 1, at: 121 }] as TimedEvent[];
+		const afterFirst = fold(first);
+		expect(downtimeOf(afterFirst.containers.app!, 130)).toEqual({ ms: 10, running: false });
+		const during = fold([...first, ...hop(200)] as TimedEvent[]);
+		const app = during.containers.app!;
+		// Hop 2's health gate runs: 10 ms of hop 1, 5 ms so far of hop 2.
+		expect(downtimeOf(app, 215)).toEqual({ ms: 15, running: true });
+		expect(app.steps.find((step) => step.name === 'remove-old')!.status).toBe('pending');
+		expect(app.steps.find((step) => step.name === 'health')!.status).toBe('running');
+		const done = fold([...first, ...hop(200), { type: 'step-done', container: 'app', step: 'health', durationMs: 8, at: 225 }] as TimedEvent[]);
+		expect(downtimeOf(done.containers.app!, 300)).toEqual({ ms: 25, running: false });
+	});
+
 	it("takes a unit's own steps from run-started (a Compose service has no rename or create)", () => {
 		const state = fold([
 			{ type: 'run-started', runId: 'r', containers: ['shop-web-1', 'app'], dryRun: false, steps: { 'shop-web-1': ['pull', 'files', 'stop', 'start', 'health', 'remove-old'] }, at: 1 },
