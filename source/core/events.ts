@@ -26,6 +26,8 @@ export interface ContainerSummary {
 	commands?: string[];
 	keptOld?: string;
 	backup?: { path: string; sha256: string; sizeBytes: number };
+	/** Every backup of a multi-hop run, each with the version restoring it returns to (the first one returns to the start). */
+	backups?: Array<{ path: string; sha256: string; sizeBytes: number; returnsTo: string }>;
 	/** The database was restored from the backup during rollback. */
 	restored?: boolean;
 }

@@ -92,7 +92,9 @@ export function summaryLines(summary: RunSummary): string[] {
 		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${moved}${figures}`);
 		if (container.reason) lines.push(`    reason: ${container.reason}`);
 		if (container.keptOld) lines.push(`    kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`);
-		if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);
+		if (container.backups) {
+			for (const backup of container.backups) lines.push(`    backup (restores ${backup.returnsTo}): ${backup.path} (sha256 ${backup.sha256})`);
+		} else if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);
 		if (container.restored) lines.push('    database restored from that backup; row counts verified');
 		if (container.state?.length) {
 			lines.push('    state now:');

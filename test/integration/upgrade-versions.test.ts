@@ -44,6 +44,9 @@ describe('version intelligence', () => {
 		expect(firstHealthy).toBeGreaterThan(firstHop);
 		expect(firstHealthy).toBeLessThan(secondHop);
 		expect(run.stdout).toMatch(new RegExp(`${name}: ${w.appRepo.replace(/\./g, '\\.')}:1\\.6\\.0 -> .*:1\\.8\\.0: upgraded`));
+		// Both hops migrate: both backups are listed, each with the version it takes the database back to.
+		expect(run.stdout).toMatch(/^ {4}backup \(restores 1\.6\.0\): \S+1\.6\.0-to-1\.7\.2\S*\.dump/m);
+		expect(run.stdout).toMatch(/^ {4}backup \(restores 1\.7\.2\): \S+1\.7\.2-to-1\.8\.0\S*\.dump/m);
 		const after = await inspect(name);
 		expect(after.Config.Image).toBe(`${w.appRepo}:1.8.0`);
 		expect(await exists(`${name}-old`)).toBe(false);

@@ -67,3 +67,27 @@ describe('a multi-hop run that fails in a later hop', () => {
 		expect(summaryLines(summary).join('\n')).toContain(`rolled back (now on ${FIRST})`);
 	});
 });
+
+describe('the summary of a multi-hop run', () => {
+	it('lists every backup with the version it restores', () => {
+		const lines = summaryLines({
+			runId: 'r',
+			exitCode: 0,
+			containers: [
+				{
+					container: 'app',
+					from: 'acme/app:1.6.0',
+					to: 'acme/app:1.8.0',
+					result: 'upgraded',
+					backup: { path: '/b/app-1.7.2-to-1.8.0.dump', sha256: 'bbb', sizeBytes: 2 },
+					backups: [
+						{ path: '/b/app-1.6.0-to-1.7.2.dump', sha256: 'aaa', sizeBytes: 1, returnsTo: '1.6.0' },
+						{ path: '/b/app-1.7.2-to-1.8.0.dump', sha256: 'bbb', sizeBytes: 2, returnsTo: '1.7.2' },
+					],
+				},
+			],
+		}).join('\n');
+		expect(lines).toContain('    backup (restores 1.6.0): /b/app-1.6.0-to-1.7.2.dump (sha256 aaa)');
+		expect(lines).toContain('    backup (restores 1.7.2): /b/app-1.7.2-to-1.8.0.dump (sha256 bbb)');
+	});
+});

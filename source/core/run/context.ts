@@ -50,6 +50,16 @@ export class RunContext {
 		return backup ? { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes } : undefined;
 	}
 
+	/** Every backup of the run when there is more than one, each with the version it returns to. */
+	backupsShown(hops: string[], start: string): ContainerSummary['backups'] {
+		const all = this.journal.doc.backups ?? [];
+		if (all.length < 2) return undefined;
+		return all.map((backup) => {
+			const index = hops.indexOf(backup.hop);
+			return { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes, returnsTo: index > 0 ? hops[index - 1]! : start };
+		});
+	}
+
 	async finish(exitCode: number, containers: ContainerSummary[], status: 'done' | 'rolled-back' | 'rollback-failed' | 'recovered'): Promise<RunSummary> {
 		await this.journal.finish(status);
 		const summary: RunSummary = { runId: this.journal.doc.runId, exitCode, containers, journal: this.journal.path };

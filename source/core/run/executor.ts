@@ -104,7 +104,7 @@ export class Executor {
 
 			const results = stage.map((unit) => {
 				const parked = ctx.driver(unit.kind).kept(unit);
-				const summary = ctx.summary(unit, 'upgraded', { keptOld: plan.keepOld ? parked : ctx.timings.keptOld(unit.name), backup: ctx.backupShown() });
+				const summary = ctx.summary(unit, 'upgraded', { keptOld: plan.keepOld ? parked : ctx.timings.keptOld(unit.name), backup: ctx.backupShown(), backups: ctx.backupsShown(plan.hops, plan.path.current) });
 				ctx.emit({ type: 'container-done', summary });
 				return summary;
 			});

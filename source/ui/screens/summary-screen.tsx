@@ -58,8 +58,14 @@ function containerLines(container: ContainerSummary): SummaryLine[] {
 		container.totalMs !== undefined ? `total ${formatDuration(container.totalMs)}` : '',
 	].filter(Boolean);
 	if (figures.length > 0) lines.push({ text: `  ${figures.join(' · ')}` });
-	const { backup } = container;
-	if (backup?.path) {
+	const { backup, backups } = container;
+	if (backups) {
+		// A multi-hop run: each hop's backup, and the version it takes the database back to.
+		for (const each of backups) {
+			lines.push({ text: `  backup ${each.path} (${formatBytes(each.sizeBytes)}): restores ${each.returnsTo}` });
+			lines.push({ text: `  sha256 ${each.sha256}`, tone: 'dim' });
+		}
+	} else if (backup?.path) {
 		lines.push({ text: `  backup ${backup.path}${backup.sizeBytes !== undefined ? ` (${formatBytes(backup.sizeBytes)})` : ''}` });
 		if (backup.sha256) lines.push({ text: `  sha256 ${backup.sha256}`, tone: 'dim' });
 	}
