@@ -1,10 +1,10 @@
 import React from 'react';
 import { Text } from 'ink';
 import type { Gate } from '../../core/events.js';
-import { truncate } from '../format.js';
+import { truncate, wrapText } from '../format.js';
 
 // The top of every gate screen: title, container, message and as many detail
-// lines as the room allows (the rest summarised), so gates read alike.
+// lines (wrapped) as the room allows (the rest summarised), so gates read alike.
 
 export interface GateHeaderProps {
 	gate: Gate;
@@ -16,8 +16,9 @@ export interface GateHeaderProps {
 }
 
 export function GateHeader({ gate, message, columns, room }: GateHeaderProps) {
-	const details = gate.details ?? [];
-	const shown = details.length > room ? [...details.slice(0, Math.max(0, room - 1)), `… ${details.length - room + 1} more`] : details;
+	// Safety sentences wrap, never lose their ends to an ellipsis at 80 columns.
+	const details = (gate.details ?? []).flatMap((line) => wrapText(`  ${line}`, columns, '    '));
+	const shown = details.length > room ? [...details.slice(0, Math.max(0, room - 1)), `  … ${details.length - room + 1} more lines`] : details;
 	return (
 		<>
 			<Text bold color="yellow" wrap="truncate">
@@ -32,7 +33,7 @@ export function GateHeader({ gate, message, columns, room }: GateHeaderProps) {
 			))}
 			{shown.map((line, index) => (
 				<Text key={index} wrap="truncate">
-					{`  ${truncate(line, columns - 2)}`}
+					{truncate(line, columns)}
 				</Text>
 			))}
 		</>

@@ -1,0 +1,43 @@
+import React from 'react';
+import { render } from 'ink';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GateScreen } from '../../source/ui/screens/gate-screen.js';
+import type { Gate } from '../../source/core/events.js';
+import { FakeStdin, SizedStdout, tick } from './ui-support.js';
+
+// At 80x24, the smallest terminal the wizard promises to be readable in, a
+// gate's safety sentences wrap: their ends are what the operator must read.
+
+const GATE: Gate = {
+	kind: 'migration',
+	title: 'Schema migration in 1.8.0',
+	message: '1.8.0 migrates the database schema',
+	details: [
+		'database postgres://shop@db:5432/shop (via container demoshop_db_1): schema 5 -> 6',
+		'the first start runs the migration and may take much longer: the health timeout is 600 s',
+		'there is no automatic downgrade: the verified backup taken before it is the only way back',
+	],
+};
+
+let unmount: (() => void) | undefined;
+afterEach(() => unmount?.());
+
+describe('a gate at 80 columns', () => {
+	it('wraps its details instead of cutting them with an ellipsis', async () => {
+		const stdout = new SizedStdout(80, 24);
+		const app = render(<GateScreen gate={GATE} active height={20} onAnswer={() => undefined} onInterrupt={() => undefined} />, {
+			stdout: stdout as unknown as NodeJS.WriteStream,
+			stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+			patchConsole: false,
+		});
+		unmount = app.unmount;
+		await tick(50);
+		const drawn = [...stdout.frames].reverse().find((each) => each.includes('Schema migration'))!;
+		const frame = drawn.replace(/\u001b\[[?0-9;]*[A-Za-z]/g, '');
+		const text = frame.split('\n').map((line) => line.trim()).join(' ');
+		expect(text).toContain('the health timeout is 600 s');
+		expect(text).toContain('is the only way back');
+		expect(frame).not.toContain('…');
+		for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+	});
+});
