@@ -32,3 +32,13 @@ export const RESULT_WORDS: Record<ContainerResult, string> = {
 	'not-attempted': 'not attempted',
 	'dry-run': 'planned',
 };
+
+/** The engine's short form of an ID (container, image, volume): the first 12 hex digits. */
+export function shortId(id: string): string {
+	return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** A UTC time for file and run names: 20261201T224653Z (sortable, no characters a path dislikes). */
+export function fileStamp(now = new Date()): string {
+	return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}

@@ -1,3 +1,4 @@
+import { fileStamp } from '../../text/format.js';
 import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { writeFileAtomic } from './atomic-file.js';
@@ -130,8 +131,7 @@ export interface JournalDoc {
 }
 
 export function newRunId(now = new Date()): string {
-	const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-	return `${stamp}-${process.pid}`;
+	return `${fileStamp(now)}-${process.pid}`;
 }
 
 export function currentUser(): string {

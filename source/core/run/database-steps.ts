@@ -3,7 +3,7 @@ import type { BackupRecord } from '../journal/journal.js';
 import type { DatabasePlan } from '../plan/database.js';
 import type { Unit } from '../plan/plan.js';
 import type { RestoreTarget } from '../ports.js';
-import { formatBytes } from '../../text/format.js';
+import { fileStamp, formatBytes } from '../../text/format.js';
 import type { RunContext } from './context.js';
 import { throttled } from './throttle.js';
 
@@ -16,8 +16,7 @@ export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: 
 	const started = Date.now();
 	// Named for the hop it guards: the versions before and after it.
 	const from = lead.from.slice(lead.from.lastIndexOf(':') + 1);
-	const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-	const fileStem = `${lead.name}-${from}-to-${tag}-${stamp}`.replace(/[^A-Za-z0-9._-]/g, '_');
+	const fileStem = `${lead.name}-${from}-to-${tag}-${fileStamp()}`.replace(/[^A-Za-z0-9._-]/g, '_');
 	ctx.emit({ type: 'step-started', container: lead.name, step: 'backup', detail: `${database.display} -> ${database.backupDir}` });
 	const result = await ctx.deps.database.backup(database, {
 		fileStem,

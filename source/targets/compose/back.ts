@@ -1,3 +1,4 @@
+import { shortId } from '../../text/format.js';
 import type Docker from 'dockerode';
 import type { HealthVerdict, UndoContext } from '../../core/ports.js';
 import { waitHealthy } from '../../docker/health.js';
@@ -12,7 +13,6 @@ import type { ComposeRecord } from './unit.js';
 // container on the old image, healthy by its own check, and matching the
 // restored files' config hash), and what is there now, in words.
 
-const short = (id: string) => id.slice(0, 12);
 
 export async function verifyServiceBack(docker: Docker, env: NodeJS.ProcessEnv, entry: ComposeRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
 	const now = await serviceContainers(docker, entry);
@@ -42,7 +42,7 @@ export async function verifyServiceBack(docker: Docker, env: NodeJS.ProcessEnv, 
 
 export async function serviceStateNow(docker: Docker, entry: ComposeRecord): Promise<string[]> {
 	const lines = (await serviceContainers(docker, entry).catch(() => [])).map(
-		(container) => `${entry.service}: ${container.name} (${short(container.id)}) image ${container.image}, ${container.running ? 'running' : 'not running'}`,
+		(container) => `${entry.service}: ${container.name} (${shortId(container.id)}) image ${container.image}, ${container.running ? 'running' : 'not running'}`,
 	);
 	if (lines.length === 0) lines.push(`${entry.service}: no container`);
 	const copies = entry.actions.flatMap((action) => copiesOf(action.undo));

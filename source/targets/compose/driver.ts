@@ -1,3 +1,4 @@
+import { fileStamp, shortId } from '../../text/format.js';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { PullProgress, StepName } from '../../core/events.js';
@@ -33,8 +34,6 @@ export interface ComposeDriverOptions {
 }
 
 const asCompose = (record: UnitRecord) => record as ComposeRecord;
-const short = (id: string) => id.slice(0, 12);
-const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 export class ComposeDriver implements UnitDriver<ComposeUnit> {
 	readonly kind = 'compose';
@@ -56,7 +55,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 
 	record(unit: ComposeUnit, hop: string): UnitRecordInput {
 		const from = tagOf(unit.from) ?? 'latest';
-		const copyDir = join(this.options.backupDir, 'compose', `${unit.project.name}-${unit.service}-${from}-to-${hop}-${stamp()}`.replace(/[^A-Za-z0-9._-]/g, '_'));
+		const copyDir = join(this.options.backupDir, 'compose', `${unit.project.name}-${unit.service}-${from}-to-${hop}-${fileStamp()}`.replace(/[^A-Za-z0-9._-]/g, '_'));
 		this.copyDirs.set(unit.key, copyDir);
 		return {
 			kind: this.kind,
@@ -158,7 +157,7 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 			intent: `keep the copies of the files in ${entry.copyDir}; Compose removed the old containers itself`,
 			announce: `nothing to remove for ${entry.service}`,
 			undo: { kind: 'none', why: 'the upgrade is done; the copies and the old image stay' },
-			run: async () => `copies kept in ${entry.copyDir}; the old image ${short(entry.oldImageId.replace(/^sha256:/, ''))} stays local`,
+			run: async () => `copies kept in ${entry.copyDir}; the old image ${shortId(entry.oldImageId)} stays local`,
 		};
 	}
 

@@ -1,3 +1,4 @@
+import { shortId } from '../../text/format.js';
 import type Docker from 'dockerode';
 import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
@@ -29,7 +30,6 @@ export interface ContainerDriverOptions {
 	replan: (name: string, targetRef: string) => Promise<ContainerPlan>;
 }
 
-const short = (id: string) => id.slice(0, 12);
 
 /**
  * The journal keeps env keys, never values: recovery works from the parked
@@ -93,7 +93,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		return {
 			kind: 'stop-old',
 			step: 'stop',
-			intent: why ? `stop ${unit.name} (${short(unit.id)}) for ${why}` : `stop ${unit.name} (${short(unit.id)}) with a ${unit.stopTimeoutS} s timeout`,
+			intent: why ? `stop ${unit.name} (${shortId(unit.id)}) for ${why}` : `stop ${unit.name} (${shortId(unit.id)}) with a ${unit.stopTimeoutS} s timeout`,
 			undo: { kind: 'start-container', containerId: unit.id },
 			downtime: 'opens',
 			run: () => stopContainer(this.docker, unit.id, unit.stopTimeoutS),
@@ -127,7 +127,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				kind: 'start-new',
 				step: 'start',
 				get intent() {
-					return `start the new ${unit.name} (${short(newId)})`;
+					return `start the new ${unit.name} (${shortId(newId)})`;
 				},
 				get undo(): Undo {
 					return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: newId };
@@ -153,7 +153,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		return {
 			kind: 'remove-old',
 			step: 'remove-old',
-			intent: `remove ${entry.parkedName} (${short(entry.oldId)})`,
+			intent: `remove ${entry.parkedName} (${shortId(entry.oldId)})`,
 			announce: entry.parkedName,
 			undo: { kind: 'none', why: 'the old container is gone; its inspect document is in the journal' },
 			run: async () => {
@@ -212,9 +212,9 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	command(record: UnitRecord, undo: Undo): string | undefined {
 		const entry = asContainer(record);
 		const typed = undo as ContainerUndo;
-		if (typed.kind === 'remove-container') return `docker rm -f ${typed.containerId ? short(typed.containerId) : typed.name}`;
+		if (typed.kind === 'remove-container') return `docker rm -f ${typed.containerId ? shortId(typed.containerId) : typed.name}`;
 		if (typed.kind === 'rename-container') return `docker rename ${entry.parkedName} ${typed.to}`;
-		if (typed.kind === 'start-container') return `docker start ${short(typed.containerId)}`;
+		if (typed.kind === 'start-container') return `docker start ${shortId(typed.containerId)}`;
 		return undefined;
 	}
 
@@ -227,7 +227,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			onStatus: (status, detail) => ctx.emit({ type: 'health', container: entry.name, status, detail: `old container: ${detail ?? status}` }),
 		});
 		if (!health.ok) return { ok: false, reason: `the old ${entry.name} is back but not healthy: ${health.reason}` };
-		return { ok: true, detail: health.detail, back: `old container ${short(entry.oldId)} is back as ${entry.name}` };
+		return { ok: true, detail: health.detail, back: `old container ${shortId(entry.oldId)} is back as ${entry.name}` };
 	}
 
 	async handOver(record: UnitRecord): Promise<HandOver> {
@@ -238,10 +238,10 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			.reverse()
 			.map((action) => this.command(record, action.undo))
 			.filter((command): command is string => Boolean(command));
-		commands.push(`docker start ${short(entry.oldId)}`);
+		commands.push(`docker start ${shortId(entry.oldId)}`);
 		// Never advise starting a container that already runs.
 		const old = await containerState(this.docker, entry.oldId).catch(() => undefined);
-		const start = `docker start ${short(entry.oldId)}`;
+		const start = `docker start ${shortId(entry.oldId)}`;
 		return { state, commands: [...new Set(commands)].filter((command) => !(old?.running && command === start)) };
 	}
 
@@ -254,8 +254,8 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			const found = await containerState(this.docker, idOrName).catch(() => undefined);
 			lines.push(
 				found
-					? `${label}: ${found.name} (${short(found.id)}) image ${found.image}, ${found.status}`
-					: `${label}: ${short(idOrName)} does not exist`,
+					? `${label}: ${found.name} (${shortId(found.id)}) image ${found.image}, ${found.status}`
+					: `${label}: ${shortId(idOrName)} does not exist`,
 			);
 		}
 		return lines;

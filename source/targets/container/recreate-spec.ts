@@ -6,6 +6,7 @@
 // The inspect document mixes the operator's settings with the old image's
 // defaults. We keep the former and drop the latter so the new image's defaults
 // apply; see DESIGN.md "Recreating a container faithfully".
+import { shortId } from '../../text/format.js';
 import type {
 	ContainerCreateOptions,
 	ContainerInspectInfo,
@@ -85,11 +86,6 @@ export function compareApiVersions(a: string, b: string): number {
 
 export function apiAtLeast(version: string, minimum: string): boolean {
 	return compareApiVersions(version, minimum) >= 0;
-}
-
-/** The engine's generated hostname and short-ID alias: the first 12 hex digits of the ID. */
-export function shortId(id: string): string {
-	return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
 /**

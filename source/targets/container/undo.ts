@@ -1,3 +1,4 @@
+import { shortId } from '../../text/format.js';
 import type Docker from 'dockerode';
 import type { UnitRecord } from '../../core/journal/journal.js';
 import type { ContainerRecord } from './record.js';
@@ -14,7 +15,6 @@ export type ContainerUndo =
 	| { kind: 'remove-container'; name: string; image: string; keep: string; containerId?: string }
 	| { kind: 'none'; why: string };
 
-const short = (id: string) => id.slice(0, 12);
 
 export async function undoOnce(docker: Docker, record: UnitRecord, undo: Undo): Promise<void> {
 	const entry = record as ContainerRecord;
@@ -34,7 +34,7 @@ export async function undoOnce(docker: Docker, record: UnitRecord, undo: Undo): 
 		}
 	} else if (typed.kind === 'rename-container') {
 		const old = await containerState(docker, typed.containerId);
-		if (!old) throw new Error(`the old container ${short(typed.containerId)} no longer exists`);
+		if (!old) throw new Error(`the old container ${shortId(typed.containerId)} no longer exists`);
 		if (old.name !== typed.to) await renameContainer(docker, typed.containerId, typed.to);
 	} else if (typed.kind === 'start-container') {
 		await startContainer(docker, typed.containerId);
