@@ -36,3 +36,8 @@ export class NothingToDo extends Error {
 		this.name = 'NothingToDo';
 	}
 }
+
+/** A preflight rule: refuse (exit 2, the one line given) when the condition holds. */
+export function refuseIf(condition: unknown, message: string): asserts condition is false {
+	if (condition) throw new UsageError(message);
+}

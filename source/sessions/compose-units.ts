@@ -1,9 +1,8 @@
-import { join, resolve } from 'node:path';
 import type { PlanOptions } from '../core/plan/plan.js';
 import type { Engine } from '../docker/engine.js';
 import { inspectByName } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
-import { stateDir } from '../core/journal/state-dir.js';
+import { backupDirOf, stateDir } from '../core/journal/state-dir.js';
 import { ComposeDriver } from '../targets/compose/driver.js';
 import { findCompose, type ComposeCli } from '../targets/compose/cli.js';
 import { isComposeManaged } from '../targets/compose/labels.js';
@@ -34,16 +33,13 @@ export function composeFinder(env: NodeJS.ProcessEnv): () => Promise<ComposeCli 
 	return () => (found ??= findCompose(env));
 }
 
-export function composeBackupDir(env: NodeJS.ProcessEnv, backupDir: string | undefined): string {
-	return resolve(backupDir ?? join(stateDir(env), 'backups'));
-}
-
 export function composeDriver(engine: Engine, options: PlanOptions & { backupDir?: string }, redactor: Redactor, env: NodeJS.ProcessEnv): ComposeDriver {
 	return new ComposeDriver({
 		docker: engine.docker,
 		env,
 		authFor: (ref) => registryAuthFor(ref, env),
-		backupDir: composeBackupDir(env, options.backupDir),
+		// The same dir as the database backup: a run's copies and dumps side by side.
+		backupDir: backupDirOf(stateDir(env), options.backupDir),
 		replan: async (unit, targetRef) => {
 			const checked = await preflightService(engine.docker, unit.name);
 			redactor.addEnv(checked.info.Config.Env);

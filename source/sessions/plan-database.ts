@@ -1,5 +1,4 @@
 import type Docker from 'dockerode';
-import { join, resolve } from 'node:path';
 import { UsageError, messageOf, oneLine } from '../core/errors.js';
 import type { Plan, Unit } from '../core/plan/plan.js';
 import type { Profile } from '../profiles/profile.js';
@@ -7,6 +6,7 @@ import type { Redactor } from '../text/redact.js';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { DatabaseLocator, DatabaseOptions, DatabasePlan } from '../core/plan/database.js';
 import type { RestoreTarget } from '../core/ports.js';
+import { backupDirOf } from '../core/journal/state-dir.js';
 import { redactUrl, resolveDatabaseTarget, type DatabaseTarget } from '../postgres/database-target.js';
 import { containerLookup } from '../postgres/container-lookup.js';
 import { serverInfo, schemaVersion } from '../postgres/server-info.js';
@@ -108,7 +108,7 @@ export async function planDatabase(
 		}
 	}
 	// Absolute in the plan and the journal: a relative --backup-dir means the directory it named when given.
-	const backupDir = resolve(options.backupDir ?? join(context.stateDir, 'backups'));
+	const backupDir = backupDirOf(context.stateDir, options.backupDir);
 	const space = await checkBackupSpace(backupDir, info.databaseSizeBytes, { dryRun: context.dryRun }).catch(asUsage);
 	if (!space.ok) {
 		throw new UsageError(

@@ -2,7 +2,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import { UsageError, messageOf } from '../../core/errors.js';
+import { UsageError, messageOf, refuseIf } from '../../core/errors.js';
 import type { Plan, PlanOptions } from '../../core/plan/plan.js';
 import { containerName, inspectByName } from '../../docker/discovery.js';
 import { profileFor } from '../../profiles/profile.js';
@@ -20,9 +20,6 @@ import type { ComposeUnit, ServiceContainer } from './unit.js';
 // sets), and Compose, asked with the same files and project name, describes
 // exactly what runs.
 
-function refuseIf(condition: unknown, message: string): asserts condition is false {
-	if (condition) throw new UsageError(message);
-}
 
 interface CheckedService {
 	name: string;

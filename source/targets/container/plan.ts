@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, refuseIf } from '../../core/errors.js';
 import type { StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
 import { containerName, dependentsOf, inspectByName, repositoryOf } from '../../docker/discovery.js';
@@ -31,9 +31,6 @@ export interface ContainerPlan extends Unit {
 
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
 
-function refuseIf(condition: unknown, message: string): void {
-	if (condition) throw new UsageError(message);
-}
 
 /** Everything that makes a container unfit for a blind swap, checked before anything is touched. */
 export async function preflightContainer(
