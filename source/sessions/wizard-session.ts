@@ -5,6 +5,7 @@ import { describeInterrupted, recoverRuns } from './recover-session.js';
 import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
 import { describePlan } from '../core/plan/describe.js';
 import { editDiff } from '../targets/compose/describe.js';
+import { LABEL } from '../targets/compose/labels.js';
 import { describeUnit, executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from '../text/redact.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
@@ -86,7 +87,7 @@ export class WizardSession implements WizardBackend {
 					selection.containers.includes(name) ||
 					(selection.image !== undefined && sameRepository(repositoryOf(row.Image), selection.image)) ||
 					labelled.has(row.Id),
-				...(labels['com.docker.compose.project'] ? { compose: { project: labels['com.docker.compose.project'], service: labels['com.docker.compose.service'] ?? '?' } } : {}),
+				...(labels[LABEL.project] ? { compose: { project: labels[LABEL.project], service: labels[LABEL.service] ?? '?' } } : {}),
 			});
 		}
 		return out.sort((a, b) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name));

@@ -3,9 +3,8 @@ import type Docker from 'dockerode';
 import type { HealthVerdict, UndoContext } from '../../core/ports.js';
 import { waitHealthy } from '../../docker/health.js';
 import { gateFor } from '../container/health-gate.js';
-import { composeView } from './config-check.js';
 import { filesNow } from './files.js';
-import { serviceContainers } from './health.js';
+import { notMatchingFiles, serviceContainers } from './health.js';
 import { copiesOf } from './undo.js';
 import type { ComposeRecord } from './unit.js';
 
@@ -31,9 +30,7 @@ export async function verifyServiceBack(docker: Docker, env: NodeJS.ProcessEnv, 
 		if (!health.ok) return { ok: false, reason: `${container.name} is back on ${entry.from} but not healthy: ${health.reason}` };
 		detail = health.detail;
 	}
-	const view = await composeView({ cli: entry.cli, project: entry.project, strip: entry.strip, env });
-	const hash = view.hashes.get(entry.service);
-	const off = now.filter((container) => container.configHash !== hash);
+	const off = await notMatchingFiles({ cli: entry.cli, project: entry.project, strip: entry.strip, env }, entry.service, now);
 	if (off.length > 0) {
 		return { ok: false, reason: `${off.map((c) => c.name).join(', ')} run${off.length === 1 ? 's' : ''} the old image but do not match the compose file (config hash); the next \`up -d\` would recreate ${off.length === 1 ? 'it' : 'them'}` };
 	}

@@ -4,7 +4,7 @@ import { healthGate } from '../container/health-gate.js';
 import { LABEL } from './labels.js';
 import type { ComposeRecord, ComposeUnit, ServiceContainer } from './unit.js';
 import { containerName, repositoryOf, tagOf } from '../../docker/discovery.js';
-import { composeView } from './config-check.js';
+import { composeView, type ComposeRun } from './config-check.js';
 
 // After `up`: the service's containers are the new ones, each health-gated as
 // a plain container is (its healthcheck, else the URL / stability rules), and
@@ -35,6 +35,12 @@ export async function serviceContainers(docker: Docker, record: Pick<ComposeReco
 		.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The containers the next `up -d` would recreate: their config hash is not the one the files give now. */
+export async function notMatchingFiles(run: ComposeRun, service: string, containers: ServiceContainerNow[]): Promise<ServiceContainerNow[]> {
+	const hash = (await composeView(run)).hashes.get(service);
+	return containers.filter((container) => container.configHash !== hash);
+}
+
 /** Every container of the service after `up` runs the target, passes its gate, and matches Compose's config hash. */
 export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS.ProcessEnv, ctx: TransitionContext): Promise<string> {
 	const now = await serviceContainers(docker, unit);
@@ -45,9 +51,7 @@ export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS
 	if (stale.length > 0) throw new TransitionFailure('health', `after up, ${stale.map((c) => `${c.name} runs ${c.image}`).join(', ')}, not ${unit.targetRef}`);
 	const details: string[] = [];
 	for (const container of now) details.push(await healthGate(docker, { name: unit.name, health: unit.health }, container.id, ctx, now.length > 1 ? container.name : undefined));
-	const view = await composeView({ cli: unit.cli, project: unit.project, strip: unit.strip, env, signal: ctx.signal });
-	const hash = view.hashes.get(unit.service);
-	const off = now.filter((container) => container.configHash !== hash);
+	const off = await notMatchingFiles({ cli: unit.cli, project: unit.project, strip: unit.strip, env, signal: ctx.signal }, unit.service, now);
 	if (off.length > 0) {
 		throw new TransitionFailure('health', `Compose's config hash for ${unit.service} does not match ${off.map((c) => c.name).join(', ')}: the next \`up -d\` would recreate ${off.length === 1 ? 'it' : 'them'}`);
 	}

@@ -4,14 +4,15 @@ import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, messageOf, refuseIf } from '../../core/errors.js';
 import type { Plan, PlanOptions } from '../../core/plan/plan.js';
-import { containerName, inspectByName } from '../../docker/discovery.js';
+import { inspectByName } from '../../docker/discovery.js';
 import { profileFor } from '../../profiles/profile.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
 import { apiPinFor, type ComposeCli, type ComposeProject } from './cli.js';
 import { composeView } from './config-check.js';
 import { serviceEdit } from './edit.js';
-import { LABEL, composeLabels, type ComposeLabels } from './labels.js';
+import { composeLabels, type ComposeLabels } from './labels.js';
+import { serviceContainers } from './health.js';
 import type { ComposeUnit, ServiceContainer } from './unit.js';
 
 // Preflight and plan of Compose services, touching nothing: the project's
@@ -31,13 +32,10 @@ interface CheckedService {
 
 /** The running containers of one service (its replicas), the selected one first; a stopped replica is refused. */
 async function replicasOf(docker: Docker, labels: ComposeLabels, selected: string): Promise<ServiceContainer[]> {
-	const rows = await docker.listContainers({
-		all: true,
-		filters: { label: [`${LABEL.project}=${labels.project.name}`, `${LABEL.service}=${labels.service}`, `${LABEL.oneoff}=False`] },
-	});
-	const stopped = rows.filter((row) => row.State !== 'running').map((row) => containerName(row));
+	const rows = await serviceContainers(docker, { project: labels.project, service: labels.service });
+	const stopped = rows.filter((row) => !row.running).map((row) => row.name);
 	refuseIf(stopped.length > 0, `service ${labels.service} of project ${labels.project.name} has stopped containers (${stopped.join(', ')}); start or remove them first: \`up\` would start them too`);
-	const all = rows.map((row) => ({ id: row.Id, name: containerName(row) }));
+	const all = rows.map((row) => ({ id: row.id, name: row.name }));
 	return [...all.filter((row) => row.name === selected), ...all.filter((row) => row.name !== selected)];
 }
 
