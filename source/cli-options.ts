@@ -198,7 +198,7 @@ Database (found from the app's DATABASE_URL unless given; PG* variables and
                           container of REF (default postgres:<server major>)
 
 Checks:
-      --health-url URL    HTTP check: 200 required (a JSON body must not say is_testing: true)
+      --health-url URL    ask the HTTP check here (200, or the profile's status and body rules)
       --health-timeout S  seconds to wait for the new container to be healthy (default 120)
       --stable-for S      without healthcheck or URL: seconds it must stay up (default 10)
       --stop-timeout S    stop timeout (default: the container's own StopTimeout, else 10)

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { createInterface } from 'node:readline';
+import { bodyProblem, type BodyRule } from '../core/plan/health.js';
 
 // The health gate. Docker's own HEALTHCHECK is followed through the events
 // stream (health_status, die) instead of polling inspect; an HTTP check polls
@@ -9,8 +10,9 @@ import { createInterface } from 'node:readline';
 export interface HealthGate {
 	/** Follow the image's/container's Docker healthcheck. */
 	healthcheck: boolean;
-	/** HTTP URL that must answer 200 (and, for JSON bodies with is_testing, is_testing=false). */
+	/** HTTP URL that must answer `expect.status` (200 by default) with a body that passes `expect.body`. */
 	url?: string;
+	expect?: HttpExpectation;
 	/** Without healthcheck or URL: running this long with no restart counts as healthy. */
 	stableMs: number;
 	timeoutMs: number;
@@ -34,21 +36,34 @@ interface EngineEvent {
 const HTTP_INTERVAL_MS = 1_000;
 const HTTP_TIMEOUT_MS = 3_000;
 
-/** Check a health URL once: 200, and a JSON body must not say it is a testing instance. */
-export async function checkHealthUrl(url: string): Promise<{ ok: boolean; detail: string }> {
+/** What a healthy answer is: the status, and rules over a JSON body (a profile's; none for a bare --health-url). */
+export interface HttpExpectation {
+	status: number;
+	body: BodyRule[];
+}
+
+const PLAIN: HttpExpectation = { status: 200, body: [] };
+/** Bodies past this are not read for rules: a health answer is small. */
+const BODY_LIMIT = 1 << 20;
+
+/** Check a health URL once: the expected status, and every body rule on its JSON. */
+export async function checkHealthUrl(url: string, expect: HttpExpectation = PLAIN): Promise<{ ok: boolean; detail: string }> {
 	try {
 		const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
 		const body = await response.text();
-		if (response.status !== 200) return { ok: false, detail: `HTTP ${response.status} from ${url}` };
-		try {
-			const json = JSON.parse(body) as { is_testing?: unknown };
-			if (json && typeof json === 'object' && 'is_testing' in json && json.is_testing !== false) {
-				return { ok: false, detail: `${url} answered 200 but is_testing is ${String(json.is_testing)}` };
+		if (response.status !== expect.status) return { ok: false, detail: `HTTP ${response.status} from ${url}${expect.status === 200 ? '' : ` (${expect.status} expected)`}` };
+		if (expect.body.length > 0) {
+			let json: unknown;
+			try {
+				json = body.length > BODY_LIMIT ? undefined : JSON.parse(body);
+			} catch {
+				json = undefined;
 			}
-		} catch {
-			// Not JSON: a plain 200 is healthy.
+			if (json === undefined) return { ok: false, detail: `${url} answered ${response.status} but its body is not JSON (the profile checks ${expect.body.map((rule) => rule.path).join(', ')})` };
+			const problem = bodyProblem(json, expect.body);
+			if (problem) return { ok: false, detail: `${url} answered ${response.status} but ${problem}` };
 		}
-		return { ok: true, detail: `HTTP 200 from ${url}` };
+		return { ok: true, detail: `HTTP ${response.status} from ${url}${expect.body.length > 0 ? ', body rules hold' : ''}` };
 	} catch (error) {
 		const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
 		return { ok: false, detail: `${url} did not answer (${cause})` };
@@ -157,7 +172,7 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 			let last = '';
 			for (;;) {
 				if (exited) return { ok: false, reason: exited, lastCheck: last };
-				const check = await checkHealthUrl(gate.url);
+				const check = await checkHealthUrl(gate.url, gate.expect);
 				if (check.ok) break;
 				if (check.detail !== last) callbacks.onStatus?.('starting', check.detail);
 				last = check.detail;
@@ -167,7 +182,7 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 				}
 				await nap(Math.min(HTTP_INTERVAL_MS, left));
 			}
-			passed.push(`HTTP 200 from ${gate.url}`);
+			passed.push(`HTTP ${gate.expect?.status ?? 200} from ${gate.url}${gate.expect?.body.length ? ', body rules hold' : ''}`);
 		}
 
 		if (!gate.healthcheck && !gate.url) {

@@ -29,7 +29,7 @@ export interface Profile {
 	schemaVersionQuery?: string;
 	/** Log lines of the app that are about migrations (shown prominently while it starts). */
 	migrationLog: RegExp;
-	/** Kept from the file; not used by the health gate yet. */
+	/** The health gate's HTTP check (core/plan/health.ts healthOptionsFor). */
 	health?: ProfileDocument['health'];
 	/** Kept from the file; not used by version selection yet. */
 	tagScheme?: ProfileDocument['version']['tags'];

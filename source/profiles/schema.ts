@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import type { BodyRule, ProfileHealth } from '../core/plan/health.js';
 
 // The profile schema: what a profile file may say, checked at load so a bad
 // file stops the run before anything is touched, in one line naming the file,
@@ -36,8 +37,8 @@ export interface ProfileDocument {
 	labels: { minUpgradeFrom: string; releaseNotes: string };
 	/** A regular expression (matched ignoring case) for the app's log lines that are about migrations. */
 	migrationLog: string;
-	/** Parsed and kept; the health gate does not use it yet. */
-	health?: { port: number; path: string; status: number };
+	/** The HTTP check of the health gate: container port, path, expected status, rules over the JSON body. */
+	health?: ProfileHealth;
 }
 
 export const TAG_SCHEMES = ['X.Y.Z', 'vX.Y.Z', 'YY.0.N'] as const;
@@ -137,14 +138,31 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 		migrationLog: r.regex(top.migrationLog, 'migrationLog'),
 	};
 	if (top.health !== undefined) {
-		const health = r.object(top.health, 'health', ['port', 'path', 'status']);
+		const health = r.object(top.health, 'health', ['port', 'path', 'status', 'body']);
 		doc.health = {
 			port: r.integer(health.port, 'health.port', 1, 65_535),
 			path: r.string(health.path, 'health.path', /^\/\S*$/, 'a path starting with "/"'),
 			status: health.status === undefined ? 200 : r.integer(health.status, 'health.status', 100, 599),
+			...(health.body === undefined ? {} : { body: bodyRules(r, health.body) }),
 		};
 	}
 	return doc;
+}
+
+const RULE_PATH = /^(\*|[\w-]+)(\.(\*|[\w-]+))*$/;
+
+/** `- { path: data.services.*, equals: true }`, `- { path: is_testing, equals: false, optional: true }`. */
+function bodyRules(r: Reader, value: Json): BodyRule[] {
+	if (!Array.isArray(value) || value.length === 0) r.fail('health.body', `must be a non-empty list of rules, not ${kind(value)}`);
+	return value.map((item, index) => {
+		const key = `health.body[${index}]`;
+		const rule = r.object(item, key, ['path', 'equals', 'optional']);
+		const path = r.string(rule.path, `${key}.path`, RULE_PATH, 'a dotted path of keys, "*" for every key or element (e.g. data.services.*)');
+		const equals = rule.equals;
+		if (!(equals === null || ['string', 'number', 'boolean'].includes(typeof equals))) r.fail(`${key}.equals`, `must be a string, number, true/false or null, not ${kind(equals)}`);
+		if (rule.optional !== undefined && typeof rule.optional !== 'boolean') r.fail(`${key}.optional`, `must be true or false, not ${kind(rule.optional)}`);
+		return { path, equals: equals as BodyRule['equals'], ...(rule.optional === true ? { optional: true } : {}) };
+	});
 }
 
 function matchRules(r: Reader, value: Json): MatchRule[] {

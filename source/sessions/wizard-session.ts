@@ -14,6 +14,7 @@ import { RegistryClient } from '../registry/client.js';
 import { parseVersionTag, selectVersions } from '../versions/parse.js';
 import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
+import { describeHealth } from '../core/plan/health.js';
 import { currentVersion } from './upgrade-path.js';
 import { formatBytes } from '../text/format.js';
 
@@ -190,7 +191,7 @@ export class WizardSession implements WizardBackend {
 				...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
 				profile: `${container.profile.name} (${container.profile.id}, ${container.profile.source})`,
 				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
-				health: container.health.url ? `Docker healthcheck and HTTP ${container.health.url}` : "the image's Docker healthcheck, else running without a restart",
+				health: describeHealth(container.health).replace(/^health gate: /, ''),
 			})),
 		};
 	}

@@ -1,6 +1,7 @@
 import type { ProfileSet } from '../../profiles/profile.js';
 import { UsageError } from '../errors.js';
 import type { DatabasePlan } from './database.js';
+import type { HttpCheck } from './health.js';
 
 // A Plan is units x hops: which units (today: containers), in which order,
 // through which versions, with which health gate, computed without touching
@@ -23,7 +24,10 @@ export interface PlanOptions {
 export interface HealthOptions {
 	/** 'auto': follow the image's Docker healthcheck when it has one. */
 	healthcheck: 'auto' | false;
+	/** --health-url: where the HTTP check asks (the profile's check, if any, still says what a healthy answer is). */
 	url?: string;
+	/** The profile's HTTP check (core/plan/health.ts). */
+	http?: HttpCheck;
 	stableMs: number;
 	timeoutMs: number;
 }

@@ -1,4 +1,5 @@
 import type { Plan } from '../../core/plan/plan.js';
+import { describeHealth } from '../../core/plan/health.js';
 import type { ComposeUnit } from './unit.js';
 import type { FileEdit } from './types.js';
 
@@ -40,12 +41,7 @@ export function describeService(unit: ComposeUnit, plan: Plan<ComposeUnit>): str
 			? `   stop the whole project ${unit.project.name} (timeout ${unit.stopTimeoutS} s; --compose-down), then up -d the project`
 			: `   stop ${unit.service} (timeout ${unit.stopTimeoutS} s), then up -d --no-deps ${unit.service}`,
 	);
-	const gate = [
-		"each new container's Docker healthcheck if it has one",
-		unit.health.url ? `HTTP 200 from ${unit.health.url}` : undefined,
-		`else running ${unit.health.stableMs / 1000} s without a restart`,
-	].filter(Boolean);
-	lines.push(`   health gate: ${gate.join('; ')} (timeout ${unit.health.timeoutMs / 1000} s), then Compose's config hash must match`);
+	lines.push(`   ${describeHealth(unit.health, 'each new container')}, then Compose's config hash must match`);
 	lines.push(`   on failure: the files back from the copies, up -d --no-deps ${unit.service} on the old image (still local)${plan.units.length > 1 ? ', for every service of the hop' : ''}`);
 	return lines;
 }

@@ -6,6 +6,7 @@ import { UsageError, messageOf, refuseIf } from '../../core/errors.js';
 import type { Plan, PlanOptions } from '../../core/plan/plan.js';
 import { inspectByName } from '../../docker/discovery.js';
 import { profileFor } from '../../profiles/profile.js';
+import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
 import { apiPinFor, type ComposeCli, type ComposeProject } from './cli.js';
@@ -103,6 +104,7 @@ export async function planService(
 	}
 	await agreeWithRunning({ ...checked, project }, cli, edit.strip, context.env);
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
+	const profile = profileFor(info, checked.oldImage, options.profiles);
 	return {
 		kind: 'compose',
 		key: `${checked.name}@${tag}`,
@@ -117,14 +119,14 @@ export async function planService(
 		inspect: info,
 		oldImage: checked.oldImage,
 		oldImageId: info.Image,
-		profile: profileFor(info, checked.oldImage, options.profiles),
+		profile,
 		stopTimeoutS: options.stopTimeoutS ?? ownStopTimeout ?? 10,
 		strip: edit.strip,
 		secrets: edit.secrets,
 		edits: edit.edits,
 		cluster: cluster.filter((member) => member !== service),
 		composeDown: options.composeDown ?? false,
-		health: { healthcheck: 'auto', url: options.healthUrl, stableMs: options.stableS * 1000, timeoutMs: options.healthTimeoutS * 1000 },
+		health: healthOptionsFor(profile, options),
 	};
 }
 

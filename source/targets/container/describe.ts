@@ -1,4 +1,5 @@
 import type { Plan } from '../../core/plan/plan.js';
+import { describeHealth } from '../../core/plan/health.js';
 import type { ContainerPlan } from './plan.js';
 
 /** One container's lines of the plan (what --dry-run prints under its number). */
@@ -6,12 +7,7 @@ export function describeContainer(container: ContainerPlan, plan: Plan<Container
 	const lines = [
 		`   stop ${container.name} (timeout ${container.stopTimeoutS} s), rename it ${container.parkedName}, create and start the new ${container.name}`,
 	];
-	const gate = [
-		"the new image's Docker healthcheck if it has one",
-		container.health.url ? `HTTP 200 from ${container.health.url}` : undefined,
-		`else running ${container.health.stableMs / 1000} s without a restart`,
-	].filter(Boolean);
-	lines.push(`   health gate: ${gate.join('; ')} (timeout ${container.health.timeoutMs / 1000} s)`);
+	lines.push(`   ${describeHealth(container.health)}`);
 	lines.push(
 		plan.keepOld
 			? `   then keep ${container.parkedName}`

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { ContainerRecord } from './record.js';
 import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
 import { waitHealthy, type HealthGate } from '../../docker/health.js';
+import { httpEndpoint } from '../../docker/health-endpoint.js';
 import { followLogs, logTail } from '../../docker/logs.js';
 import type { Unit } from '../../core/plan/plan.js';
 
@@ -14,7 +15,7 @@ const LOG_TAIL_LINES = 15;
 function describeGate(gate: HealthGate): string {
 	const parts: string[] = [];
 	if (gate.healthcheck) parts.push('Docker healthcheck');
-	if (gate.url) parts.push(`HTTP ${gate.url}`);
+	if (gate.url) parts.push(`HTTP ${gate.expect && gate.expect.status !== 200 ? `${gate.expect.status} ` : ''}${gate.url}${gate.expect?.body.length ? ' + body rules' : ''}`);
 	if (parts.length === 0) parts.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
 	return `${parts.join(' + ')}, timeout ${Math.round(gate.timeoutMs / 1000)} s`;
 }
@@ -30,7 +31,7 @@ export async function healthGate(
 ): Promise<string> {
 	const gate = await gateFor(docker, unit.health, newId);
 	const which = replica ? `${replica}: ` : '';
-	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: `${which}${describeGate(gate)}` });
+	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: `${which}${describeGate(gate)}${gate.skipped ? ` (${gate.skipped})` : ''}` });
 	const tail: string[] = [];
 	const stopLogs = await followLogs(docker, newId, (line) => {
 		tail.push(line);
@@ -56,10 +57,30 @@ export async function healthGate(
 	return result.detail;
 }
 
-/** The health options as a gate for one container: its Docker healthcheck counts only when it has one. */
-export async function gateFor(docker: Docker, health: ContainerRecord['health'], id: string): Promise<HealthGate> {
+/**
+ * The health options as a gate for one container: its Docker healthcheck
+ * counts only when it has one; the profile's HTTP check is asked where this
+ * host reaches the container (docker/health-endpoint.ts), or at --health-url.
+ */
+export async function gateFor(docker: Docker, health: ContainerRecord['health'], id: string): Promise<HealthGate & { skipped?: string }> {
 	const info = await docker.getContainer(id).inspect();
 	const test = info.Config.Healthcheck?.Test ?? [];
 	const hasHealthcheck = test.length > 0 && test[0] !== 'NONE';
-	return { ...health, healthcheck: health.healthcheck === 'auto' && hasHealthcheck };
+	const gate: HealthGate & { skipped?: string } = { healthcheck: health.healthcheck === 'auto' && hasHealthcheck, stableMs: health.stableMs, timeoutMs: health.timeoutMs };
+	const expect = health.http ? { status: health.http.status, body: health.http.body } : undefined;
+	if (expect) gate.expect = expect;
+	if (health.url) {
+		gate.url = health.url;
+	} else if (health.http) {
+		let endpoint = httpEndpoint(info, health.http.port, health.http.path);
+		// Sharing another container's network namespace: that container's address is this one's.
+		if ('peer' in endpoint) {
+			const peer = await docker.getContainer(endpoint.peer).inspect().catch(() => undefined);
+			endpoint = peer ? httpEndpoint(peer, health.http.port, health.http.path) : { unreachable: `the container it shares a network with (${endpoint.peer}) is gone` };
+			if ('peer' in endpoint) endpoint = { unreachable: 'it shares the network of a container that shares another one' };
+		}
+		if ('url' in endpoint) gate.url = endpoint.url;
+		else gate.skipped = `the profile's HTTP check is not asked: ${endpoint.unreachable}`;
+	}
+	return gate;
 }

@@ -6,6 +6,7 @@ import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/pla
 import { containerName, dependentsOf, inspectByName, repositoryOf } from '../../docker/discovery.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
 import { profileFor, type Profile } from '../../profiles/profile.js';
+import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
 
@@ -101,6 +102,7 @@ export function planContainer(
 	resolveContainerName?: (id: string) => string | undefined,
 ): ContainerPlan {
 	const name = containerName(info);
+	const profile = profileFor(info, oldImage, options.profiles);
 	const spec = buildRecreateSpec({ container: info, oldImage, targetImage: targetRef, apiVersion: engine.apiVersion, resolveContainerName });
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
 	return {
@@ -118,13 +120,8 @@ export function planContainer(
 		spec,
 		specDiff: describeSpecDiff(info, spec),
 		stopTimeoutS: options.stopTimeoutS ?? ownStopTimeout ?? 10,
-		health: {
-			healthcheck: 'auto',
-			url: options.healthUrl,
-			stableMs: options.stableS * 1000,
-			timeoutMs: options.healthTimeoutS * 1000,
-		},
-		profile: profileFor(info, oldImage, options.profiles),
+		health: healthOptionsFor(profile, options),
+		profile,
 		steps: [...SWAP_STEPS],
 	};
 }

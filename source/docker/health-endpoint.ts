@@ -1,0 +1,30 @@
+import type { ContainerInspectInfo } from 'dockerode';
+
+// Where this host reaches a container port for a profile's HTTP health check:
+// the published host port when there is one (what the operator's users reach
+// too), else the container's own address on one of its networks (a Linux host
+// routes to its bridge networks), else nothing: a container on network `none`
+// cannot be asked from outside, and the gate says so rather than guessing.
+
+export type Endpoint = { url: string; via: string } | { unreachable: string } | { peer: string };
+
+function hostOf(ip: string | undefined): string {
+	if (!ip || ip === '0.0.0.0') return '127.0.0.1';
+	if (ip === '::') return '[::1]';
+	return ip.includes(':') ? `[${ip}]` : ip;
+}
+
+export function httpEndpoint(info: Pick<ContainerInspectInfo, 'HostConfig' | 'NetworkSettings'>, port: number, path: string): Endpoint {
+	const mode = info.HostConfig?.NetworkMode ?? 'default';
+	if (mode === 'host') return { url: `http://127.0.0.1:${port}${path}`, via: 'host network' };
+	if (mode.startsWith('container:')) return { peer: mode.slice('container:'.length) };
+	const bindings = (info.NetworkSettings?.Ports ?? {})[`${port}/tcp`] ?? [];
+	// An IPv4 binding first: a `::` binding beside `0.0.0.0` is the same port.
+	const binding = [...bindings].sort((a, b) => Number(a.HostIp?.includes(':') ?? false) - Number(b.HostIp?.includes(':') ?? false))[0];
+	if (binding?.HostPort) return { url: `http://${hostOf(binding.HostIp)}:${binding.HostPort}${path}`, via: `published port ${binding.HostPort}` };
+	for (const [network, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
+		if (settings?.IPAddress) return { url: `http://${settings.IPAddress}:${port}${path}`, via: `its address on ${network}` };
+		if (settings?.GlobalIPv6Address) return { url: `http://[${settings.GlobalIPv6Address}]:${port}${path}`, via: `its address on ${network}` };
+	}
+	return { unreachable: `port ${port} is not published and the container has no address this host can reach (network mode ${mode})` };
+}
