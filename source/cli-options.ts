@@ -23,6 +23,7 @@ export interface CliOptions extends DatabaseOptions {
 	keepOld: boolean;
 	/** Compose: stop the whole project first and start it again after (the Anchore guide's way). */
 	composeDown: boolean;
+	migrateFirst: boolean;
 	pre: boolean;
 	allowMajor: boolean;
 	tagInclude?: RegExp;
@@ -65,6 +66,7 @@ const SPEC = {
 	'migration-timeout': { type: 'string' },
 	'stop-all-first': { type: 'boolean' },
 	'compose-down': { type: 'boolean' },
+	'migrate-first': { type: 'boolean' },
 	'pg-bin': { type: 'string' },
 	'pg-image': { type: 'string' },
 	down: { type: 'boolean' },
@@ -141,6 +143,7 @@ export function parseCli(argv: string[]): CliOptions {
 		stopTimeoutS: seconds('stop-timeout', values['stop-timeout'], undefined, 0),
 		keepOld: values['keep-old'] ?? false,
 		composeDown: values['compose-down'] ?? false,
+		migrateFirst: values['migrate-first'] ?? false,
 		pre: values.pre ?? false,
 		allowMajor: values['allow-major'] ?? false,
 		tagInclude: regex('tag-include', values['tag-include']),
@@ -190,6 +193,7 @@ Database (found from the app's DATABASE_URL unless given; PG* variables and
       --offline-backup    stop the app first and dump while it is stopped (longer downtime)
       --skip-backup       upgrade without a backup (never the default; asks again)
       --no-migrations     refuse (exit 2) when the target migrates the schema
+      --migrate-first     run the profile's one-off migration in the new image first
       --migration-timeout S  health timeout for a migrating start (default 5 x --health-timeout)
       --stop-all-first    cluster: stop every node before the first migrating start
       --compose-down      Compose: stop the whole project first, start it again after

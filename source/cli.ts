@@ -33,6 +33,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean, p
 		stopTimeoutS: options.stopTimeoutS,
 		keepOld: options.keepOld,
 		composeDown: options.composeDown,
+		migrateFirst: options.migrateFirst,
 		filters: { pre: options.pre, include: options.tagInclude, exclude: options.tagExclude, allowMajor: options.allowMajor },
 		db: options.db,
 		dbContainer: options.dbContainer,

@@ -1,7 +1,7 @@
 // The one contract between the executor and its views (plain text, NDJSON, the
 // Ink wizard): everything shown is an event, everything asked is a gate.
 
-export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
+export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'migrate' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
 
 /** 'failed': the run failed before it changed this unit (a pull, a backup): nothing to roll back. */
 export type ContainerResult = 'upgraded' | 'rolled-back' | 'failed' | 'rollback-failed' | 'not-attempted' | 'dry-run';
@@ -104,7 +104,7 @@ export type RunEvent =
 	| { type: 'progress'; container: string; step: 'pull'; progress: PullProgress }
 	/** Backup (pg_dump) or restore (pg_restore): bytes written/read so far. */
 	| { type: 'progress'; container: string; step: 'backup' | 'restore'; bytes: number; elapsedMs: number }
-	| { type: 'log'; container: string; source: 'new-container' | 'old-container'; line: string }
+	| { type: 'log'; container: string; source: 'new-container' | 'old-container' | 'one-off'; line: string }
 	| { type: 'health'; container: string; status: string; detail?: string }
 	| { type: 'step-done'; container: string; step: StepName; durationMs: number; detail?: string }
 	| { type: 'warning'; container?: string; message: string }

@@ -29,6 +29,8 @@ export interface Profile {
 	schemaVersionQuery?: string;
 	/** Log lines of the app that are about migrations (shown prominently while it starts). */
 	migrationLog: RegExp;
+	/** How the schema migrates (at start; the one-off --migrate-first runs). */
+	migration: NonNullable<ProfileDocument['migration']>;
 	/** The health gate's HTTP check (core/plan/health.ts healthOptionsFor). */
 	health?: ProfileDocument['health'];
 	/** Kept from the file; not used by version selection yet. */
@@ -57,6 +59,7 @@ export function compileProfile(doc: ProfileDocument, source: string): Profile {
 		databaseUrlEnv: doc.database.urlEnv,
 		...(doc.schemaVersion.query === undefined ? {} : { schemaVersionQuery: doc.schemaVersion.query }),
 		migrationLog: new RegExp(doc.migrationLog, 'i'),
+		migration: doc.migration ?? { automatic: true, first: false },
 		...(doc.health ? { health: doc.health } : {}),
 		...(doc.version.tags ? { tagScheme: doc.version.tags } : {}),
 	};

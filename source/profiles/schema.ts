@@ -37,6 +37,8 @@ export interface ProfileDocument {
 	labels: { minUpgradeFrom: string; releaseNotes: string };
 	/** A regular expression (matched ignoring case) for the app's log lines that are about migrations. */
 	migrationLog: string;
+	/** How the schema migrates: at start (the default), and the one-off command --migrate-first runs. */
+	migration?: { automatic: boolean; oneOff?: { entrypoint?: string[]; command: string[] }; first: boolean };
 	/** The HTTP check of the health gate: container port, path, expected status, rules over the JSON body. */
 	health?: ProfileHealth;
 }
@@ -111,7 +113,7 @@ const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Checks a parsed profile file (YAML or JSON) and returns it typed; throws a UsageError naming `source` and the key. */
 export function validateProfile(value: Json, source: string): ProfileDocument {
 	const r = new Reader(source);
-	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'health']);
+	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'migration', 'health']);
 	const version = r.object(top.version, 'version', ['label', 'tags']);
 	const database = r.object(top.database, 'database', ['urlEnv', ...NOT_SUPPORTED_DATABASE]);
 	const other = NOT_SUPPORTED_DATABASE.find((name) => name in database);
@@ -137,6 +139,7 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 		},
 		migrationLog: r.regex(top.migrationLog, 'migrationLog'),
 	};
+	if (top.migration !== undefined) doc.migration = migration(r, top.migration);
 	if (top.health !== undefined) {
 		const health = r.object(top.health, 'health', ['port', 'path', 'status', 'body']);
 		doc.health = {
@@ -147,6 +150,28 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 		};
 	}
 	return doc;
+}
+
+/** `migration: { automatic: true, oneOff: { entrypoint: [...], command: [...] }, first: false }`. */
+function migration(r: Reader, value: Json): NonNullable<ProfileDocument['migration']> {
+	const m = r.object(value, 'migration', ['automatic', 'oneOff', 'first']);
+	const flag = (item: Json, key: string, fallback: boolean) => {
+		if (item === undefined) return fallback;
+		if (typeof item !== 'boolean') r.fail(key, `must be true or false, not ${kind(item)}`);
+		return item;
+	};
+	const out: NonNullable<ProfileDocument['migration']> = { automatic: flag(m.automatic, 'migration.automatic', true), first: flag(m.first, 'migration.first', false) };
+	if (m.oneOff !== undefined) {
+		const one = r.object(m.oneOff, 'migration.oneOff', ['entrypoint', 'command']);
+		// Argument lists, never a shell string: a single string is one argument.
+		out.oneOff = {
+			...(one.entrypoint === undefined ? {} : { entrypoint: r.strings(one.entrypoint, 'migration.oneOff.entrypoint') }),
+			command: r.strings(one.command, 'migration.oneOff.command'),
+		};
+	}
+	if (out.first && !out.oneOff) r.fail('migration.first', 'needs migration.oneOff: there is no command to run first');
+	if (!out.automatic && !out.oneOff) r.fail('migration.automatic', 'false needs migration.oneOff: something has to migrate the schema');
+	return out;
 }
 
 const RULE_PATH = /^(\*|[\w-]+)(\.(\*|[\w-]+))*$/;

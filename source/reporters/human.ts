@@ -47,7 +47,7 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 				line(`[${event.container}] ${event.step} done in ${formatDuration(event.durationMs)}${event.detail ? `: ${event.detail}` : ''}`);
 				break;
 			case 'log':
-				line(`[${event.container}] | ${event.line}`);
+				line(`[${event.container}] ${event.source === 'one-off' ? 'one-off ' : ''}| ${event.line}`);
 				break;
 			case 'health':
 				line(`[${event.container}] health: ${event.status}${event.detail ? ` (${event.detail})` : ''}`);

@@ -16,6 +16,8 @@ export interface PlanOptions {
 	keepOld: boolean;
 	/** Compose: the whole project is stopped before the service is recreated, and started again with it. */
 	composeDown?: boolean;
+	/** Run the profile's one-off migration in the new image before the new container starts. */
+	migrateFirst?: boolean;
 	/** The loaded profiles (--profile, the user's directory, the built-ins); default: the built-ins. */
 	profiles?: ProfileSet;
 }

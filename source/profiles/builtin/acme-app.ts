@@ -9,6 +9,8 @@ export default {
 	schemaVersion: { query: 'SELECT max(version) FROM schema_version', label: 'com.acme.app.schema-version' },
 	labels: { minUpgradeFrom: 'com.acme.app.min-upgrade-from', releaseNotes: 'com.acme.app.release-notes' },
 	migrationLog: 'migrat',
+	// The fixture's entrypoint migrates at start; `migrate` migrates and exits (what --migrate-first runs).
+	migration: { automatic: true, oneOff: { command: ['migrate'] } },
 	// Its health body carries Quay's `is_testing`: a testing instance is not a healthy one.
 	health: { port: 8080, path: '/health/endtoend', status: 200, body: [{ path: 'is_testing', equals: false, optional: true }] },
 };

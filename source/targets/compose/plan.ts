@@ -105,6 +105,10 @@ export async function planService(
 	await agreeWithRunning({ ...checked, project }, cli, edit.strip, context.env);
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
 	const profile = profileFor(info, checked.oldImage, options.profiles);
+	refuseIf(
+		options.migrateFirst || profile.migration.first || !profile.migration.automatic,
+		`${service}: a one-off migration before the start (--migrate-first${options.migrateFirst ? '' : `, asked by the profile ${profile.id}`}) is not available for Compose services yet; nothing was touched`,
+	);
 	return {
 		kind: 'compose',
 		key: `${checked.name}@${tag}`,

@@ -1,12 +1,21 @@
 import type { Plan } from '../../core/plan/plan.js';
 import { describeHealth } from '../../core/plan/health.js';
 import type { ContainerPlan } from './plan.js';
+import { describeOneOff, oneOffName } from './one-off.js';
 
 /** One container's lines of the plan (what --dry-run prints under its number). */
 export function describeContainer(container: ContainerPlan, plan: Plan<ContainerPlan>): string[] {
 	const lines = [
 		`   stop ${container.name} (timeout ${container.stopTimeoutS} s), rename it ${container.parkedName}, create and start the new ${container.name}`,
 	];
+	if (container.migrateFirst) {
+		const first = plan.units.find((unit) => unit.migrateFirst) === container;
+		lines.push(
+			first
+				? `   before the new ${container.name} starts: the one-off migration in ${oneOffName(container)} of the new image (its env, networks, volumes): ${describeOneOff(container.migrateFirst)}; must exit 0`
+				: '   the one-off migration ran before the first container of the hop',
+		);
+	}
 	lines.push(`   ${describeHealth(container.health)}`);
 	lines.push(
 		plan.keepOld

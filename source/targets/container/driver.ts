@@ -12,6 +12,7 @@ import { undoOnce, type ContainerUndo } from './undo.js';
 import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
+import { migrateFirstTransition } from './one-off.js';
 import type { ContainerPlan } from './plan.js';
 
 // A plain container, swapped the way the vendor guides do it by hand:
@@ -52,6 +53,9 @@ function asContainer(record: UnitRecord): ContainerRecord {
 
 export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	readonly kind = 'container';
+
+	/** Hops (target refs) whose one-off migration ran: in a cluster it runs once, before the first new container. */
+	private readonly migrated = new Set<string>();
 
 	constructor(private readonly options: ContainerDriverOptions) {}
 
@@ -103,6 +107,8 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	swap(unit: ContainerPlan): Transition[] {
 		const docker = this.docker;
 		let newId = '';
+		const migrate = unit.migrateFirst && !this.migrated.has(unit.targetRef) ? unit.migrateFirst : undefined;
+		if (migrate) this.migrated.add(unit.targetRef);
 		return [
 			this.stop(unit, ''),
 			{
@@ -112,6 +118,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				undo: { kind: 'rename-container', containerId: unit.id, to: unit.name },
 				run: () => renameContainer(docker, unit.id, unit.parkedName),
 			},
+			...(migrate ? [migrateFirstTransition(docker, unit, migrate)] : []),
 			{
 				kind: 'create-new',
 				step: 'create',
@@ -188,7 +195,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	label(record: UnitRecord, undo: Undo): string {
 		const entry = asContainer(record);
 		const typed = undo as ContainerUndo;
-		if (typed.kind === 'remove-container') return `remove the new ${entry.name}`;
+		if (typed.kind === 'remove-container') return typed.name === entry.name ? `remove the new ${entry.name}` : `remove ${typed.name}`;
 		if (typed.kind === 'rename-container') return `rename ${entry.parkedName} back to ${entry.name}`;
 		if (typed.kind === 'start-container') return `start the old ${entry.name}`;
 		return typed.why;

@@ -9,6 +9,7 @@ import { profileFor, type Profile } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
+import type { OneOffCommand } from './one-off.js';
 
 // A container unit: everything its swap needs, computed without touching
 // anything, from inspect documents taken before any pull.
@@ -28,6 +29,16 @@ export interface ContainerPlan extends Unit {
 	health: HealthOptions;
 	profile: Profile;
 	steps: StepName[];
+	/** --migrate-first (or a profile that asks for it): the one-off run before the new container starts. */
+	migrateFirst?: OneOffCommand;
+}
+
+/** The one-off migration this unit runs first, if --migrate-first or its profile asks for one. */
+export function oneOffFor(name: string, profile: Profile, options: Pick<PlanOptions, 'migrateFirst'>): OneOffCommand | undefined {
+	const wanted = options.migrateFirst || profile.migration.first || !profile.migration.automatic;
+	if (!wanted) return undefined;
+	refuseIf(!profile.migration.oneOff, `--migrate-first: ${name}'s profile ${profile.id} (${profile.source}) has no one-off migration command (migration.oneOff); nothing was touched`);
+	return profile.migration.oneOff;
 }
 
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
@@ -103,6 +114,7 @@ export function planContainer(
 ): ContainerPlan {
 	const name = containerName(info);
 	const profile = profileFor(info, oldImage, options.profiles);
+	const migrateFirst = oneOffFor(name, profile, options);
 	const spec = buildRecreateSpec({ container: info, oldImage, targetImage: targetRef, apiVersion: engine.apiVersion, resolveContainerName });
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
 	return {
@@ -122,7 +134,8 @@ export function planContainer(
 		stopTimeoutS: options.stopTimeoutS ?? ownStopTimeout ?? 10,
 		health: healthOptionsFor(profile, options),
 		profile,
-		steps: [...SWAP_STEPS],
+		...(migrateFirst ? { migrateFirst } : {}),
+		steps: migrateFirst ? [...SWAP_STEPS.slice(0, 3), 'migrate', ...SWAP_STEPS.slice(3)] : [...SWAP_STEPS],
 	};
 }
 
