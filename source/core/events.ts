@@ -1,7 +1,9 @@
 // The one contract between the executor and its views (plain text, NDJSON, the
 // Ink wizard): everything shown is an event, everything asked is a gate.
 
-export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'migrate' | 'create' | 'start' | 'health' | 'remove-old' | 'restore';
+import type { ChecklistItem } from './plan/checks.js';
+
+export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'migrate' | 'create' | 'start' | 'health' | 'checks' | 'remove-old' | 'restore';
 
 /** 'failed': the run failed before it changed this unit (a pull, a backup): nothing to roll back. */
 export type ContainerResult = 'upgraded' | 'rolled-back' | 'failed' | 'rollback-failed' | 'not-attempted' | 'dry-run';
@@ -30,6 +32,8 @@ export interface ContainerSummary {
 	backups?: Array<{ path: string; sha256: string; sizeBytes: number; returnsTo: string }>;
 	/** The database was restored from the backup during rollback. */
 	restored?: boolean;
+	/** Upgraded: the post-upgrade checklist (version, health, logs), each done, failed or not done. */
+	checklist?: ChecklistItem[];
 }
 
 export interface RunSummary {
@@ -106,6 +110,8 @@ export type RunEvent =
 	| { type: 'progress'; container: string; step: 'backup' | 'restore'; bytes: number; elapsedMs: number }
 	| { type: 'log'; container: string; source: 'new-container' | 'old-container' | 'one-off'; line: string }
 	| { type: 'health'; container: string; status: string; detail?: string }
+	/** The post-upgrade checklist of a unit whose gate passed (core/plan/checks.ts). */
+	| { type: 'checklist'; container: string; items: ChecklistItem[] }
 	| { type: 'step-done'; container: string; step: StepName; durationMs: number; detail?: string }
 	| { type: 'warning'; container?: string; message: string }
 	/** `answer` is true only for a yes ('confirm'); `choice` and `value` say what else was chosen on a choice gate. */

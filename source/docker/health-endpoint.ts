@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 
 // Where this host reaches a container port for a profile's HTTP health check:
@@ -27,4 +28,14 @@ export function httpEndpoint(info: Pick<ContainerInspectInfo, 'HostConfig' | 'Ne
 		if (settings?.GlobalIPv6Address) return { url: `http://[${settings.GlobalIPv6Address}]:${port}${path}`, via: `its address on ${network}` };
 	}
 	return { unreachable: `port ${port} is not published and the container has no address this host can reach (network mode ${mode})` };
+}
+
+/** The endpoint, following a `container:` network mode to the container whose namespace it shares (once). */
+export async function resolveEndpoint(docker: Docker, info: Pick<ContainerInspectInfo, 'HostConfig' | 'NetworkSettings'>, port: number, path: string): Promise<{ url: string; via: string } | { unreachable: string }> {
+	const endpoint = httpEndpoint(info, port, path);
+	if (!('peer' in endpoint)) return endpoint;
+	const peer = await docker.getContainer(endpoint.peer).inspect().catch(() => undefined);
+	if (!peer) return { unreachable: `the container it shares a network with (${endpoint.peer}) is gone` };
+	const shared = httpEndpoint(peer, port, path);
+	return 'peer' in shared ? { unreachable: 'it shares the network of a container that shares another one' } : shared;
 }

@@ -31,6 +31,8 @@ export interface Profile {
 	migrationLog: RegExp;
 	/** How the schema migrates (at start; the one-off --migrate-first runs). */
 	migration: NonNullable<ProfileDocument['migration']>;
+	/** Post-upgrade checks (core/plan/checks.ts). */
+	checks?: ProfileDocument['checks'];
 	/** The health gate's HTTP check (core/plan/health.ts healthOptionsFor). */
 	health?: ProfileDocument['health'];
 	/** Kept from the file; not used by version selection yet. */
@@ -61,6 +63,7 @@ export function compileProfile(doc: ProfileDocument, source: string): Profile {
 		migrationLog: new RegExp(doc.migrationLog, 'i'),
 		migration: doc.migration ?? { automatic: true, first: false },
 		...(doc.health ? { health: doc.health } : {}),
+		...(doc.checks ? { checks: doc.checks } : {}),
 		...(doc.version.tags ? { tagScheme: doc.version.tags } : {}),
 	};
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import type { BodyRule, ProfileHealth } from '../core/plan/health.js';
+import type { PostChecks } from '../core/plan/checks.js';
 
 // The profile schema: what a profile file may say, checked at load so a bad
 // file stops the run before anything is touched, in one line naming the file,
@@ -37,6 +38,8 @@ export interface ProfileDocument {
 	labels: { minUpgradeFrom: string; releaseNotes: string };
 	/** A regular expression (matched ignoring case) for the app's log lines that are about migrations. */
 	migrationLog: string;
+	/** Post-upgrade checks: the running version, failure log lines; warnings unless `gate`. */
+	checks?: PostChecks;
 	/** How the schema migrates: at start (the default), and the one-off command --migrate-first runs. */
 	migration?: { automatic: boolean; oneOff?: { entrypoint?: string[]; command: string[] }; first: boolean };
 	/** The HTTP check of the health gate: container port, path, expected status, rules over the JSON body. */
@@ -113,7 +116,7 @@ const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Checks a parsed profile file (YAML or JSON) and returns it typed; throws a UsageError naming `source` and the key. */
 export function validateProfile(value: Json, source: string): ProfileDocument {
 	const r = new Reader(source);
-	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'migration', 'health']);
+	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'migration', 'health', 'checks']);
 	const version = r.object(top.version, 'version', ['label', 'tags']);
 	const database = r.object(top.database, 'database', ['urlEnv', ...NOT_SUPPORTED_DATABASE]);
 	const other = NOT_SUPPORTED_DATABASE.find((name) => name in database);
@@ -140,6 +143,7 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 		migrationLog: r.regex(top.migrationLog, 'migrationLog'),
 	};
 	if (top.migration !== undefined) doc.migration = migration(r, top.migration);
+	if (top.checks !== undefined) doc.checks = checks(r, top.checks);
 	if (top.health !== undefined) {
 		const health = r.object(top.health, 'health', ['port', 'path', 'status', 'body']);
 		doc.health = {
@@ -171,6 +175,29 @@ function migration(r: Reader, value: Json): NonNullable<ProfileDocument['migrati
 	}
 	if (out.first && !out.oneOff) r.fail('migration.first', 'needs migration.oneOff: there is no command to run first');
 	if (!out.automatic && !out.oneOff) r.fail('migration.automatic', 'false needs migration.oneOff: something has to migrate the schema');
+	return out;
+}
+
+/** `checks: { version: { port, path, json }, logs: { fail: [...], watchS }, gate }`. */
+function checks(r: Reader, value: Json): PostChecks {
+	const c = r.object(value, 'checks', ['version', 'logs', 'gate']);
+	if (c.gate !== undefined && typeof c.gate !== 'boolean') r.fail('checks.gate', `must be true or false, not ${kind(c.gate)}`);
+	const out: PostChecks = { gate: c.gate === true };
+	if (c.version !== undefined) {
+		const v = r.object(c.version, 'checks.version', ['port', 'path', 'json']);
+		out.version = {
+			port: r.integer(v.port, 'checks.version.port', 1, 65_535),
+			path: r.string(v.path, 'checks.version.path', /^\/\S*$/, 'a path starting with "/"'),
+			json: r.string(v.json, 'checks.version.json', /^[\w-]+(\.[\w-]+)*$/, 'a dotted path of keys (e.g. service.version)'),
+		};
+	}
+	if (c.logs !== undefined) {
+		const l = r.object(c.logs, 'checks.logs', ['fail', 'watchS']);
+		const fail = r.strings(l.fail, 'checks.logs.fail');
+		fail.forEach((pattern, index) => r.regex(pattern, `checks.logs.fail[${index}]`));
+		out.logs = { fail, watchS: l.watchS === undefined ? 10 : r.integer(l.watchS, 'checks.logs.watchS', 0, 300) };
+	}
+	if (!out.version && !out.logs) r.fail('checks', 'needs version or logs (or both)');
 	return out;
 }
 

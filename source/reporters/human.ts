@@ -1,4 +1,5 @@
 import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js';
+import { describeChecklist } from '../core/plan/checks.js';
 import { describeGateAnswer } from '../core/gate-answer.js';
 import { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
 
@@ -96,6 +97,7 @@ export function summaryLines(summary: RunSummary): string[] {
 			for (const backup of container.backups) lines.push(`    backup (restores ${backup.returnsTo}): ${backup.path} (sha256 ${backup.sha256})`);
 		} else if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);
 		if (container.restored) lines.push('    database restored from that backup; row counts verified');
+		if (container.checklist) lines.push(`    ${describeChecklist(container.checklist)}`);
 		if (container.state?.length) {
 			lines.push('    state now:');
 			for (const text of container.state) lines.push(`      ${text}`);

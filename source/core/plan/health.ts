@@ -88,6 +88,12 @@ export function bodyProblem(body: unknown, rules: readonly BodyRule[]): string |
 	return undefined;
 }
 
+/** The one value at a dotted path without `*` (undefined when it reaches nothing). */
+export function valueAt(body: unknown, path: string): unknown {
+	const found = reach(body, path.split('.'));
+	return found.length === 1 ? found[0]!.value : undefined;
+}
+
 interface Reached {
 	at: string;
 	value: unknown;

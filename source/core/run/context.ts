@@ -33,7 +33,9 @@ export class RunContext {
 
 	emit(event: RunEvent): void {
 		// The redaction boundary: nothing leaves a run unredacted.
-		this.deps.onEvent({ ...this.deps.redactor.value(event), at: Date.now() });
+		const shown = this.deps.redactor.value(event);
+		if (shown.type === 'checklist') this.timings.checked(shown.container, shown.items);
+		this.deps.onEvent({ ...shown, at: Date.now() });
 	}
 
 	get aborted(): boolean {

@@ -1,4 +1,5 @@
 import type { ContainerResult, ContainerSummary } from '../events.js';
+import { defaultChecklist, type ChecklistItem } from '../plan/checks.js';
 import type { Journal } from '../journal/journal.js';
 import type { Unit } from '../plan/plan.js';
 
@@ -15,6 +16,8 @@ interface Timing {
 	keptOld?: string;
 	/** The image the unit runs now: the original, then each committed hop's. */
 	now: string;
+	/** The last hop's post-upgrade checklist. */
+	checklist?: ChecklistItem[];
 }
 
 export class Timings {
@@ -42,6 +45,11 @@ export class Timings {
 	committed(name: string, ref: string): void {
 		const timing = this.byName.get(name);
 		if (timing) timing.now = ref;
+	}
+
+	checked(name: string, items: ChecklistItem[]): void {
+		const timing = this.byName.get(name);
+		if (timing) timing.checklist = items;
 	}
 
 	pulled(name: string, ms: number): void {
@@ -74,6 +82,7 @@ export class Timings {
 			summary.totalMs = Date.now() - timing.startedAt;
 			if (timing.downtimeMs > 0) summary.downtimeMs = timing.downtimeMs;
 		}
+		if (result === 'upgraded') summary.checklist = timing?.checklist ?? defaultChecklist();
 		return summary;
 	}
 }

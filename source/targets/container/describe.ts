@@ -17,6 +17,11 @@ export function describeContainer(container: ContainerPlan, plan: Plan<Container
 		);
 	}
 	lines.push(`   ${describeHealth(container.health)}`);
+	const checks = container.profile.checks;
+	if (checks) {
+		const what = [checks.version ? `version at :${checks.version.port}${checks.version.path} (${checks.version.json})` : '', checks.logs ? `no log line matching ${checks.logs.fail.join(', ')} until ${checks.logs.watchS} s after the gate` : ''].filter(Boolean);
+		lines.push(`   post-upgrade checks: ${what.join('; ')}${checks.gate ? ' (a failure rolls back)' : ' (warnings)'}`);
+	}
 	lines.push(
 		plan.keepOld
 			? `   then keep ${container.parkedName}`

@@ -13,6 +13,7 @@ import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
 import { migrateFirstTransition } from './one-off.js';
+import { postChecksTransition } from './post-checks.js';
 import type { ContainerPlan } from './plan.js';
 
 // A plain container, swapped the way the vendor guides do it by hand:
@@ -107,6 +108,8 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	swap(unit: ContainerPlan): Transition[] {
 		const docker = this.docker;
 		let newId = '';
+		let gateDetail = '';
+		const checks = unit.profile.checks;
 		const migrate = unit.migrateFirst && !this.migrated.has(unit.targetRef) ? unit.migrateFirst : undefined;
 		if (migrate) this.migrated.add(unit.targetRef);
 		return [
@@ -150,8 +153,9 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				announce: null,
 				undo: { kind: 'none', why: 'a health gate changes nothing' },
 				downtime: 'closes',
-				run: (ctx) => healthGate(docker, unit, newId, ctx),
+				run: async (ctx) => (gateDetail = await healthGate(docker, unit, newId, ctx)),
 			},
+			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ id: newId, health: gateDetail }))] : []),
 		];
 	}
 

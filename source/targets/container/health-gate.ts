@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { ContainerRecord } from './record.js';
 import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
 import { waitHealthy, type HealthGate } from '../../docker/health.js';
-import { httpEndpoint } from '../../docker/health-endpoint.js';
+import { resolveEndpoint } from '../../docker/health-endpoint.js';
 import { followLogs, logTail } from '../../docker/logs.js';
 import type { Unit } from '../../core/plan/plan.js';
 
@@ -72,13 +72,7 @@ export async function gateFor(docker: Docker, health: ContainerRecord['health'],
 	if (health.url) {
 		gate.url = health.url;
 	} else if (health.http) {
-		let endpoint = httpEndpoint(info, health.http.port, health.http.path);
-		// Sharing another container's network namespace: that container's address is this one's.
-		if ('peer' in endpoint) {
-			const peer = await docker.getContainer(endpoint.peer).inspect().catch(() => undefined);
-			endpoint = peer ? httpEndpoint(peer, health.http.port, health.http.path) : { unreachable: `the container it shares a network with (${endpoint.peer}) is gone` };
-			if ('peer' in endpoint) endpoint = { unreachable: 'it shares the network of a container that shares another one' };
-		}
+		const endpoint = await resolveEndpoint(docker, info, health.http.port, health.http.path);
 		if ('url' in endpoint) gate.url = endpoint.url;
 		else gate.skipped = `the profile's HTTP check is not asked: ${endpoint.unreachable}`;
 	}

@@ -43,6 +43,15 @@ export function oneOffFor(name: string, profile: Profile, options: Pick<PlanOpti
 
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
 
+/** The swap's steps, with the one-off before the create and the post-upgrade checks after the gate when they run. */
+function stepsOf(migrateFirst: boolean, checks: boolean): StepName[] {
+	return SWAP_STEPS.flatMap((step): StepName[] => {
+		if (step === 'create' && migrateFirst) return ['migrate', step];
+		if (step === 'health' && checks) return [step, 'checks'];
+		return [step];
+	});
+}
+
 
 /** Everything that makes a container unfit for a blind swap, checked before anything is touched. */
 export async function preflightContainer(
@@ -135,7 +144,7 @@ export function planContainer(
 		health: healthOptionsFor(profile, options),
 		profile,
 		...(migrateFirst ? { migrateFirst } : {}),
-		steps: migrateFirst ? [...SWAP_STEPS.slice(0, 3), 'migrate', ...SWAP_STEPS.slice(3)] : [...SWAP_STEPS],
+		steps: stepsOf(Boolean(migrateFirst), Boolean(profile.checks)),
 	};
 }
 

@@ -1,0 +1,97 @@
+import type Docker from 'dockerode';
+import { TransitionFailure, type Transition, type TransitionContext } from '../../core/ports.js';
+import { versionProblem, type ChecklistItem, type PostChecks } from '../../core/plan/checks.js';
+import { resolveEndpoint } from '../../docker/health-endpoint.js';
+import { logTail } from '../../docker/logs.js';
+
+// After the health gate: the profile's post-upgrade checks on a new container,
+// the generic guide's checklist (the running version is the target, healthy,
+// no failure lines in the logs). Warnings with the lines, unless the profile
+// makes them gate; either way the checklist goes into the summary.
+
+const VERSION_ATTEMPTS = 3;
+const VERSION_PAUSE_MS = 500;
+const HTTP_TIMEOUT_MS = 3_000;
+/** Lines of the new container's log that are scanned: its start, for a tool run, is short. */
+const LOG_LINES = 5_000;
+const SHOWN_LINES = 5;
+
+export interface CheckedUnit {
+	name: string;
+	targetRef: string;
+}
+
+function targetVersion(ref: string): string {
+	return ref.slice(ref.lastIndexOf(':') + 1);
+}
+
+async function versionItem(docker: Docker, id: string, check: NonNullable<PostChecks['version']>, target: string): Promise<ChecklistItem> {
+	const info = await docker.getContainer(id).inspect();
+	const endpoint = await resolveEndpoint(docker, info, check.port, check.path);
+	if (!('url' in endpoint)) return { check: 'version', status: 'failed', detail: `cannot ask :${check.port}${check.path}: ${endpoint.unreachable}` };
+	let problem = '';
+	for (let attempt = 1; attempt <= VERSION_ATTEMPTS; attempt++) {
+		try {
+			const response = await fetch(endpoint.url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
+			const text = await response.text();
+			if (response.status !== 200) problem = `HTTP ${response.status} from ${endpoint.url}`;
+			else {
+				const found = versionProblem(JSON.parse(text), check.json, target);
+				if (!found) return { check: 'version', status: 'done', detail: `${check.json} is ${target} at ${check.path}` };
+				problem = `${endpoint.url}: ${found}`;
+				break;
+			}
+		} catch (error) {
+			problem = error instanceof SyntaxError ? `${endpoint.url} did not answer JSON` : `${endpoint.url} did not answer (${(error as Error).name})`;
+		}
+		if (attempt < VERSION_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, VERSION_PAUSE_MS));
+	}
+	return { check: 'version', status: 'failed', detail: problem };
+}
+
+async function logsItem(docker: Docker, id: string, check: NonNullable<PostChecks['logs']>, signal?: AbortSignal): Promise<ChecklistItem> {
+	// The first seconds after the gate are when a half-working release says so.
+	if (check.watchS > 0) {
+		await new Promise<void>((resolve) => {
+			const timer = setTimeout(resolve, check.watchS * 1000);
+			signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+		});
+	}
+	const patterns = check.fail.map((pattern) => new RegExp(pattern, 'i'));
+	const lines = await logTail(docker, id, LOG_LINES);
+	const matched = lines.filter((line) => patterns.some((pattern) => pattern.test(line)));
+	const watched = `${check.watchS} s after the gate`;
+	if (matched.length === 0) return { check: 'logs', status: 'done', detail: `no line matches ${check.fail.join(', ')} (from the start to ${watched})` };
+	return { check: 'logs', status: 'failed', detail: `${matched.length} line${matched.length === 1 ? '' : 's'} match ${check.fail.join(', ')}`, lines: matched.slice(0, SHOWN_LINES) };
+}
+
+export async function runPostChecks(docker: Docker, unit: CheckedUnit, id: string, checks: PostChecks, healthDetail: string, ctx: TransitionContext): Promise<ChecklistItem[]> {
+	const target = targetVersion(unit.targetRef);
+	const items: ChecklistItem[] = [
+		checks.version ? await versionItem(docker, id, checks.version, target) : { check: 'version', status: 'not done', detail: 'the profile names no version check' },
+		{ check: 'health', status: 'done', detail: healthDetail },
+		checks.logs ? await logsItem(docker, id, checks.logs, ctx.signal) : { check: 'logs', status: 'not done', detail: 'the profile names no failure log lines' },
+	];
+	ctx.emit({ type: 'checklist', container: unit.name, items });
+	return items;
+}
+
+/** The step after the health gate; `facts` gives the new container's ID and the gate's verdict once they are known. */
+export function postChecksTransition(docker: Docker, unit: CheckedUnit, checks: PostChecks, facts: () => { id: string; health: string }): Transition {
+	return {
+		kind: 'post-checks',
+		step: 'checks',
+		intent: `post-upgrade checks of the new ${unit.name}${checks.gate ? ' (they gate)' : ''}`,
+		undo: { kind: 'none', why: 'a check changes nothing' },
+		run: async (ctx) => {
+			const { id, health } = facts();
+			const items = await runPostChecks(docker, unit, id, checks, health, ctx);
+			const failed = items.filter((item) => item.status === 'failed');
+			if (failed.length > 0 && checks.gate) {
+				throw new TransitionFailure('checks', `post-upgrade checks failed: ${failed.map((item) => `${item.check}: ${item.detail}`).join('; ')}`, failed.flatMap((item) => item.lines ?? []));
+			}
+			for (const item of failed) ctx.emit({ type: 'warning', container: unit.name, message: `post-upgrade ${item.check} check: ${item.detail}${item.lines ? `: ${item.lines.join(' | ')}` : ''}` });
+			return items.map((item) => `${item.check} ${item.status}`).join(', ');
+		},
+	};
+}
