@@ -31,6 +31,8 @@ export interface Profile {
 	migrationLog: RegExp;
 	/** How the schema migrates (at start; the one-off --migrate-first runs). */
 	migration: NonNullable<ProfileDocument['migration']>;
+	/** Upgrade policy (versions/path.ts `walk`). */
+	upgrade: NonNullable<ProfileDocument['upgrade']>;
 	/** Post-upgrade checks (core/plan/checks.ts). */
 	checks?: ProfileDocument['checks'];
 	/** The health gate's HTTP check (core/plan/health.ts healthOptionsFor). */
@@ -62,6 +64,7 @@ export function compileProfile(doc: ProfileDocument, source: string): Profile {
 		...(doc.schemaVersion.query === undefined ? {} : { schemaVersionQuery: doc.schemaVersion.query }),
 		migrationLog: new RegExp(doc.migrationLog, 'i'),
 		migration: doc.migration ?? { automatic: true, first: false },
+		upgrade: doc.upgrade ?? { walk: 'minors' },
 		...(doc.health ? { health: doc.health } : {}),
 		...(doc.checks ? { checks: doc.checks } : {}),
 		...(doc.version.tags ? { tagScheme: doc.version.tags } : {}),

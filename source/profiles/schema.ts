@@ -38,6 +38,8 @@ export interface ProfileDocument {
 	labels: { minUpgradeFrom: string; releaseNotes: string };
 	/** A regular expression (matched ignoring case) for the app's log lines that are about migrations. */
 	migrationLog: string;
+	/** Upgrade policy: walk every minor line (the default, what vendors test) or go straight to the target. */
+	upgrade?: { walk: 'minors' | 'direct' };
 	/** Post-upgrade checks: the running version, failure log lines; warnings unless `gate`. */
 	checks?: PostChecks;
 	/** How the schema migrates: at start (the default), and the one-off command --migrate-first runs. */
@@ -116,7 +118,7 @@ const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Checks a parsed profile file (YAML or JSON) and returns it typed; throws a UsageError naming `source` and the key. */
 export function validateProfile(value: Json, source: string): ProfileDocument {
 	const r = new Reader(source);
-	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'migration', 'health', 'checks']);
+	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'migration', 'health', 'checks', 'upgrade']);
 	const version = r.object(top.version, 'version', ['label', 'tags']);
 	const database = r.object(top.database, 'database', ['urlEnv', ...NOT_SUPPORTED_DATABASE]);
 	const other = NOT_SUPPORTED_DATABASE.find((name) => name in database);
@@ -144,6 +146,10 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 	};
 	if (top.migration !== undefined) doc.migration = migration(r, top.migration);
 	if (top.checks !== undefined) doc.checks = checks(r, top.checks);
+	if (top.upgrade !== undefined) {
+		const upgrade = r.object(top.upgrade, 'upgrade', ['walk']);
+		doc.upgrade = { walk: r.string(upgrade.walk, 'upgrade.walk', /^(minors|direct)$/, 'minors or direct') as 'minors' | 'direct' };
+	}
 	if (top.health !== undefined) {
 		const health = r.object(top.health, 'health', ['port', 'path', 'status', 'body']);
 		doc.health = {

@@ -143,7 +143,8 @@ export async function resolveUpgradePath(input: {
 
 	// Release metadata (minimum version to upgrade from, schema version, notes) is
 	// read from the image configs in the range that matters, without pulling.
-	const first = planUpgradePath({ current, available, target: to, allowMajor: filters.allowMajor || to !== undefined, pre: filters.pre });
+	const walk = profile.upgrade.walk;
+	const first = planUpgradePath({ current, available, target: to, allowMajor: filters.allowMajor || to !== undefined, pre: filters.pre, walk });
 	if (first.refused) throw new UsageError(`${name}: ${first.refused.reason}`);
 	if (first.hops.length === 0) {
 		return { repository, current, currentFrom, hops: [], majorGate: false, newerMajor: first.newerMajor, releaseNotes: [], schemaVersions: {}, warnings };
@@ -163,7 +164,7 @@ export async function resolveUpgradePath(input: {
 		const minimum = labels.get(entry.tag)?.[profile.labels.minUpgradeFrom];
 		if (minimum) entry.minUpgradeFrom = minimum;
 	}
-	const path = planUpgradePath({ current, available, target: to ?? lastHop.tag, allowMajor: true, pre: filters.pre });
+	const path = planUpgradePath({ current, available, target: to ?? lastHop.tag, allowMajor: true, pre: filters.pre, walk });
 	if (path.refused) throw new UsageError(`${name}: ${path.refused.reason}`);
 	if (path.majorGate && input.requireExplicitMajor && to === undefined && !filters.allowMajor) {
 		throw new UsageError(`${name}: ${lastHop.tag} is a major upgrade from ${current}; name it with --to or pass --allow-major`);

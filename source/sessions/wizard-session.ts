@@ -131,13 +131,13 @@ export class WizardSession implements WizardBackend {
 			if (kind === 'downgrade') row.disabledReason = downgradeReason;
 			else if (kind === 'same') row.disabledReason = 'the running version';
 			else {
-				const path = planUpgradePath({ current, available, target: entry.tag, allowMajor: true, pre: true });
+				const path = planUpgradePath({ current, available, target: entry.tag, allowMajor: true, pre: true, walk: profile.upgrade.walk });
 				if (path.refused) row.disabledReason = path.refused.reason;
 				else row.hops = path.hops.slice(0, -1).map((hop) => hop.tag);
 			}
 			return row;
 		});
-		const proposed = this.options.to ?? planUpgradePath({ current, available, pre: false }).hops.at(-1)?.tag;
+		const proposed = this.options.to ?? planUpgradePath({ current, available, pre: false, walk: profile.upgrade.walk }).hops.at(-1)?.tag;
 		return { repository, current, rows, proposed };
 	}
 

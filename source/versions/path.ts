@@ -21,6 +21,9 @@
 //   would otherwise win the "newest of its minor" choice. `pre` only lets the
 //   final target be a pre-release, as does naming one.
 // - Lower target -> refused (a downgrade cannot undo migrations); same -> none.
+// - walk 'direct' (a product whose migrations chain any release to any later
+//   one, a profile says so): no minor or major stops, only minUpgradeFrom
+//   bridges.
 
 import semver from 'semver';
 import { compareVersionTags, parseVersionTag } from './parse.js';
@@ -60,6 +63,8 @@ export interface PlanUpgradePathInput {
 	target?: string;
 	allowMajor?: boolean;
 	pre?: boolean;
+	/** 'minors' (the default): every minor line is visited; 'direct': straight to the target. */
+	walk?: 'minors' | 'direct';
 }
 
 interface Candidate {
@@ -103,12 +108,13 @@ export function planUpgradePath(input: PlanUpgradePathInput): UpgradePath {
 
 	const between = all.filter((c) => !c.prerelease && compareVersionTags(c, current) > 0 && compareVersionTags(c, target!) < 0);
 	const stops = new Map<string, Candidate>();
+	const direct = input.walk === 'direct';
 	for (const [line, members] of groupBy(between, (c) => `${c.major}.${c.minor}`)) {
 		const isCurrentLine = line === `${current.major}.${current.minor}`;
 		const isTargetLine = line === `${target.major}.${target.minor}`;
-		if (!isCurrentLine && !isTargetLine) stops.set(line, newest(members)!);
+		if (!direct && !isCurrentLine && !isTargetLine) stops.set(line, newest(members)!);
 	}
-	for (let major = current.major; major < target.major; major++) {
+	for (let major = current.major; !direct && major < target.major; major++) {
 		const last = newest(between.filter((c) => c.major === major));
 		if (last) stops.set(`${last.major}.${last.minor}`, last);
 	}

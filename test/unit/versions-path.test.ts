@@ -31,6 +31,22 @@ type Expectation = {
 
 const cases: Array<{ name: string; input: PlanUpgradePathInput; expected: Expectation }> = [
 	{
+		name: "walk 'direct' (a profile's policy): straight to the target, across minors and majors",
+		input: { current: '1.5.3', available: available(), target: '2.1.0', allowMajor: true, walk: 'direct' },
+		expected: { kind: 'major', hops: ['2.1.0'], majorGate: true },
+	},
+	{
+		name: "walk 'direct' still bridges a minUpgradeFrom",
+		input: {
+			current: '1.5.3',
+			available: available().map((entry) => (entry.tag === '2.1.0' ? { ...entry, minUpgradeFrom: '1.8.0' } : entry)),
+			target: '2.1.0',
+			allowMajor: true,
+			walk: 'direct',
+		},
+		expected: { kind: 'major', hops: ['2.0.2', '2.1.0'], majorGate: true },
+	},
+	{
 		name: 'skipped minor is walked through its newest patch',
 		input: { current: '1.5.3', available: available(), target: '1.7.2', allowMajor: false },
 		expected: { kind: 'minor', hops: ['1.6.5', '1.7.2'] },
