@@ -50,7 +50,7 @@ const NOT_THERE = new Set(['42P01', '3F000']);
  * 'SELECT max(version) FROM schema_version'); undefined when the table does not
  * exist or holds nothing.
  */
-export async function schemaVersion(target: DatabaseTarget, query: string, docker?: Docker): Promise<number | undefined> {
+export async function schemaVersion(target: DatabaseTarget, query: string, docker?: Docker): Promise<number | string | undefined> {
 	const inner = query.trim().replace(/;+\s*$/, '');
 	let row: Record<string, unknown> | null;
 	try {
@@ -61,6 +61,8 @@ export async function schemaVersion(target: DatabaseTarget, query: string, docke
 	}
 	const value = row ? Object.values(row)[0] : undefined;
 	if (value === null || value === undefined || value === '') return undefined;
-	const version = Number(value);
-	return Number.isFinite(version) ? version : undefined;
+	// An integer is compared with what images declare; anything else (an alembic
+	// revision, Anchore's `0.0.15`) is reported as it is.
+	const text = String(value).trim();
+	return /^\d+$/.test(text) ? Number(text) : text.slice(0, 64);
 }

@@ -25,8 +25,10 @@ export interface Profile {
 	};
 	/** Environment variables of the app container that hold its database URL, in order of preference. */
 	databaseUrlEnv: string[];
-	/** SQL returning one integer: the schema version the database is on. */
+	/** SQL returning one value: the schema version the database is on. */
 	schemaVersionQuery?: string;
+	/** What the product calls its schema version. */
+	schemaName?: string;
 	/** Log lines of the app that are about migrations (shown prominently while it starts). */
 	migrationLog: RegExp;
 	/** How the schema migrates (at start; the one-off --migrate-first runs). */
@@ -62,6 +64,7 @@ export function compileProfile(doc: ProfileDocument, source: string): Profile {
 		},
 		databaseUrlEnv: doc.database.urlEnv,
 		...(doc.schemaVersion.query === undefined ? {} : { schemaVersionQuery: doc.schemaVersion.query }),
+		...(doc.schemaVersion.name === undefined ? {} : { schemaName: doc.schemaVersion.name }),
 		migrationLog: new RegExp(doc.migrationLog, 'i'),
 		migration: doc.migration ?? { automatic: true, first: false },
 		upgrade: doc.upgrade ?? { walk: 'minors' },

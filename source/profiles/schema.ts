@@ -30,8 +30,10 @@ export interface ProfileDocument {
 		urlEnv: string[];
 	};
 	schemaVersion: {
-		/** SQL returning one integer: the schema version the database is on. */
+		/** SQL returning one value: the schema version the database is on (an integer is compared with the images' labels). */
 		query?: string;
+		/** What the product calls it in its own docs ("Engine DB Version"). */
+		name?: string;
 		/** The image label that declares the schema version the image needs. */
 		label: string;
 	};
@@ -123,7 +125,7 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 	const database = r.object(top.database, 'database', ['urlEnv', ...NOT_SUPPORTED_DATABASE]);
 	const other = NOT_SUPPORTED_DATABASE.find((name) => name in database);
 	if (other !== undefined) r.fail(`database.${other}`, 'not supported yet: only database.urlEnv (env keys holding a postgres:// URL) is implemented');
-	const schema = r.object(top.schemaVersion, 'schemaVersion', ['query', 'label']);
+	const schema = r.object(top.schemaVersion, 'schemaVersion', ['query', 'label', 'name']);
 	const labels = r.object(top.labels, 'labels', ['minUpgradeFrom', 'releaseNotes']);
 	const doc: ProfileDocument = {
 		id: r.string(top.id, 'id', ID, 'lower-case letters, digits, ".", "_" or "-" (at most 64)'),
@@ -136,6 +138,7 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 		database: { urlEnv: r.strings(database.urlEnv, 'database.urlEnv', ENV_KEY, 'an environment variable name') },
 		schemaVersion: {
 			...(schema.query === undefined ? {} : { query: r.string(schema.query, 'schemaVersion.query') }),
+			...(schema.name === undefined ? {} : { name: r.string(schema.name, 'schemaVersion.name') }),
 			label: r.string(schema.label, 'schemaVersion.label', LABEL_KEY, 'a label key'),
 		},
 		labels: {

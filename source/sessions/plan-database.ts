@@ -117,7 +117,8 @@ export async function planDatabase(
 	}
 
 	const query = lead.profile.schemaVersionQuery;
-	const schemaFrom = query ? await schemaVersion(target, query, docker).catch(asUsage) : undefined;
+	const reported = query ? await schemaVersion(target, query, docker).catch(asUsage) : undefined;
+	const schemaFrom = typeof reported === 'number' ? reported : undefined;
 	const hopSchemas: Record<string, number | undefined> = {};
 	const migratingHops: string[] = [];
 	let before = schemaFrom;
@@ -144,6 +145,8 @@ export async function planDatabase(
 		dumpWith,
 		toolDirs,
 		schemaFrom,
+		...(typeof reported === 'string' ? { schemaReported: reported } : {}),
+		...(lead.profile.schemaName ? { schemaName: lead.profile.schemaName } : {}),
 		hopSchemas,
 		migratingHops,
 		offline: options.offlineBackup,

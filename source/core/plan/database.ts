@@ -52,6 +52,10 @@ export interface DatabasePlan {
 	/** --pg-bin: where host tools are looked for (backup and restore alike). */
 	toolDirs?: string[];
 	schemaFrom?: number;
+	/** A schema version that is not an integer (an alembic revision): shown, not compared. */
+	schemaReported?: string;
+	/** What the product calls its schema version ("Engine DB Version"). */
+	schemaName?: string;
 	/** Schema version each hop's image declares. */
 	hopSchemas: Record<string, number | undefined>;
 	/** Hops whose image declares a newer schema than the database will have before them. */
@@ -65,7 +69,7 @@ export interface DatabasePlan {
 export function describeDatabase(database: DatabasePlan | undefined, containers: number, skippedBy = '--skip-backup'): string[] {
 	if (!database) return [`Database: NO BACKUP (${skippedBy}): a failed migration cannot be undone`];
 	const lines = [
-		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), schema ${database.schemaFrom ?? 'unknown'}`,
+		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), ${database.schemaName ?? 'schema'} ${database.schemaFrom ?? database.schemaReported ?? 'unknown'}`,
 		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
 	lines.push(`Dumped by: ${database.dumpWith}`);
