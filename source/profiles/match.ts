@@ -4,7 +4,7 @@ import type { MatchRule } from './schema.js';
 // a list row (no image inspect) can be asked the same way as a full inspect.
 
 export interface Inspected {
-	container?: { Config?: { Image?: string; Labels?: Record<string, string> | null } } | null;
+	container?: { Config?: { Image?: string; Labels?: Record<string, string> | null }; Path?: string; Args?: string[]; Command?: string } | null;
 	image?: { Config?: { Labels?: Record<string, string> | null } | null; RepoTags?: string[] } | null;
 }
 
@@ -42,6 +42,12 @@ export function matchesRule(rule: MatchRule, inspected: Inspected): boolean {
 		const names = refs.flatMap((ref) => spellings(repositoryPath(ref)));
 		const globs = rule.repository.map(globToRegExp);
 		if (!names.some((name) => globs.some((glob) => glob.test(name)))) return false;
+	}
+	if (rule.command) {
+		// An inspect has Path and Args; a list row has the same command line joined in Command.
+		const container = inspected.container;
+		const line = container?.Path ? [container.Path, ...(container.Args ?? [])].join(' ') : container?.Command;
+		if (line === undefined || !new RegExp(rule.command, 'i').test(line)) return false;
 	}
 	if (rule.labels) {
 		const labels = labelsOf(inspected);

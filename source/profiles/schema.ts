@@ -12,6 +12,8 @@ export interface MatchRule {
 	repository?: string[];
 	/** Image labels: a string value must be equal, `true` means the label is present. */
 	labels?: Record<string, string | true>;
+	/** A regular expression over the container's command line (entrypoint and arguments, space-joined). */
+	command?: string;
 }
 
 export interface ProfileDocument {
@@ -231,9 +233,10 @@ function matchRules(r: Reader, value: Json): MatchRule[] {
 	const list = Array.isArray(value) ? value : [value];
 	return list.map((item, index) => {
 		const key = Array.isArray(value) ? `match[${index}]` : 'match';
-		const rule = r.object(item, key, ['repository', 'labels']);
+		const rule = r.object(item, key, ['repository', 'labels', 'command']);
 		if (rule.repository === undefined && rule.labels === undefined) r.fail(key, 'needs repository or labels (or both)');
 		const out: MatchRule = {};
+		if (rule.command !== undefined) out.command = r.regex(rule.command, `${key}.command`);
 		if (rule.repository !== undefined) out.repository = r.strings(rule.repository, `${key}.repository`, /^[\w.\-/:*]+$/, 'a repository glob (letters, digits, ".", "-", "_", ":", "/", "*")');
 		if (rule.labels !== undefined) {
 			const labels = r.object(rule.labels, `${key}.labels`, Object.keys(rule.labels ?? {}));

@@ -74,7 +74,7 @@ export class WizardSession implements WizardBackend {
 			const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
 			const labels = (info?.Config.Labels ?? row.Labels ?? {}) as Record<string, string>;
 			const tag = tagOf(row.Image);
-			const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(info ?? { Config: { Image: row.Image, Labels: row.Labels } }, undefined, this.options.request.profiles).labels.version];
+			const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(info ?? { Config: { Image: row.Image, Labels: row.Labels }, Command: row.Command }, undefined, this.options.request.profiles).labels.version];
 			out.push({
 				name,
 				id: row.Id,

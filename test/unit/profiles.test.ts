@@ -91,6 +91,17 @@ describe('profileFor', () => {
 		expect(acmeProfile.migrationLog.test('Running MIGRATIONS')).toBe(true);
 		expect(genericProfile.schemaVersionQuery).toBeUndefined();
 	});
+	it('a command rule matches an inspect (Path, Args) and a list row (Command) alike', async () => {
+		const doc = validateProfile({ ...VALID, id: 'quay-config', match: [{ repository: '*/shop/web', command: '(^| )config( |$)' }] }, 'f');
+		const { compileProfile } = await import('../../source/profiles/profile.js');
+		const set = { profiles: [compileProfile(doc, 'f'), genericProfile] };
+		const image = 'reg.example/shop/web:1';
+		expect(profileFor({ Config: { Image: image }, Path: '/entrypoint', Args: ['config', 'secret'] }, undefined, set).id).toBe('quay-config');
+		expect(profileFor({ Config: { Image: image }, Command: '/entrypoint config secret' }, undefined, set).id).toBe('quay-config');
+		expect(profileFor({ Config: { Image: image }, Path: '/entrypoint', Args: ['registry'] }, undefined, set).id).toBe('generic');
+		expect(profileFor({ Config: { Image: image } }, undefined, set).id).toBe('generic');
+		expect(rejects({ ...VALID, match: [{ repository: 'a', command: '(' }] })).toContain('match[0].command: is not a valid regular expression');
+	});
 	it('globs: * within a segment, ** across', () => {
 		expect(globToRegExp('*/acme/app').test('a:5000/acme/app')).toBe(true);
 		expect(globToRegExp('*/acme/app').test('a/b/acme/app')).toBe(false);
