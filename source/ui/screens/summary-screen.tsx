@@ -72,6 +72,12 @@ function containerLines(container: ContainerSummary): SummaryLine[] {
 	if (container.restored) lines.push({ text: '  the database was restored from the backup', tone: 'warn' });
 	if (container.reason) lines.push({ text: `  reason: ${container.reason}`, tone: container.result === 'upgraded' ? undefined : 'warn' });
 	if (container.keptOld) lines.push({ text: `  kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}` });
+	// The generic guide's post-upgrade checklist, one line per check.
+	for (const item of container.checklist ?? []) {
+		const tone = item.status === 'failed' ? 'warn' : item.status === 'not done' ? 'dim' : undefined;
+		lines.push({ text: `  ${item.status === 'done' ? '✓' : item.status === 'failed' ? '!' : '-'} ${item.check}: ${item.status}${item.detail ? ` (${item.detail})` : ''}`, ...(tone ? { tone } : {}) });
+		for (const line of item.lines ?? []) lines.push({ text: `      ${line}`, tone: 'dim' });
+	}
 	if (container.state?.length) {
 		lines.push({ text: '  on the engine now:' });
 		for (const text of container.state) lines.push({ text: `    ${text}`, tone: 'dim' });
