@@ -7,7 +7,9 @@
 # 0) and ADDed. Layering:
 #   upgrade-wizard-world/base:<hash>   busybox + psql + libs + /etc/passwd   (local only)
 #   ├── 127.0.0.1:5000/acme/postgres:<major>   + server binaries, share, zoneinfo
-#   └── 127.0.0.1:5000/acme/app:<tag>          + /app (a few KB per tag)
+#   ├── 127.0.0.1:5000/acme/app:<tag>          + /app (a few KB per tag)
+#   └── 127.0.0.1:5000/<product repo>:<tag>    + /app with a product hook, + its CLI
+#       (fixtures/products/products.tsv: Quay-, Anchore-, ProGet-like, widget)
 # so pushes of the many app tags share one base layer.
 #
 # Caching: each image's recipe hash (its Dockerfile + the sha256 of its tarball, which
@@ -238,6 +240,22 @@ prepare_postgres() {
 
 # --- app ----------------------------------------------------------------------
 
+# install_app_core ROOT SCHEMA VARIANT: /app's entrypoint, HTTP handler and
+# migrations 1..SCHEMA (a variant's files replacing some), shared by acme/app and
+# the product images.
+install_app_core() {
+  local root="$1" schema="$2" variant="$3" src="$WORLD_SRC/fixtures/app" n file
+  mkdir -p "$root/app/migrations"
+  install -m 0755 "$src/entrypoint" "$src/http-handler" "$root/app/"
+  for ((n = 1; n <= schema; n++)); do
+    file="$(ls "$src/migrations/$(printf '%03d' "$n")"-*.sql)"
+    cp "$file" "$root/app/migrations/"
+  done
+  if [[ -d "$src/variants/$variant" ]]; then
+    cp "$src/variants/$variant"/*.sql "$root/app/migrations/"
+  fi
+}
+
 # prepare_app TAG SCHEMA MIN_FROM FLAVOR VARIANT HC_TIMEOUT HC_RETRIES HC_START WORKDIR
 # Sets APP_HASH.
 prepare_app() {
@@ -246,16 +264,8 @@ prepare_app() {
   local ctx="$BUILD_DIR/app-$tag" root src="$WORLD_SRC/fixtures/app"
   root="$ctx/rootfs"
   rm -rf "$ctx"
-  mkdir -p "$root/app/migrations" "$root$workdir"
-  install -m 0755 "$src/entrypoint" "$src/http-handler" "$root/app/"
-  local n file
-  for ((n = 1; n <= schema; n++)); do
-    file="$(ls "$src/migrations/$(printf '%03d' "$n")"-*.sql)"
-    cp "$file" "$root/app/migrations/"
-  done
-  if [[ -d "$src/variants/$variant" ]]; then
-    cp "$src/variants/$variant"/*.sql "$root/app/migrations/"
-  fi
+  mkdir -p "$root$workdir"
+  install_app_core "$root" "$schema" "$variant"
   printf 'APP_VERSION=%s\nAPP_SCHEMA=%s\nAPP_VARIANT=%s\n' "$tag" "$schema" "$variant" >"$root/app/release"
   pack_rootfs "$root" "$ctx/app.tar"
   rm -rf "$root"
@@ -271,6 +281,70 @@ prepare_app() {
 
 # The fixture table without comments: tag schema min_from flavor variant ... workdir
 app_versions() { grep -v -e '^#' -e '^[[:space:]]*$' "$WORLD_SRC/fixtures/app/versions.tsv"; }
+
+# --- products -----------------------------------------------------------------
+
+# prepare_product PRODUCT REPO TAG SCHEMA VARIANT: acme's /app plus the product's
+# hook (/app/product.sh, product-http.sh, the shared product-common.sh) and its
+# command-line wrapper. Sets PRODUCT_HASH.
+prepare_product() {
+  local product="$1" repo="$2" tag="$3" schema="$4" variant="$5"
+  local ctx="$BUILD_DIR/product-$product-$tag" root src="$WORLD_SRC/fixtures/products"
+  root="$ctx/rootfs"
+  rm -rf "$ctx"
+  install_app_core "$root" "$schema" "$variant"
+  install -m 0644 "$src/common/hooks.sh" "$root/app/product-common.sh"
+  install -m 0644 "$src/$product/hooks.sh" "$root/app/product.sh"
+  install -m 0644 "$src/$product/http.sh" "$root/app/product-http.sh"
+  printf 'APP_NAME=%s\nAPP_VERSION=%s\nAPP_SCHEMA=%s\nAPP_VARIANT=%s\n' \
+    "$repo" "$tag" "$schema" "$variant" >"$root/app/release"
+  # Each product's own commands, where the real image has them.
+  case "$product" in
+    quay)
+      mkdir -p "$root/quay-registry" "$root/conf/stack"
+      install -m 0755 "$src/quay/quay-entrypoint.sh" "$root/quay-registry/"
+      ;;
+    anchore)
+      mkdir -p "$root/usr/local/bin"
+      install -m 0755 "$src/anchore/anchore-manager" "$root/usr/local/bin/"
+      ;;
+    proget)
+      mkdir -p "$root/usr/local/proget/service"
+      install -m 0755 "$src/proget/proget" "$root/usr/local/proget/service/"
+      ;;
+  esac
+  pack_rootfs "$root" "$ctx/app.tar"
+  rm -rf "$root"
+
+  sed -e "s|@BASE@|$BASE_REF|g" -e "s|@TAG@|$tag|g" -e "s|@SCHEMA@|$schema|g" \
+    -e "s|@VARIANT@|$variant|g" "$src/$product/Dockerfile.in" >"$ctx/Dockerfile.body"
+  PRODUCT_HASH="$(recipe_hash "$ctx/Dockerfile.body" "$ctx/app.tar")"
+  finish_dockerfile "$ctx" "$PRODUCT_HASH"
+}
+
+# The product table without comments: product repo tag schema variant
+product_versions() { grep -v -e '^#' -e '^[[:space:]]*$' "$WORLD_SRC/fixtures/products/products.tsv"; }
+
+# product_repos -> "product repo" lines, one per product, in table order.
+product_repos() { product_versions | awk '!seen[$1]++ {print $1, $2}'; }
+
+# product_tags PRODUCT -> its tags, space-separated.
+product_tags() { product_versions | awk -v p="$1" '$1 == p {print $3}' | tr '\n' ' ' | sed 's/ $//'; }
+
+ensure_products() {
+  local product repo tag schema variant
+  while read -r product repo; do
+    # shellcheck disable=SC2046 # one tag per word
+    load_registry_recipes "$REGISTRY_ADDR" "$repo" $(product_tags "$product")
+  done < <(product_repos)
+  while read -r product repo tag schema variant; do
+    prepare_product "$product" "$repo" "$tag" "$schema" "$variant"
+    ensure_image "$BUILD_DIR/product-$product-$tag" "$PRODUCT_HASH" "$repo" "$tag"
+  done < <(product_versions)
+  while read -r product repo; do
+    log "images: $REGISTRY_ADDR/$repo:{$(product_tags "$product" | tr ' ' ,)}"
+  done < <(product_repos)
+}
 
 # --- all ----------------------------------------------------------------------
 
@@ -306,4 +380,5 @@ ensure_images() {
     ensure_image "$BUILD_DIR/app-$tag" "$APP_HASH" "$APP_REPO_PATH" "$tag" "$also_auth"
   done < <(app_versions)
   log "images: $REGISTRY_ADDR/$PG_REPO_PATH:$PG_MAJOR and $REGISTRY_ADDR/$APP_REPO_PATH:{${all_tags[*]}}"
+  ensure_products
 }

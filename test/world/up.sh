@@ -250,6 +250,15 @@ EOF
 
 # --- world.env ----------------------------------------------------------------
 
+# UW_<PRODUCT>_REPO and UW_<PRODUCT>_TAGS for each product fixture.
+product_env_lines() {
+  local product repo upper
+  while read -r product repo; do
+    upper="$(tr '[:lower:]' '[:upper:]' <<<"$product")"
+    printf 'UW_%s_REPO=%s\nUW_%s_TAGS="%s"\n' "$upper" "$REGISTRY_ADDR/$repo" "$upper" "$(product_tags "$product")"
+  done < <(product_repos)
+}
+
 write_env() {
   local env="$UW_WORLD_DIR/world.env" failure_tags
   failure_tags="$(app_versions | awk '{print $1}' | grep -- - | tr '\n' ' ' | sed 's/ $//')"
@@ -275,6 +284,8 @@ UW_APP_FAILURE_TAGS="$failure_tags"
 UW_AUTH_APP_REPO=$AUTH_REGISTRY_ADDR/$APP_REPO_PATH
 UW_PG_MAJOR=$PG_MAJOR
 UW_TEST_LABEL=$TEST_LABEL
+# Product-like fixtures (fixtures/products/products.tsv), no acme labels
+$(product_env_lines)
 # Compose (v1, Debian's python docker-compose; bookworm has no v2 plugin)
 UW_COMPOSE=docker-compose
 UW_COMPOSE_VERSION=$COMPOSE_VERSION
