@@ -185,13 +185,18 @@ ensure_image() {
 }
 
 # Fill REG_RECIPES["registry/repo:tag"]=hash for the tags we care about (one node
-# call per registry and repository).
+# call per registry and repository). A TAG given as REPO:TAG names its own
+# repository, so many repositories cost one node start (REPO is then "-").
 declare -gA REG_RECIPES=()
 load_registry_recipes() {
   local registry="$1" repo="$2"; shift 2
   local tag value
   while read -r tag value; do
-    REG_RECIPES["$registry/$repo:$tag"]="$value"
+    if [[ "$tag" == *:* ]]; then
+      REG_RECIPES["$registry/$tag"]="$value"
+    else
+      REG_RECIPES["$registry/$repo:$tag"]="$value"
+    fi
   done < <(registry_recipes "$registry" "$repo" "$@")
 }
 
@@ -244,13 +249,15 @@ prepare_postgres() {
 # migrations 1..SCHEMA (a variant's files replacing some), shared by acme/app and
 # the product images.
 install_app_core() {
-  local root="$1" schema="$2" variant="$3" src="$WORLD_SRC/fixtures/app" n file
+  local root="$1" schema="$2" variant="$3" src="$WORLD_SRC/fixtures/app" n nnn files=()
   mkdir -p "$root/app/migrations"
   install -m 0755 "$src/entrypoint" "$src/http-handler" "$root/app/"
+  # Globs and printf -v, not a subshell per file: this runs for every tag on every up.sh.
   for ((n = 1; n <= schema; n++)); do
-    file="$(ls "$src/migrations/$(printf '%03d' "$n")"-*.sql)"
-    cp "$file" "$root/app/migrations/"
+    printf -v nnn '%03d' "$n"
+    files+=("$src/migrations/$nnn"-*.sql)
   done
+  ((${#files[@]} == 0)) || cp "${files[@]}" "$root/app/migrations/"
   if [[ -d "$src/variants/$variant" ]]; then
     cp "$src/variants/$variant"/*.sql "$root/app/migrations/"
   fi
@@ -332,18 +339,16 @@ product_repos() { product_versions | awk '!seen[$1]++ {print $1, $2}'; }
 product_tags() { product_versions | awk -v p="$1" '$1 == p {print $3}' | tr '\n' ' ' | sed 's/ $//'; }
 
 ensure_products() {
-  local product repo tag schema variant
-  while read -r product repo; do
-    # shellcheck disable=SC2046 # one tag per word
-    load_registry_recipes "$REGISTRY_ADDR" "$repo" $(product_tags "$product")
-  done < <(product_repos)
+  local product repo tag schema variant line
+  # shellcheck disable=SC2046 # one repo:tag per word
+  load_registry_recipes "$REGISTRY_ADDR" - $(product_versions | awk '{print $2 ":" $3}')
   while read -r product repo tag schema variant; do
     prepare_product "$product" "$repo" "$tag" "$schema" "$variant"
     ensure_image "$BUILD_DIR/product-$product-$tag" "$PRODUCT_HASH" "$repo" "$tag"
   done < <(product_versions)
-  while read -r product repo; do
-    log "images: $REGISTRY_ADDR/$repo:{$(product_tags "$product" | tr ' ' ,)}"
-  done < <(product_repos)
+  while read -r line; do log "images: $REGISTRY_ADDR/$line"; done < <(product_versions |
+    awk '!seen[$2]++ {order[n++] = $2; tags[$2] = $3; next} {tags[$2] = tags[$2] "," $3}
+      END {for (i = 0; i < n; i++) print order[i] ":{" tags[order[i]] "}"}')
 }
 
 # --- all ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // pushing images whose recipe hash the registry already has.
 //
 //   node registry-labels.mjs REGISTRY REPO LABEL TAG...
+//   (a TAG written REPO:TAG names its own repository: one node start for many)
 //   (basic-auth credentials, if any, in UW_REG_USER / UW_REG_PASSWORD)
 //
 // Exit 1 when the registry cannot be reached or answers something unexpected.
@@ -23,8 +24,8 @@ if (process.env.UW_REG_USER) {
   headers.Authorization = `Basic ${basic.toString('base64')}`;
 }
 
-async function get(path) {
-  const res = await fetch(`http://${registry}/v2/${repo}/${path}`, {
+async function get(repoName, path) {
+  const res = await fetch(`http://${registry}/v2/${repoName}/${path}`, {
     headers,
     signal: AbortSignal.timeout(10_000),
   });
@@ -33,11 +34,14 @@ async function get(path) {
   return res.json();
 }
 
-async function labelOf(tag) {
-  const manifest = await get(`manifests/${encodeURIComponent(tag)}`);
+async function labelOf(arg) {
+  // Tags cannot contain ":", so one in the argument separates a repository.
+  const colon = arg.lastIndexOf(':');
+  const [repoName, tag] = colon < 0 ? [repo, arg] : [arg.slice(0, colon), arg.slice(colon + 1)];
+  const manifest = await get(repoName, `manifests/${encodeURIComponent(tag)}`);
   const digest = manifest?.config?.digest;
   if (!digest) return '-';
-  const config = await get(`blobs/${digest}`);
+  const config = await get(repoName, `blobs/${digest}`);
   return config?.config?.Labels?.[label] ?? '-';
 }
 
