@@ -27,12 +27,14 @@ async function withClient<T>(config: pg.ClientConfig, run: (client: pg.Client) =
 	}
 }
 
-export async function createTestDatabase(w: World, prefix = 'app'): Promise<TestDatabase> {
+/** `password` replaces the generated one (no single quotes: it goes into SQL as a literal). */
+export async function createTestDatabase(w: World, prefix = 'app', options: { password?: string } = {}): Promise<TestDatabase> {
 	const suffix = randomBytes(4).toString('hex');
 	const name = `${prefix}_${suffix}`;
 	const user = `u_${suffix}`;
 	// A password with URL-special characters proves redaction handles the encoded form too.
-	const password = `pw-${randomBytes(6).toString('hex')}-s3cret`;
+	const password = options.password ?? `pw-${randomBytes(6).toString('hex')}-s3cret`;
+	if (password.includes("'")) throw new Error('createTestDatabase: a password with a single quote is not supported');
 	const admin: pg.ClientConfig = { host: w.pgHost, port: w.pgPort, user: w.pgSuperuser, password: w.pgSuperuserPassword, database: 'postgres' };
 	await withClient(admin, async (client) => {
 		await client.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
