@@ -338,14 +338,41 @@ product_repos() { product_versions | awk '!seen[$1]++ {print $1, $2}'; }
 # product_tags PRODUCT -> its tags, space-separated.
 product_tags() { product_versions | awk -v p="$1" '$1 == p {print $3}' | tr '\n' ' ' | sed 's/ $//'; }
 
+# build_products "PRODUCT REPO TAG HASH"...: one background job per product (its
+# tags in order), because the classic builder spends seconds per tag on
+# bookkeeping, not CPU: a cold world builds the product tags in parallel, not
+# one after the other. The base is built first, once, so no job races for it.
+build_products() {
+  ensure_base_built
+  local products=() product job pids=() failed=0 pid
+  mapfile -t products < <(printf '%s\n' "$@" | awk '!seen[$1]++ {print $1}')
+  for product in "${products[@]}"; do
+    (
+      for job in "$@"; do
+        read -r p repo tag hash <<<"$job"
+        [[ "$p" == "$product" ]] || continue
+        ensure_image "$BUILD_DIR/product-$p-$tag" "$hash" "$repo" "$tag"
+      done
+    ) &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  ((failed == 0)) || die "building or pushing a product image failed (logs: $UW_WORLD_DIR/logs/build.log, push.log)"
+}
+
 ensure_products() {
   local product repo tag schema variant line
   # shellcheck disable=SC2046 # one repo:tag per word
   load_registry_recipes "$REGISTRY_ADDR" - $(product_versions | awk '{print $2 ":" $3}')
+  # Prepare all (cheap), then build and push only what the registry lacks.
+  local todo=()
   while read -r product repo tag schema variant; do
     prepare_product "$product" "$repo" "$tag" "$schema" "$variant"
-    ensure_image "$BUILD_DIR/product-$product-$tag" "$PRODUCT_HASH" "$repo" "$tag"
+    if [[ "${REG_RECIPES[$REGISTRY_ADDR/$repo:$tag]:--}" != "$PRODUCT_HASH" ]]; then
+      todo+=("$product $repo $tag $PRODUCT_HASH")
+    fi
   done < <(product_versions)
+  ((${#todo[@]} > 0)) && build_products "${todo[@]}"
   while read -r line; do log "images: $REGISTRY_ADDR/$line"; done < <(product_versions |
     awk '!seen[$2]++ {order[n++] = $2; tags[$2] = $3; next} {tags[$2] = tags[$2] "," $3}
       END {for (i = 0; i < n; i++) print order[i] ":{" tags[order[i]] "}"}')
