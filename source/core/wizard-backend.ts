@@ -88,7 +88,8 @@ export interface DatabaseOverrides {
  * the core's error classes).
  */
 export interface NoDatabaseProblem {
-	kind: 'no-database';
+	/** `no-database`: nothing found, a URL would do; `not-postgres`: a SQL Server database, only a skip will do. */
+	kind: 'no-database' | 'not-postgres';
 	container: string;
 	message: string;
 }

@@ -105,3 +105,18 @@ export function parseConnectionUrl(url: string): ConnectionUrl {
 	}
 	return out;
 }
+
+/**
+ * The inverse of parseConnectionUrl, for a database given in parts (env keys,
+ * a connection string): every part percent-encoded, so a password with `@`,
+ * `:`, `/` or `%` comes back as it went in; a socket directory goes in ?host=.
+ */
+export function formatConnectionUrl(parts: ConnectionUrl): string {
+	const enc = encodeURIComponent;
+	const userinfo = parts.user !== undefined || parts.password !== undefined ? `${enc(parts.user ?? '')}${parts.password !== undefined ? `:${enc(parts.password)}` : ''}@` : '';
+	const socket = parts.host?.startsWith('/');
+	const host = !parts.host || socket ? '' : parts.host.includes(':') ? `[${parts.host}]` : enc(parts.host);
+	const port = parts.port !== undefined && !socket ? `:${parts.port}` : '';
+	const query = [socket ? `host=${enc(parts.host!)}` : '', socket && parts.port !== undefined ? `port=${parts.port}` : '', parts.sslmode ? `sslmode=${enc(parts.sslmode)}` : ''].filter(Boolean).join('&');
+	return `postgresql://${userinfo}${host}${port}/${enc(parts.database ?? '')}${query ? `?${query}` : ''}`;
+}

@@ -1,4 +1,5 @@
 import { validateProfile, type MatchRule, type ProfileDocument } from './schema.js';
+import type { DatabaseSpec } from './database-schema.js';
 import genericData from './builtin/generic.js';
 import acmeData from './builtin/acme-app.js';
 import { matchesRule, type Inspected } from './match.js';
@@ -23,8 +24,8 @@ export interface Profile {
 		minUpgradeFrom: string;
 		releaseNotes: string;
 	};
-	/** Environment variables of the app container that hold its database URL, in order of preference. */
-	databaseUrlEnv: string[];
+	/** Where the app's database is: the forms of database-schema.ts, tried in their fixed order. */
+	database: DatabaseSpec;
 	/** SQL returning one value: the schema version the database is on. */
 	schemaVersionQuery?: string;
 	/** What the product calls its schema version. */
@@ -62,7 +63,7 @@ export function compileProfile(doc: ProfileDocument, source: string): Profile {
 			minUpgradeFrom: doc.labels.minUpgradeFrom,
 			releaseNotes: doc.labels.releaseNotes,
 		},
-		databaseUrlEnv: doc.database.urlEnv,
+		database: doc.database,
 		...(doc.schemaVersion.query === undefined ? {} : { schemaVersionQuery: doc.schemaVersion.query }),
 		...(doc.schemaVersion.name === undefined ? {} : { schemaName: doc.schemaVersion.name }),
 		migrationLog: new RegExp(doc.migrationLog, 'i'),

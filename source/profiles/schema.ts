@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { BodyRule, ProfileHealth } from '../core/plan/health.js';
 import type { PostChecks } from '../core/plan/checks.js';
+import { readDatabase, type DatabaseSpec } from './database-schema.js';
 
 // The profile schema: what a profile file may say, checked at load so a bad
 // file stops the run before anything is touched, in one line naming the file,
@@ -27,10 +28,8 @@ export interface ProfileDocument {
 		/** The tag scheme (`X.Y.Z`, `vX.Y.Z`, `YY.0.N`): parsed and kept, not yet used for version selection. */
 		tags?: TagScheme;
 	};
-	database: {
-		/** Environment variables of the app container that hold its database URL, in order of preference. */
-		urlEnv: string[];
-	};
+	/** Where the app's database is (database-schema.ts): one or more forms, tried in a fixed order. */
+	database: DatabaseSpec;
 	schemaVersion: {
 		/** SQL returning one value: the schema version the database is on (an integer is compared with the images' labels). */
 		query?: string;
@@ -55,13 +54,10 @@ export interface ProfileDocument {
 export const TAG_SCHEMES = ['X.Y.Z', 'vX.Y.Z', 'YY.0.N'] as const;
 export type TagScheme = (typeof TAG_SCHEMES)[number];
 
-// Database forms the issue names that the loader knows but cannot act on yet:
-// valid to write, refused so nobody believes they are honoured.
-const NOT_SUPPORTED_DATABASE = ['hostEnv', 'portEnv', 'nameEnv', 'userEnv', 'passwordEnv', 'connectionStringEnv', 'configFile', 'embedded'];
-
 type Json = unknown;
 
-class Reader {
+/** Exported for the parts of the schema kept in modules of their own (database-schema.ts). */
+export class Reader {
 	constructor(readonly source: string) {}
 
 	fail(key: string, problem: string): never {
@@ -116,7 +112,6 @@ function join(parent: string, key: string): string {
 }
 
 const LABEL_KEY = /^[A-Za-z0-9][\w.\-/]*$/;
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** Checks a parsed profile file (YAML or JSON) and returns it typed; throws a UsageError naming `source` and the key. */
@@ -124,9 +119,6 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 	const r = new Reader(source);
 	const top = r.object(value, '', ['id', 'name', 'match', 'version', 'database', 'schemaVersion', 'labels', 'migrationLog', 'migration', 'health', 'checks', 'upgrade']);
 	const version = r.object(top.version, 'version', ['label', 'tags']);
-	const database = r.object(top.database, 'database', ['urlEnv', ...NOT_SUPPORTED_DATABASE]);
-	const other = NOT_SUPPORTED_DATABASE.find((name) => name in database);
-	if (other !== undefined) r.fail(`database.${other}`, 'not supported yet: only database.urlEnv (env keys holding a postgres:// URL) is implemented');
 	const schema = r.object(top.schemaVersion, 'schemaVersion', ['query', 'label', 'name']);
 	const labels = r.object(top.labels, 'labels', ['minUpgradeFrom', 'releaseNotes']);
 	const doc: ProfileDocument = {
@@ -137,7 +129,7 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 			label: r.string(version.label, 'version.label', LABEL_KEY, 'a label key'),
 			...(version.tags === undefined ? {} : { tags: r.string(version.tags, 'version.tags', /^(X\.Y\.Z|vX\.Y\.Z|YY\.0\.N)$/, `one of ${TAG_SCHEMES.join(', ')}`) as TagScheme }),
 		},
-		database: { urlEnv: r.strings(database.urlEnv, 'database.urlEnv', ENV_KEY, 'an environment variable name') },
+		database: readDatabase(r, top.database),
 		schemaVersion: {
 			...(schema.query === undefined ? {} : { query: r.string(schema.query, 'schemaVersion.query') }),
 			...(schema.name === undefined ? {} : { name: r.string(schema.name, 'schemaVersion.name') }),

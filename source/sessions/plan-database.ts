@@ -14,42 +14,29 @@ import { findPgDump } from '../postgres/pg-tools.js';
 import { checkBackupSpace } from '../postgres/backup.js';
 import { DatabaseError } from '../postgres/errors.js';
 import { formatBytes } from '../text/format.js';
+import { connectionOf, findAppDatabase, NoDatabaseError, refusalOf } from './app-database.js';
+import { envValue } from '../profiles/database-location.js';
+
+export { NoDatabaseError };
 
 // The database side of a plan, settled in preflight so that a missing
 // database, a wrong password, no suitable pg_dump or too little disk stop the
 // run before anything is touched.
-
-/**
- * The app names no database and the operator gave neither --db nor
- * --skip-backup. Still a usage error (exit 2 with --yes), but one the wizard
- * can recover from by asking: `kind` lets views recognise it without
- * importing this class.
- */
-export class NoDatabaseError extends UsageError {
-	readonly kind = 'no-database';
-	constructor(
-		readonly container: string,
-		message: string,
-	) {
-		super(message);
-		this.name = 'NoDatabaseError';
-	}
-}
-
-function envValue(env: readonly string[] | undefined, keys: string[]): string | undefined {
-	for (const key of keys) {
-		const entry = (env ?? []).find((item) => item.startsWith(`${key}=`));
-		if (entry) return entry.slice(key.length + 1);
-	}
-	return undefined;
-}
 
 function asUsage(error: unknown): never {
 	if (error instanceof DatabaseError || error instanceof UsageError) throw new UsageError(oneLine(error.message));
 	throw new UsageError(`database check failed: ${oneLine(messageOf(error))}`);
 }
 
-/** A unit that is an app container (plain or a Compose service's): where its database is comes from its env. */
+function connectionKey(url: string): string {
+	try {
+		return connectionOf(url);
+	} catch (error) {
+		asUsage(error);
+	}
+}
+
+/** A unit that is an app container (plain or a Compose service's): where its database is comes from its env and files, as its profile says. */
 export type AppUnit = Unit & { inspect: ContainerInspectInfo; profile: Profile };
 
 export async function planDatabase(
@@ -60,20 +47,24 @@ export async function planDatabase(
 ): Promise<DatabasePlan | undefined> {
 	if (options.skipBackup) return undefined;
 	const lead = plan.units[0]!;
-	const keys = lead.profile.databaseUrlEnv;
-	const url = options.db ?? envValue(lead.inspect.Config.Env, keys);
-	if (!url && !options.dbContainer && context.onMissing) {
-		context.onMissing(`${lead.name}: no database found (no ${keys.join(' or ')} in its environment); a run needs --db URL, or --skip-backup`);
-		return undefined;
+	const spec = lead.profile.database;
+	// --db names the database outright; else the profile's forms, in their fixed order.
+	const found = options.db ? undefined : await findAppDatabase(docker, lead.inspect, spec, context.redactor);
+	const url = options.db ?? (found?.kind === 'url' ? found.url : undefined);
+	if (found && found.kind !== 'url' && (found.kind === 'sqlserver' || !options.dbContainer)) {
+		const refusal = refusalOf(lead.name, found, context.onMissing !== undefined);
+		if (context.onMissing) {
+			context.onMissing(refusal.message);
+			return undefined;
+		}
+		throw new NoDatabaseError(lead.name, refusal.message, refusal.kind);
 	}
-	if (!url && !options.dbContainer) {
-		throw new NoDatabaseError(lead.name, `${lead.name}: no database found (no ${keys.join(' or ')} in its environment); pass --db URL, or --skip-backup to upgrade without a backup`);
-	}
-	if (!options.db) {
+	if (url && !options.db) {
+		const want = connectionKey(url);
 		for (const other of plan.units.slice(1)) {
-			if (envValue(other.inspect.Config.Env, keys) !== url) {
-				throw new UsageError(`${lead.name} and ${other.name} use different databases; upgrade them separately (or name one with --db)`);
-			}
+			const theirs = await findAppDatabase(docker, other.inspect, other.profile.database, context.redactor);
+			const same = theirs.kind === 'url' && connectionKey(theirs.url) === want;
+			if (!same) throw new UsageError(`${lead.name} and ${other.name} use different databases; upgrade them separately (or name one with --db)`);
 		}
 	}
 	let target: DatabaseTarget;
@@ -137,6 +128,8 @@ export async function planDatabase(
 	return {
 		target,
 		display: target.display,
+		// The URL env is the long-standing default and goes unsaid; any other form says where it was found.
+		...(found?.kind === 'url' && found.form !== 'urlEnv' ? { foundIn: found.from } : {}),
 		serverVersion: info.serverVersion,
 		sizeBytes: info.databaseSizeBytes,
 		backupDir,
@@ -154,7 +147,9 @@ export async function planDatabase(
 		migrationTimeoutMs: options.migrationTimeoutS !== undefined ? options.migrationTimeoutS * 1000 : undefined,
 		locator: {
 			...(options.db ? { url: redactUrl(options.db) } : {}),
-			envKeys: keys,
+			// Old journals have envKeys alone; this run's recover reads the whole spec (names and paths, no secrets).
+			envKeys: spec.urlEnv ?? [],
+			...(options.db ? {} : { database: spec }),
 			...(options.dbContainer ? { dbContainer: options.dbContainer } : {}),
 			...(toolDirs ? { toolDirs } : {}),
 			...(target.kind === 'container' && target.network === 'host' && target.image ? { toolsImage: target.image } : {}),
@@ -211,7 +206,12 @@ async function targetFromApp(
  * the app's env, PG* or ~/.pgpass, never from the journal.
  */
 export async function locateDatabase(docker: Docker, app: ContainerInspectInfo, locator: DatabaseLocator & { display: string }, env: NodeJS.ProcessEnv): Promise<RestoreTarget> {
-	const url = locator.url ? locator.url.replace(/:\*\*\*@/, '@').replace(/([?&])password=\*\*\*&?/i, '$1').replace(/[?&]$/, '') : envValue(app.Config.Env, locator.envKeys);
+	let url: string | undefined;
+	if (locator.url) url = locator.url.replace(/:\*\*\*@/, '@').replace(/([?&])password=\*\*\*&?/i, '$1').replace(/[?&]$/, '');
+	else if (locator.database) {
+		const found = await findAppDatabase(docker, app, locator.database);
+		url = found.kind === 'url' ? found.url : undefined;
+	} else url = locator.envKeys.map((key) => envValue(app.Config.Env, key)).find(Boolean);
 	let target = await targetFromApp(docker, app, url, locator.dbContainer, env, locator.url !== undefined);
 	if (locator.toolsImage && target.kind === 'host') target = { ...target, kind: 'container', image: locator.toolsImage, network: 'host' };
 	return { target, display: target.display, toolDirs: locator.toolDirs };

@@ -11,7 +11,7 @@ import { genericProfile } from '../../source/profiles/profile.js';
 // (--yes), but recognisable by kind, so the wizard can ask instead.
 
 const plan = {
-	units: [{ name: 'app-1', inspect: { Config: { Env: ['PORT=8080'] } }, profile: { ...genericProfile, databaseUrlEnv: ['DATABASE_URL'] } }],
+	units: [{ name: 'app-1', inspect: { Config: { Env: ['PORT=8080'] } }, profile: { ...genericProfile, database: { urlEnv: ['DATABASE_URL'] } } }],
 	hops: ['1.7.0'],
 } as unknown as Plan<ContainerPlan>;
 const options = { skipBackup: false, offlineBackup: false, noMigrations: false, stopAllFirst: false };

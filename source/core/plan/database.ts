@@ -1,4 +1,5 @@
 import type { DatabaseTarget } from '../../postgres/database-target.js';
+import type { DatabaseSpec } from '../../profiles/database-schema.js';
 import { formatBytes } from '../../text/format.js';
 
 // The database side of a plan: what preflight settled (target, sizes, tools,
@@ -29,8 +30,10 @@ export interface DatabaseOptions {
 export interface DatabaseLocator {
 	/** --db as given, its password masked. */
 	url?: string;
-	/** Else: the first of these keys set in the app container's env. */
+	/** Else, without `database` (journals before it): the first of these keys set in the app container's env. */
 	envKeys: string[];
+	/** Else: the profile's database forms, tried again on the app container as the run did. */
+	database?: DatabaseSpec;
 	dbContainer?: string;
 	toolDirs?: string[];
 	/** Tools ran in a one-off container of this image (no host pg_dump new enough). */
@@ -41,6 +44,8 @@ export interface DatabasePlan {
 	/** Holds the password: never journaled or emitted (the redactor knows it). */
 	target: DatabaseTarget;
 	display: string;
+	/** Where the app's setting was found when not its URL env: `DB_URI in /conf/stack/config.yaml (bind mount ...)`. */
+	foundIn?: string;
 	serverVersion: string;
 	sizeBytes: number;
 	backupDir: string;
@@ -72,6 +77,7 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), ${database.schemaName ?? 'schema'} ${database.schemaFrom ?? database.schemaReported ?? 'unknown'}`,
 		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
+	if (database.foundIn) lines.splice(1, 0, `Database found in: ${database.foundIn}`);
 	lines.push(`Dumped by: ${database.dumpWith}`);
 	if (database.migratingHops.length > 0) {
 		lines.push(
