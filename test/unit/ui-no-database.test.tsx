@@ -130,6 +130,32 @@ describe('no database found (interactive)', () => {
 	});
 });
 
+describe('a database that is not PostgreSQL (interactive)', () => {
+	const MESSAGE = 'app-1: its database is SQL Server (PROGET_SQL_CONNECTION_STRING); the wizard backs up only PostgreSQL: pass --skip-backup to upgrade without a backup';
+	async function sqlServerPreview(containers: string[], tag: string, overrides?: DatabaseOverrides) {
+		if (!overrides?.skipBackup) throw Object.assign(new Error(MESSAGE), { kind: 'not-postgres', container: 'app-1' });
+		return previewFor(containers, tag);
+	}
+
+	it('says why, offers only the skip, and plans with skipBackup once confirmed', async () => {
+		const { app, backend } = await toPlanScreen({ preview: sqlServerPreview });
+		let frame = await waitForFrame(app.lastFrame, "app-1's database is not PostgreSQL");
+		expect(frame).toContain('its database is SQL Server (PROGET_SQL_CONNECTION_STRING)');
+		expect(frame).toContain('s   upgrade without a backup');
+		expect(frame).not.toContain('type its URL');
+		await tick();
+		// u (and enter) offer no URL here: there is no PostgreSQL database to name.
+		await press(app.stdin, 'u');
+		frame = await waitForFrame(app.lastFrame, 's upgrade without a backup · esc back');
+		expect(frame).not.toContain('Database URL');
+		await press(app.stdin, 's');
+		await waitForFrame(app.lastFrame, 'Upgrade without a backup?');
+		await press(app.stdin, 'y', ENTER);
+		await waitForFrame(app.lastFrame, 'The plan');
+		expect(backend.calls.preview.at(-1)).toEqual([['app-1'], '1.7.0', { skipBackup: true }]);
+	});
+});
+
 describe('masking database URLs', () => {
 	it('hides a password in finished URLs and in a URL being typed', () => {
 		expect(maskUrlPasswords(`failed: ${URL} and postgresql://u:p@h/d?sslmode=require&password=x`)).toBe(

@@ -11,10 +11,14 @@ import { GateScreen } from './gate-screen.js';
 // The plan could not find the app's database (no DATABASE_URL, no --db, no
 // --skip-backup). With --yes that is exit 2; here the operator can answer
 // what the flags would have: the database's URL (its password never drawn),
-// or an explicit skip, confirmed on a screen that defaults to no.
+// or an explicit skip, confirmed on a screen that defaults to no. When the
+// app's database is not PostgreSQL (SQL Server) no URL can help: only the skip
+// is offered.
 
 export interface NoDatabaseScreenProps {
 	container: string;
+	/** The app's database is one the wizard cannot back up: no URL to type, only a skip. */
+	notPostgres?: boolean;
 	/** The planner's own words (which variable it looked for). */
 	message: string;
 	onAnswer: (overrides: DatabaseOverrides) => void;
@@ -26,7 +30,7 @@ type Mode = 'menu' | 'url' | 'skip';
 
 const URL_SCHEME = /^postgres(ql)?:\/\/./;
 
-export function NoDatabaseScreen({ container, message, onAnswer, onBack, onQuit }: NoDatabaseScreenProps) {
+export function NoDatabaseScreen({ container, notPostgres = false, message, onAnswer, onBack, onQuit }: NoDatabaseScreenProps) {
 	const { helpOpen, setHelpOpen } = useChrome();
 	const { columns } = useTerminalSize();
 	const height = useBodyHeight();
@@ -37,13 +41,13 @@ export function NoDatabaseScreen({ container, message, onAnswer, onBack, onQuit 
 		if (input === '?') setHelpOpen(true);
 		else if (input === 'q') onQuit();
 		else if (key.escape) onBack();
-		else if (input === 'u' || key.return) {
+		else if (!notPostgres && (input === 'u' || key.return)) {
 			setHint(undefined);
 			setMode('url');
 		} else if (input === 's') {
 			setHint(undefined);
 			setMode('skip');
-		} else if (input) setHint('u type the URL · s upgrade without a backup · esc back');
+		} else if (input) setHint(notPostgres ? 's upgrade without a backup · esc back' : 'u type the URL · s upgrade without a backup · esc back');
 	}, !helpOpen && mode === 'menu');
 
 	if (mode === 'skip') {
@@ -72,17 +76,21 @@ export function NoDatabaseScreen({ container, message, onAnswer, onBack, onQuit 
 	return (
 		<Frame
 			help="database"
-			hints={mode === 'url' ? 'enter plan with this database · esc back · ctrl-c quit' : 'u type the URL · s skip the backup · esc back · q quit'}
+			hints={mode === 'url' ? 'enter plan with this database · esc back · ctrl-c quit' : `${notPostgres ? '' : 'u type the URL · '}s skip the backup · esc back · q quit`}
 		>
 			<Box flexDirection="column">
-				<Status variant="warning">{`No database found for ${container}`}</Status>
+				<Status variant="warning">{notPostgres ? `${container}'s database is not PostgreSQL` : `No database found for ${container}`}</Status>
 				{why.map((line, index) => (
 					<Text key={index} dimColor wrap="truncate">
 						{line}
 					</Text>
 				))}
 				<Text> </Text>
-				<Text wrap="truncate">The backup before the upgrade needs the app&apos;s database: it is the only way back from a migration.</Text>
+				<Text wrap="truncate">
+					{notPostgres
+						? 'The wizard backs up only PostgreSQL: this upgrade can go ahead only without a backup.'
+						: 'The backup before the upgrade needs the app\'s database: it is the only way back from a migration.'}
+				</Text>
 				<Text> </Text>
 				{mode === 'url' ? (
 					<>
@@ -104,7 +112,7 @@ export function NoDatabaseScreen({ container, message, onAnswer, onBack, onQuit 
 					</>
 				) : (
 					<>
-						<Text wrap="truncate">{'  u   type its URL: postgres://user:password@host:port/db'}</Text>
+						{notPostgres ? null : <Text wrap="truncate">{'  u   type its URL: postgres://user:password@host:port/db'}</Text>}
 						<Text wrap="truncate">{'  s   upgrade without a backup (asks again to be sure)'}</Text>
 					</>
 				)}
