@@ -106,7 +106,7 @@ async function readThroughArchive(docker: Docker, id: string, path: string, maxB
 	}
 }
 
-/** The contents of the archive's first regular file (the engine sends the one file asked for); undefined if it holds none. */
+/** The contents of the archive's first entry when it is a regular file (the engine sends the path asked for first); else undefined. */
 async function firstFile(stream: Readable, path: string, maxBytes: number, signal: AbortSignal): Promise<string | undefined> {
 	const { extract } = await import('tar-stream');
 	const tar = extract();
@@ -122,12 +122,12 @@ async function firstFile(stream: Readable, path: string, maxBytes: number, signa
 			else resolve(result);
 		};
 		signal.addEventListener('abort', () => finish(new Error('aborted')), { once: true });
-		tar.on('entry', (header, body, next) => {
-			if (result !== undefined || header.type !== 'file') {
-				// A symlink comes as the link itself (the engine does not follow it): no file to read.
-				body.on('end', next);
+		tar.on('entry', (header, body) => {
+			// The archive's first entry is the path asked for: a directory (its
+			// files follow) or a symlink (the engine does not follow it) is no file.
+			if (header.type !== 'file') {
 				body.resume();
-				return;
+				return finish();
 			}
 			if ((header.size ?? 0) > maxBytes) return finish(tooBig(path, maxBytes));
 			const chunks: Buffer[] = [];
