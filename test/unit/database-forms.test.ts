@@ -8,7 +8,7 @@ import { configValue, iniValue } from '../../source/profiles/config-file.js';
 import { envGlob, locateFromSpec, type ReadContainerFile } from '../../source/profiles/database-location.js';
 import { formatConnectionUrl, parseConnectionUrl } from '../../source/postgres/connection-url.js';
 import { mountOf } from '../../source/docker/container-file.js';
-import { NoDatabaseError, planDatabase } from '../../source/sessions/plan-database.js';
+import { locateDatabase, NoDatabaseError, planDatabase } from '../../source/sessions/plan-database.js';
 import { connectionOf } from '../../source/sessions/app-database.js';
 import { Redactor } from '../../source/text/redact.js';
 import type { Plan } from '../../source/core/plan/plan.js';
@@ -287,5 +287,29 @@ describe('planning the database of a non-URL form', () => {
 		expect(connectionOf('postgres://u:a@db/app')).toBe(connectionOf('postgresql://u:b@db:5432/app?sslmode=require'));
 		expect(connectionOf('postgres://u@db/app')).not.toBe(connectionOf('postgres://u@db/app2'));
 		expect(connectionOf('postgres://u@db/app')).not.toBe(connectionOf('postgres://v@db/app'));
+	});
+});
+
+describe('recover finds the database again', () => {
+	// Socket URLs need no engine: the socket directory maps through the app's mounts.
+	const app = (env: string[]) =>
+		({
+			Id: 'c1',
+			Name: '/app-1',
+			Config: { Env: env },
+			Mounts: [{ Type: 'bind', Source: '/host/pg-run', Destination: '/run/postgresql' }],
+			NetworkSettings: { Networks: { bridge: {} } },
+			HostConfig: { NetworkMode: 'bridge' },
+		}) as unknown as Docker.ContainerInspectInfo;
+	const noEngine = { listContainers: async () => [] } as unknown as Docker;
+
+	it('from the journaled spec: env parts, the password read again from the container', async () => {
+		const spec: DatabaseSpec = { env: { host: 'H', name: 'N', user: 'U', password: 'P' } };
+		const found = await locateDatabase(noEngine, app(['H=/run/postgresql', 'N=appdb', 'U=app', 'P=p@ss:w/rd%']), { envKeys: [], database: spec, display: 'x' }, { PGPASSFILE: '/nonexistent' });
+		expect(found.target).toMatchObject({ kind: 'host', host: '/host/pg-run', database: 'appdb', user: 'app', password: 'p@ss:w/rd%' });
+	});
+	it('from an old journal: envKeys alone', async () => {
+		const found = await locateDatabase(noEngine, app(['DATABASE_URL=postgresql://old:pw@/olddb?host=/run/postgresql']), { envKeys: ['DATABASE_URL'], display: 'x' }, { PGPASSFILE: '/nonexistent' });
+		expect(found.target).toMatchObject({ kind: 'host', host: '/host/pg-run', database: 'olddb', user: 'old', password: 'pw' });
 	});
 });
