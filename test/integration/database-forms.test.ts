@@ -8,7 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { superPsql } from '../support/pg-safety.js';
 import { startApp } from '../support/app.js';
-import { runWizard, type WizardRun } from '../support/wizard.js';
+import { newStateHome, runWizard, signalWhen, type WizardRun } from '../support/wizard.js';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // The database forms of a profile through the real binary, on the acme
 // fixture (which itself needs DATABASE_URL): user profiles that match it but
@@ -26,6 +27,15 @@ const xdg = { XDG_CONFIG_HOME: join(home, 'xdg') };
 // A password with every character a URL must encode.
 const PASSWORD = 'p@ss:w/rd%25-s3cret';
 let db: TestDatabase;
+const databases: TestDatabase[] = [];
+
+/** A test database whose role's password has every character a URL must encode. */
+async function specialDb(): Promise<TestDatabase> {
+	const created = await createTestDatabase(w);
+	databases.push(created);
+	await superPsql(w, 'postgres', `ALTER ROLE ${created.user} PASSWORD '${PASSWORD}'`);
+	return { ...created, password: PASSWORD, containerUrl: `postgresql://${created.user}:${encodeURIComponent(PASSWORD)}@/${created.name}?host=/run/postgresql` };
+}
 
 function profile(pid: string, database: string[]): string {
 	const file = join(home, `${pid}.yaml`);
@@ -55,17 +65,15 @@ function expectNoPassword(run: WizardRun): void {
 }
 
 const envProfile = () => profile('acme-env', ['env: { host: APPDB_HOST, port: APPDB_PORT, name: APPDB_NAME, user: APPDB_USER, password: APPDB_PASSWORD, defaults: { port: 5432 } }']);
-const appEnv = () => ['-e', 'APPDB_HOST=/run/postgresql', '-e', `APPDB_NAME=${db.name}`, '-e', `APPDB_USER=${db.user}`, '-e', `APPDB_PASSWORD=${PASSWORD}`];
+const appEnv = (of = db) => ['-e', 'APPDB_HOST=/run/postgresql', '-e', `APPDB_NAME=${of.name}`, '-e', `APPDB_USER=${of.user}`, '-e', `APPDB_PASSWORD=${PASSWORD}`];
 
 beforeAll(async () => {
-	const created = await createTestDatabase(w);
-	await superPsql(w, 'postgres', `ALTER ROLE ${created.user} PASSWORD '${PASSWORD}'`);
-	db = { ...created, password: PASSWORD, containerUrl: `postgresql://${created.user}:${encodeURIComponent(PASSWORD)}@/${created.name}?host=/run/postgresql` };
+	db = await specialDb();
 });
 
 afterAll(async () => {
 	await removeByLabel(caseLabel);
-	await db?.drop();
+	for (const each of databases) await each.drop();
 	rmSync(home, { recursive: true, force: true });
 });
 
@@ -125,5 +133,24 @@ describe('database forms end to end', () => {
 		const after = await inspect(name);
 		expect(after.Config.Image).toBe(`${w.appRepo}:1.7.0`);
 		expect(after.Config.Env).toContain(`APPDB_NAME=${db.name}`);
+	});
+
+	it('killed mid-migration, recover finds the env-parts database from the journal alone and restores it', async () => {
+		const mine = await specialDb();
+		const name = `${id}-rec`;
+		await startApp(w, { name, tag: '1.6.0', db: mine, caseLabel, args: [...appEnv(mine), '-e', 'MIGRATION_DELAY=1.5'] });
+		const stateHome = newStateHome();
+		const killed = await signalWhen(['--yes', '--container', name, '--to', '1.7.0', '--profile', envProfile()], 'SIGKILL', (event) => event.type === 'log' && /migration/.test(JSON.stringify(event)), { stateHome, env: xdg, timeoutMs: 120_000 });
+		expect(killed.sent, JSON.stringify(killed.events.slice(-5))).toBe(true);
+		const dir = join(stateHome, 'upgrade-wizard', 'runs');
+		const journal = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((entry) => entry.endsWith('.json'))!), 'utf8'));
+		expect(journal.plan.database).toMatchObject({ envKeys: [], database: { env: { host: 'APPDB_HOST', name: 'APPDB_NAME', user: 'APPDB_USER', password: 'APPDB_PASSWORD' } } });
+		expect(JSON.stringify(journal)).not.toContain(PASSWORD);
+		// The orphaned app keeps migrating; recover (no --profile: the journal says where the database is) restores schema 3.
+		const done = await runWizard(['recover', '--yes'], { stateHome, env: xdg, timeoutMs: 180_000 });
+		expect(done.exitCode, done.stdout + done.stderr).toBe(0);
+		expect(done.stdout).toContain('database restored');
+		expectNoPassword(done);
+		expect(await superPsql(w, mine.name, 'SELECT max(version) FROM schema_version')).toBe('3');
 	});
 });
