@@ -8,7 +8,8 @@ import type { ConnectionDialect } from './database-schema.js';
 // Parsed by their own quoting rules because a password may hold any of them;
 // error messages never quote a value (it may be the password).
 
-export type ParsedConnection = { kind: 'postgres'; parts: ConnectionUrl } | { kind: 'sqlserver' };
+/** A SQL Server string keeps only its password: to be masked wherever the string might show. */
+export type ParsedConnection = { kind: 'postgres'; parts: ConnectionUrl } | { kind: 'sqlserver'; password?: string };
 
 export class ConnectionStringError extends Error {
 	constructor(message: string) {
@@ -21,7 +22,10 @@ export class ConnectionStringError extends Error {
 export function parseConnectionString(text: string, dialect: ConnectionDialect): ParsedConnection {
 	if (dialect === 'libpq') return { kind: 'postgres', parts: fromPairs(libpqPairs(text), LIBPQ_KEYS) };
 	const pairs = npgsqlPairs(text);
-	if (dialect === 'sqlserver' || isSqlServer(pairs)) return { kind: 'sqlserver' };
+	if (dialect === 'sqlserver' || isSqlServer(pairs)) {
+		const password = fromPairs(pairs.filter(([key]) => NPGSQL_KEYS[normalKey(key)] === 'password'), NPGSQL_KEYS).password;
+		return password === undefined ? { kind: 'sqlserver' } : { kind: 'sqlserver', password };
+	}
 	return { kind: 'postgres', parts: fromPairs(pairs, NPGSQL_KEYS) };
 }
 

@@ -25,7 +25,8 @@ export type ReadContainerFile = (path: string) => Promise<FileRead | undefined>;
 export type DatabaseLocation =
 	/** `from` says where it was found, never a value: `DB_URI in /conf/stack/config.yaml (bind mount ...)`. */
 	| { kind: 'url'; url: string; form: DatabaseForm; from: string }
-	| { kind: 'sqlserver'; from: string }
+	/** `secret`: the SQL Server password, for the redactor only. */
+	| { kind: 'sqlserver'; from: string; secret?: string }
 	| { kind: 'none'; looked: string[] };
 
 /** A form that names the database badly (a part missing, a string that does not parse): one line, no value quoted. */
@@ -114,7 +115,7 @@ const FORMS: Record<DatabaseForm, Try> = {
 					if (error instanceof ConnectionStringError) throw new DatabaseLocationError(`${key} is not a valid ${dialect} connection string: ${error.message}`);
 					throw error;
 				}
-				if (parsed.kind === 'sqlserver') return { kind: 'sqlserver', from: key };
+				if (parsed.kind === 'sqlserver') return { kind: 'sqlserver', from: key, ...(parsed.password === undefined ? {} : { secret: parsed.password }) };
 				return { kind: 'url', url: formatConnectionUrl(parsed.parts), form: 'connectionStrings', from: `${key} (${dialect} connection string)` };
 			}
 		}

@@ -43,6 +43,7 @@ export async function findAppDatabase(docker: Docker, app: ContainerInspectInfo,
 	}
 	// A password read from a file or built from parts is no env value the redactor has seen.
 	if (found.kind === 'url') redactor?.add(passwordOf(found.url));
+	if (found.kind === 'sqlserver') redactor?.add(found.secret);
 	return found;
 }
 

@@ -122,8 +122,8 @@ describe('npgsql connection strings', () => {
 	it('recognises a SQL Server string, whatever dialect it was named under', () => {
 		expect(parseConnectionString('Data Source=sql1;Initial Catalog=ProGet;Integrated Security=True', 'npgsql')).toEqual({ kind: 'sqlserver' });
 		expect(parseConnectionString('Server=tcp:sql1,1433;Database=ProGet;Trusted_Connection=True', 'npgsql')).toEqual({ kind: 'sqlserver' });
-		expect(parseConnectionString('Server=sql1\\SQLEXPRESS;Database=ProGet;User Id=sa;Password=x', 'npgsql')).toEqual({ kind: 'sqlserver' });
-		expect(parseConnectionString('Server=db;Database=ProGet;User Id=sa;Password=x', 'sqlserver')).toEqual({ kind: 'sqlserver' });
+		expect(parseConnectionString('Server=sql1\\SQLEXPRESS;Database=ProGet;User Id=sa;Password=x', 'npgsql')).toEqual({ kind: 'sqlserver', password: 'x' });
+		expect(parseConnectionString('Server=db;Database=ProGet;User Id=sa;PWD="a;b"', 'sqlserver')).toEqual({ kind: 'sqlserver', password: 'a;b' });
 		expect(parseConnectionString('Server=db;Database=ProGet;User Id=sa;Password=x', 'npgsql').kind).toBe('postgres');
 	});
 });
@@ -213,6 +213,7 @@ describe('locating the database from the forms', () => {
 		expect(pg).toMatchObject({ kind: 'url', form: 'connectionStrings', from: 'PROGET_POSTGRES_CONNECTION_STRING (npgsql connection string)' });
 		expect(parseConnectionUrl((pg as { url: string }).url)).toEqual({ host: 'db', database: 'proget', user: 'proget', password: 's;e"c' });
 		expect(await locateFromSpec(spec, ['PROGET_SQL_CONNECTION_STRING=Data Source=x;Initial Catalog=p'], NO_FILES)).toEqual({ kind: 'sqlserver', from: 'PROGET_SQL_CONNECTION_STRING' });
+		expect(await locateFromSpec(spec, ['PROGET_SQL_CONNECTION_STRING=Data Source=x;Password=Mssql-pw'], NO_FILES)).toEqual({ kind: 'sqlserver', from: 'PROGET_SQL_CONNECTION_STRING', secret: 'Mssql-pw' });
 		expect(envGlob('*_SQL_CONNECTION_STRING').test('A_SQL_CONNECTION_STRING')).toBe(true);
 		expect(envGlob('*_SQL_CONNECTION_STRING').test('SQL_CONNECTION_STRING')).toBe(false);
 		expect(envGlob('A.B').test('AxB')).toBe(false);
@@ -260,10 +261,12 @@ describe('planning the database of a non-URL form', () => {
 	const options = { skipBackup: false, offlineBackup: false, noMigrations: false, stopAllFirst: false };
 	const planOf = (env: string[], database: DatabaseSpec) =>
 		({ units: [{ name: 'proget-1', inspect: { Name: '/proget-1', Config: { Env: env } }, profile: { ...genericProfile, database } }], hops: ['1.7.0'] }) as unknown as Plan<ContainerPlan>;
-	const sqlserver = planOf(['PROGET_SQL_CONNECTION_STRING=Data Source=sql;Initial Catalog=ProGet'], { connectionStrings: [{ env: '*_SQL_CONNECTION_STRING', dialect: 'sqlserver' }] });
+	const sqlserver = planOf(['PROGET_SQL_CONNECTION_STRING=Data Source=sql;Initial Catalog=ProGet;Password=Mssql-pw'], { connectionStrings: [{ env: '*_SQL_CONNECTION_STRING', dialect: 'sqlserver' }] });
 
-	it('a SQL Server database is a usage error of its own kind, naming --skip-backup', async () => {
-		const error = await planDatabase({} as Docker, sqlserver, options, { env: {}, stateDir: '/nonexistent', redactor: new Redactor() }).catch((caught: unknown) => caught);
+	it('a SQL Server database is a usage error of its own kind, naming --skip-backup; its password is masked', async () => {
+		const redactor = new Redactor();
+		const error = await planDatabase({} as Docker, sqlserver, options, { env: {}, stateDir: '/nonexistent', redactor }).catch((caught: unknown) => caught);
+		expect(redactor.text('Password=Mssql-pw')).not.toContain('Mssql-pw');
 		expect(error).toBeInstanceOf(NoDatabaseError);
 		expect(error).toMatchObject({ kind: 'not-postgres', container: 'proget-1', exitCode: 2 });
 		expect((error as Error).message).toBe('proget-1: its database is SQL Server (PROGET_SQL_CONNECTION_STRING); the wizard backs up only PostgreSQL: pass --skip-backup to upgrade without a backup');
