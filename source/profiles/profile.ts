@@ -2,6 +2,10 @@ import { validateProfile, type MatchRule, type ProfileDocument } from './schema.
 import type { DatabaseSpec } from './database-schema.js';
 import genericData from './builtin/generic.js';
 import acmeData from './builtin/acme-app.js';
+import quayData from './builtin/quay.js';
+import anchoreData from './builtin/anchore-engine.js';
+import progetData from './builtin/inedo-proget.js';
+import inedoData from './builtin/inedo-buildmaster-otter.js';
 import { matchesRule, type Inspected } from './match.js';
 
 // What the wizard knows about a product: where its version, schema version and
@@ -86,9 +90,12 @@ export const genericProfile: Profile = builtin(genericData);
 /** The fixture product of the test world and demo (acme/app). */
 export const acmeProfile: Profile = builtin(acmeData);
 
+/** The seed products' profiles (the vendor guides this tool automates). */
+export const productProfiles: Profile[] = [quayData, anchoreData, progetData, inedoData].map(builtin);
+
 /** The built-ins alone: what a run without user profiles uses. */
 export function builtinProfiles(): ProfileSet {
-	return { profiles: [genericProfile, acmeProfile] };
+	return { profiles: [genericProfile, acmeProfile, ...productProfiles] };
 }
 
 /**

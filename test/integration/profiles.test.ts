@@ -50,10 +50,12 @@ describe('profiles', () => {
 		const run = await runWizard(['profiles'], { env: { XDG_CONFIG_HOME: config } });
 		expect(run.exitCode, run.stderr).toBe(0);
 		const lines = run.stdout.split('\n').filter(Boolean);
-		expect(lines).toHaveLength(3);
+		expect(lines).toHaveLength(7);
 		expect(lines[0]).toMatch(new RegExp(`^shop +Shop web +${join(dir, 'shop.yaml')}$`));
 		expect(lines).toContainEqual(expect.stringMatching(/^generic +generic container +built-in$/));
 		expect(lines).toContainEqual(expect.stringMatching(/^acme-app +Acme app +built-in$/));
+		expect(lines).toContainEqual(expect.stringMatching(/^quay +Quay +built-in$/));
+		expect(lines).toContainEqual(expect.stringMatching(/^inedo-proget +Inedo ProGet +built-in$/));
 
 		const json = await runWizard(['profiles', '--json'], { env: { XDG_CONFIG_HOME: config } });
 		expect(json.exitCode, json.stderr).toBe(0);
@@ -61,6 +63,10 @@ describe('profiles', () => {
 			{ id: 'shop', name: 'Shop web', source: join(dir, 'shop.yaml') },
 			{ id: 'generic', name: 'generic container', source: 'built-in' },
 			{ id: 'acme-app', name: 'Acme app', source: 'built-in' },
+			{ id: 'quay', name: 'Quay', source: 'built-in' },
+			{ id: 'anchore-engine', name: 'Anchore Engine', source: 'built-in' },
+			{ id: 'inedo-proget', name: 'Inedo ProGet', source: 'built-in' },
+			{ id: 'inedo-buildmaster-otter', name: 'Inedo BuildMaster / Otter', source: 'built-in' },
 		]);
 	});
 

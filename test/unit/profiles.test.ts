@@ -81,6 +81,18 @@ describe('profileFor', () => {
 	it('a forced profile wins', () => {
 		expect(profileFor({ Config: { Image: 'acme/app:1' } }, acmeImage, { ...builtinProfiles(), forced: genericProfile })).toBe(genericProfile);
 	});
+	it('the seed products by their vendors\' image names', () => {
+		const id = (image: string) => profileFor({ Config: { Image: image } }, undefined).id;
+		expect(id('quay.io/projectquay/quay:v3.9.0')).toBe('quay');
+		expect(id('registry.redhat.io/quay/quay-rhel8:v3.8.12')).toBe('quay');
+		expect(id('quay.io/coreos/quay-enterprise:v2.9.5')).toBe('quay');
+		expect(id('anchore/anchore-engine:v0.9.4')).toBe('anchore-engine');
+		expect(id('docker.io/anchore/anchore-engine:v1.0.0')).toBe('anchore-engine');
+		expect(id('proget.inedo.com/productimages/inedo/proget:24.0.5')).toBe('inedo-proget');
+		expect(id('proget.inedo.com/productimages/inedo/buildmaster:23.0.1')).toBe('inedo-buildmaster-otter');
+		expect(id('proget.inedo.com/productimages/inedo/otter:2024.1')).toBe('inedo-buildmaster-otter');
+		expect(id('quay.io/prometheus/node-exporter:v1.8.0')).toBe('generic');
+	});
 	it('keeps today\'s acme facts', () => {
 		expect(acmeProfile).toMatchObject({
 			labels: { version: 'org.opencontainers.image.version', schemaVersion: 'com.acme.app.schema-version', minUpgradeFrom: 'com.acme.app.min-upgrade-from', releaseNotes: 'com.acme.app.release-notes' },
@@ -141,6 +153,7 @@ describe('loadProfiles', () => {
 		expect(set.profiles.map((profile) => [profile.id, profile.source])).toEqual([
 			['generic', 'built-in'],
 			['acme-app', 'built-in'],
+			...['quay', 'anchore-engine', 'inedo-proget', 'inedo-buildmaster-otter'].map((id) => [id, 'built-in']),
 		]);
 	});
 
@@ -150,7 +163,7 @@ describe('loadProfiles', () => {
 		writeFileSync(join(dir, 'shop.yaml'), shop());
 		writeFileSync(join(dir, 'notes.txt'), 'not a profile');
 		const set = await loadProfiles({ env });
-		expect(set.profiles.map((profile) => profile.id)).toEqual(['shop', 'generic', 'acme-app']);
+		expect(set.profiles.map((profile) => profile.id)).toEqual(['shop', 'generic', 'acme-app', ...['quay', 'anchore-engine', 'inedo-proget', 'inedo-buildmaster-otter']]);
 		expect(set.profiles[0]!.source).toBe(join(dir, 'shop.yaml'));
 		expect(profileFor({ Config: { Image: 'reg:5000/shop/web:2' } }, undefined, set).id).toBe('shop');
 	});
@@ -167,6 +180,10 @@ describe('loadProfiles', () => {
 		expect(set.profiles.map((profile) => [profile.id, profile.name, profile.source])).toEqual([
 			['acme-app', 'My Acme', file],
 			['generic', 'generic container', 'built-in'],
+			['quay', 'Quay', 'built-in'],
+			['anchore-engine', 'Anchore Engine', 'built-in'],
+			['inedo-proget', 'Inedo ProGet', 'built-in'],
+			['inedo-buildmaster-otter', 'Inedo BuildMaster / Otter', 'built-in'],
 		]);
 		expect(describeProfiles(set, false)[0]).toContain(`${file} (replaces the built-in acme-app)`);
 		expect(JSON.parse(describeProfiles(set, true)[0]!)).toEqual({ id: 'acme-app', name: 'My Acme', source: file, replaces: 'built-in' });
@@ -175,7 +192,7 @@ describe('loadProfiles', () => {
 	it('--profile-id forces one; an unknown id names the known ones', async () => {
 		const { env } = home();
 		expect((await loadProfiles({ env, forceId: 'generic' })).forced?.id).toBe('generic');
-		await expect(loadProfiles({ env, forceId: 'quay' })).rejects.toThrow('--profile-id quay: no such profile (known: generic, acme-app)');
+		await expect(loadProfiles({ env, forceId: 'gitlab' })).rejects.toThrow('--profile-id gitlab: no such profile (known: generic, acme-app, quay, anchore-engine, inedo-proget, inedo-buildmaster-otter)');
 	});
 
 	it.each([
