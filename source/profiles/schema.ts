@@ -46,7 +46,7 @@ export interface ProfileDocument {
 	/** Post-upgrade checks: the running version, failure log lines; warnings unless `gate`. */
 	checks?: PostChecks;
 	/** How the schema migrates: at start (the default), and the one-off command --migrate-first runs. */
-	migration?: { automatic: boolean; oneOff?: { entrypoint?: string[]; command: string[] }; first: boolean };
+	migration?: { automatic: boolean; oneOff?: { entrypoint?: string[]; command: string[] }; first: boolean; declared?: boolean };
 	/** The HTTP check of the health gate: container port, path, expected status, rules over the JSON body. */
 	health?: ProfileHealth;
 }
@@ -167,7 +167,8 @@ function migration(r: Reader, value: Json): NonNullable<ProfileDocument['migrati
 		if (typeof item !== 'boolean') r.fail(key, `must be true or false, not ${kind(item)}`);
 		return item;
 	};
-	const out: NonNullable<ProfileDocument['migration']> = { automatic: flag(m.automatic, 'migration.automatic', true), first: flag(m.first, 'migration.first', false) };
+	// `declared`: the profile speaks about migrations, so an image that declares no schema may still migrate.
+	const out: NonNullable<ProfileDocument['migration']> = { automatic: flag(m.automatic, 'migration.automatic', true), first: flag(m.first, 'migration.first', false), declared: true };
 	if (m.oneOff !== undefined) {
 		const one = r.object(m.oneOff, 'migration.oneOff', ['entrypoint', 'command']);
 		// Argument lists, never a shell string: a single string is one argument.

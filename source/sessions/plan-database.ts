@@ -118,11 +118,15 @@ export async function planDatabase(
 		const schema = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
 		hopSchemas[tag] = schema;
 		if (schema !== undefined && (before === undefined || schema > before)) migratingHops.push(tag);
+		// A product that migrates at start (its profile says so) and whose image
+		// declares no schema may migrate in any hop: treated as migrating, so a
+		// failure restores the database and the start gets the longer timeout.
+		else if (schema === undefined && lead.profile.migration.declared && lead.profile.migration.automatic) migratingHops.push(tag);
 		if (schema !== undefined) before = schema;
 	}
 	if (options.noMigrations && migratingHops.length > 0) {
 		throw new UsageError(
-			`${migratingHops.join(', ')} migrate${migratingHops.length === 1 ? 's' : ''} the database schema (${schemaFrom ?? '?'} -> ${hopSchemas[migratingHops.at(-1)!]}) and --no-migrations was given; nothing was touched`,
+			`${migratingHops.join(', ')} migrate${migratingHops.length === 1 ? 's' : ''} the database schema (${schemaFrom ?? reported ?? '?'} -> ${hopSchemas[migratingHops.at(-1)!] ?? 'whatever the image migrates to at start'}) and --no-migrations was given; nothing was touched`,
 		);
 	}
 	return {

@@ -57,7 +57,7 @@ describe('the one-off migration container', () => {
 
 describe('migration in the profile schema', () => {
 	it('reads a one-off and fills the defaults', () => {
-		expect(validateProfile({ ...base, migration: { oneOff: { command: 'upgradedb' } } }, 'f').migration).toEqual({ automatic: true, first: false, oneOff: { command: ['upgradedb'] } });
+		expect(validateProfile({ ...base, migration: { oneOff: { command: 'upgradedb' } } }, 'f').migration).toEqual({ automatic: true, first: false, declared: true, oneOff: { command: ['upgradedb'] } });
 		expect(validateProfile({ ...base, migration: { automatic: false, oneOff: { entrypoint: ['/x'], command: ['db', 'upgrade'] } } }, 'f').migration?.automatic).toBe(false);
 	});
 	it.each([

@@ -63,7 +63,7 @@ export interface DatabasePlan {
 	schemaName?: string;
 	/** Schema version each hop's image declares. */
 	hopSchemas: Record<string, number | undefined>;
-	/** Hops whose image declares a newer schema than the database will have before them. */
+	/** Hops whose image declares a newer schema than the database will have before them (or, for a product that migrates at start, declares none). */
 	migratingHops: string[];
 	offline: boolean;
 	stopAllFirst: boolean;
@@ -81,7 +81,7 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 	lines.push(`Dumped by: ${database.dumpWith}`);
 	if (database.migratingHops.length > 0) {
 		lines.push(
-			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> schema ${database.hopSchemas[tag]}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
+			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> ${schemaAfter(database, tag)}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
 		);
 		if (containers > 1) {
 			lines.push(
@@ -94,4 +94,10 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 		lines.push('Schema migration: none expected');
 	}
 	return lines;
+}
+
+/** What a migrating hop leaves: the schema its image declares, or that it may migrate (it declares none). */
+export function schemaAfter(database: Pick<DatabasePlan, 'hopSchemas'>, tag: string): string {
+	const schema = database.hopSchemas[tag];
+	return schema === undefined ? 'may migrate at start (the image declares no schema version)' : `schema ${schema}`;
 }

@@ -48,6 +48,25 @@ export function healthOptionsFor(profile: { health?: ProfileHealth } | undefined
 	};
 }
 
+/** Room past the stability window, so a window never outlasts the timeout meant to bound it. */
+const STABLE_MARGIN_MS = 10_000;
+
+/**
+ * How an old container that is back (rollback, recover) is judged: by what it
+ * had before, its own healthcheck and the profile's check (a fact of the
+ * product, which the old release serves too), never by a --health-url that
+ * only the new release may serve; and never refused because the window to
+ * stay up is longer than a short health timeout.
+ */
+export function oldContainerHealth(health: HealthOptions): HealthOptions {
+	return {
+		healthcheck: 'auto',
+		...(health.http ? { http: health.http } : {}),
+		stableMs: health.stableMs,
+		timeoutMs: Math.max(health.timeoutMs, health.stableMs + STABLE_MARGIN_MS),
+	};
+}
+
 function sayValue(value: JsonScalar): string {
 	return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

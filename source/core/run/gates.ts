@@ -50,7 +50,7 @@ export function migrationGate(plan: Plan, tag: string, noBackup = false): Gate {
 	const before = index === 0 ? database.schemaFrom : database.hopSchemas[plan.hops[index - 1]!];
 	const timeout = database.migrationTimeoutMs ?? plan.options.healthTimeoutS * 5000;
 	const details = [
-		`database ${database.display}: schema ${before ?? 'unknown'} -> ${database.hopSchemas[tag]}`,
+		`database ${database.display}: schema ${before ?? database.schemaReported ?? 'unknown'} -> ${database.hopSchemas[tag] ?? '? (the image declares no schema version; the product migrates at start)'}`,
 		`the first start runs the migration and may take much longer: the health timeout is ${Math.round(timeout / 1000)} s`,
 		noBackup
 			? 'there is no automatic downgrade and NO backup will be taken: nothing can take the migration back'

@@ -17,6 +17,7 @@ export default {
 	schemaVersion: { label: 'io.upgrade-wizard.schema-version' },
 	labels: { minUpgradeFrom: 'io.upgrade-wizard.min-upgrade-from', releaseNotes: 'io.upgrade-wizard.release-notes' },
 	migrationLog: 'migrat|updating database',
+	migration: { automatic: true },
 	health: { port: 80, path: '/health', status: 200 },
 	upgrade: { walk: 'direct' },
 };

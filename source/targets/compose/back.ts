@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { HealthVerdict, UndoContext } from '../../core/ports.js';
 import { waitHealthy } from '../../docker/health.js';
 import { gateFor } from '../container/health-gate.js';
+import { oldContainerHealth } from '../../core/plan/health.js';
 import { filesNow } from './files.js';
 import { notMatchingFiles, serviceContainers } from './health.js';
 import { copiesOf } from './undo.js';
@@ -22,8 +23,7 @@ export async function verifyServiceBack(docker: Docker, env: NodeJS.ProcessEnv, 
 	}
 	let detail = '';
 	for (const container of now) {
-		// Judged by what it had before: its own healthcheck, else staying up.
-		const gate = await gateFor(docker, { healthcheck: 'auto', stableMs: entry.health.stableMs, timeoutMs: entry.health.timeoutMs }, container.id);
+		const gate = await gateFor(docker, oldContainerHealth(entry.health), container.id);
 		const health = await waitHealthy(docker, container.id, gate, {
 			onStatus: (status, text) => ctx.emit({ type: 'health', container: entry.name, status, detail: `${container.name} on the old image: ${text ?? status}` }),
 		});

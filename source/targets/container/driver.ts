@@ -14,6 +14,7 @@ import { containerState, createFromSpec, removeContainer, renameContainer, start
 import { describeContainer } from './describe.js';
 import { migrateFirstTransition } from './one-off.js';
 import { postChecksTransition } from './post-checks.js';
+import { oldContainerHealth } from '../../core/plan/health.js';
 import type { ContainerPlan } from './plan.js';
 
 // A plain container, swapped the way the vendor guides do it by hand:
@@ -231,9 +232,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 
 	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
 		const entry = asContainer(record);
-		// Judged by what it had before: its own healthcheck, else staying up. Never by
-		// the new release's --health-url, which the old version may not serve at all.
-		const gate = await gateFor(this.docker, { healthcheck: 'auto', stableMs: entry.health.stableMs, timeoutMs: entry.health.timeoutMs }, entry.oldId);
+		const gate = await gateFor(this.docker, oldContainerHealth(entry.health), entry.oldId);
 		const health = await waitHealthy(this.docker, entry.oldId, gate, {
 			onStatus: (status, detail) => ctx.emit({ type: 'health', container: entry.name, status, detail: `old container: ${detail ?? status}` }),
 		});
