@@ -41,3 +41,19 @@ describe('a gate at 80 columns', () => {
 		for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
 	});
 });
+
+describe('the plan screen', () => {
+	it('wraps a long health line instead of cutting its end', async () => {
+		const { previewFor, toPlanScreen, waitForFrame } = await import('./ui-support.js');
+		const preview = previewFor(['app-1'], '1.7.0');
+		preview.containers[0]!.health =
+			"the new image's Docker healthcheck if it has one; HTTP 200 from :8080/health/endtoend with data.services.* all true, data.is_testing false when present; else running 10 s without a restart (timeout 120 s)";
+		const { app } = await toPlanScreen({ preview: async () => preview });
+		await waitForFrame(app.lastFrame, 'The plan:');
+		const frame = app.lastFrame()!;
+		const text = frame.split('\n').map((line) => line.trim()).join(' ');
+		expect(text).toContain('data.is_testing false when present;');
+		expect(text).toContain('(timeout 120 s)');
+		app.unmount();
+	});
+});

@@ -4,7 +4,8 @@ import type { PlanPreview } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { LoadState } from '../load-state.js';
-import { isDown, isUp, useKeys } from '../terminal.js';
+import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
+import { wrapText } from '../format.js';
 import { Viewport, maxScroll } from '../viewport.js';
 
 // Screen 4: exactly what will happen, before anything does. Enter here is the
@@ -49,7 +50,9 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	const { helpOpen, setHelpOpen } = useChrome();
 	const height = useBodyHeight();
 	const [offset, setOffset] = useState(0);
-	const lines = load.status === 'ready' ? planLines(load.value) : [];
+	const { columns } = useTerminalSize();
+	// Long lines (the health gate, a backup path) wrap instead of losing their ends; each row stays one line of the viewport.
+	const lines = load.status === 'ready' ? planLines(load.value).flatMap((line) => wrapText(line.text, columns, '      ').map((text) => ({ ...line, text }))) : [];
 	const room = height - 1;
 	const limit = maxScroll(lines.length, room);
 
