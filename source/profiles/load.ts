@@ -86,9 +86,11 @@ export async function loadProfiles(sources: ProfileSources): Promise<ProfileSet>
 
 /** `upgrade-wizard profiles`: one line per profile (id, name, where from), or one JSON object per line. */
 export function describeProfiles(set: ProfileSet, json: boolean): string[] {
+	const idWidth = Math.max(16, ...set.profiles.map((profile) => profile.id.length + 1));
+	const nameWidth = Math.max(24, ...set.profiles.map((profile) => profile.name.length + 1));
 	return set.profiles.map((profile) => {
 		const replaces = profile.replaces ? ` (replaces the ${profile.replaces} ${profile.id})` : '';
 		if (json) return JSON.stringify({ id: profile.id, name: profile.name, source: profile.source, ...(profile.replaces ? { replaces: profile.replaces } : {}), ...(set.forced === profile ? { forced: true } : {}) });
-		return `${profile.id.padEnd(16)} ${profile.name.padEnd(24)} ${profile.source}${replaces}${set.forced === profile ? ' (forced by --profile-id)' : ''}`;
+		return `${profile.id.padEnd(idWidth)} ${profile.name.padEnd(nameWidth)} ${profile.source}${replaces}${set.forced === profile ? ' (forced by --profile-id)' : ''}`;
 	});
 }

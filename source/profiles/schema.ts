@@ -1,7 +1,8 @@
 import { UsageError } from '../core/errors.js';
-import type { BodyRule, ProfileHealth } from '../core/plan/health.js';
+import type { ProfileHealth } from '../core/plan/health.js';
 import type { PostChecks } from '../core/plan/checks.js';
 import { readDatabase, type DatabaseSpec } from './database-schema.js';
+import { readBehaviour } from './behaviour-schema.js';
 
 // The profile schema: what a profile file may say, checked at load so a bad
 // file stops the run before anything is touched, in one line naming the file,
@@ -54,7 +55,7 @@ export interface ProfileDocument {
 export const TAG_SCHEMES = ['X.Y.Z', 'vX.Y.Z', 'YY.0.N'] as const;
 export type TagScheme = (typeof TAG_SCHEMES)[number];
 
-type Json = unknown;
+export type Json = unknown;
 
 /** Exported for the parts of the schema kept in modules of their own (database-schema.ts). */
 export class Reader {
@@ -100,7 +101,7 @@ export class Reader {
 	}
 }
 
-function kind(value: Json): string {
+export function kind(value: Json): string {
 	if (value === undefined) return 'missing';
 	if (value === null) return 'empty';
 	if (Array.isArray(value)) return 'a list';
@@ -141,84 +142,7 @@ export function validateProfile(value: Json, source: string): ProfileDocument {
 		},
 		migrationLog: r.regex(top.migrationLog, 'migrationLog'),
 	};
-	if (top.migration !== undefined) doc.migration = migration(r, top.migration);
-	if (top.checks !== undefined) doc.checks = checks(r, top.checks);
-	if (top.upgrade !== undefined) {
-		const upgrade = r.object(top.upgrade, 'upgrade', ['walk']);
-		doc.upgrade = { walk: r.string(upgrade.walk, 'upgrade.walk', /^(minors|direct)$/, 'minors or direct') as 'minors' | 'direct' };
-	}
-	if (top.health !== undefined) {
-		const health = r.object(top.health, 'health', ['port', 'path', 'status', 'body']);
-		doc.health = {
-			port: r.integer(health.port, 'health.port', 1, 65_535),
-			path: r.string(health.path, 'health.path', /^\/\S*$/, 'a path starting with "/"'),
-			status: health.status === undefined ? 200 : r.integer(health.status, 'health.status', 100, 599),
-			...(health.body === undefined ? {} : { body: bodyRules(r, health.body) }),
-		};
-	}
-	return doc;
-}
-
-/** `migration: { automatic: true, oneOff: { entrypoint: [...], command: [...] }, first: false }`. */
-function migration(r: Reader, value: Json): NonNullable<ProfileDocument['migration']> {
-	const m = r.object(value, 'migration', ['automatic', 'oneOff', 'first']);
-	const flag = (item: Json, key: string, fallback: boolean) => {
-		if (item === undefined) return fallback;
-		if (typeof item !== 'boolean') r.fail(key, `must be true or false, not ${kind(item)}`);
-		return item;
-	};
-	// `declared`: the profile speaks about migrations, so an image that declares no schema may still migrate.
-	const out: NonNullable<ProfileDocument['migration']> = { automatic: flag(m.automatic, 'migration.automatic', true), first: flag(m.first, 'migration.first', false), declared: true };
-	if (m.oneOff !== undefined) {
-		const one = r.object(m.oneOff, 'migration.oneOff', ['entrypoint', 'command']);
-		// Argument lists, never a shell string: a single string is one argument.
-		out.oneOff = {
-			...(one.entrypoint === undefined ? {} : { entrypoint: r.strings(one.entrypoint, 'migration.oneOff.entrypoint') }),
-			command: r.strings(one.command, 'migration.oneOff.command'),
-		};
-	}
-	if (out.first && !out.oneOff) r.fail('migration.first', 'needs migration.oneOff: there is no command to run first');
-	if (!out.automatic && !out.oneOff) r.fail('migration.automatic', 'false needs migration.oneOff: something has to migrate the schema');
-	return out;
-}
-
-/** `checks: { version: { port, path, json }, logs: { fail: [...], watchS }, gate }`. */
-function checks(r: Reader, value: Json): PostChecks {
-	const c = r.object(value, 'checks', ['version', 'logs', 'gate']);
-	if (c.gate !== undefined && typeof c.gate !== 'boolean') r.fail('checks.gate', `must be true or false, not ${kind(c.gate)}`);
-	const out: PostChecks = { gate: c.gate === true };
-	if (c.version !== undefined) {
-		const v = r.object(c.version, 'checks.version', ['port', 'path', 'json']);
-		out.version = {
-			port: r.integer(v.port, 'checks.version.port', 1, 65_535),
-			path: r.string(v.path, 'checks.version.path', /^\/\S*$/, 'a path starting with "/"'),
-			json: r.string(v.json, 'checks.version.json', /^[\w-]+(\.[\w-]+)*$/, 'a dotted path of keys (e.g. service.version)'),
-		};
-	}
-	if (c.logs !== undefined) {
-		const l = r.object(c.logs, 'checks.logs', ['fail', 'watchS']);
-		const fail = r.strings(l.fail, 'checks.logs.fail');
-		fail.forEach((pattern, index) => r.regex(pattern, `checks.logs.fail[${index}]`));
-		out.logs = { fail, watchS: l.watchS === undefined ? 10 : r.integer(l.watchS, 'checks.logs.watchS', 0, 300) };
-	}
-	if (!out.version && !out.logs) r.fail('checks', 'needs version or logs (or both)');
-	return out;
-}
-
-const RULE_PATH = /^(\*|[\w-]+)(\.(\*|[\w-]+))*$/;
-
-/** `- { path: data.services.*, equals: true }`, `- { path: is_testing, equals: false, optional: true }`. */
-function bodyRules(r: Reader, value: Json): BodyRule[] {
-	if (!Array.isArray(value) || value.length === 0) r.fail('health.body', `must be a non-empty list of rules, not ${kind(value)}`);
-	return value.map((item, index) => {
-		const key = `health.body[${index}]`;
-		const rule = r.object(item, key, ['path', 'equals', 'optional']);
-		const path = r.string(rule.path, `${key}.path`, RULE_PATH, 'a dotted path of keys, "*" for every key or element (e.g. data.services.*)');
-		const equals = rule.equals;
-		if (!(equals === null || ['string', 'number', 'boolean'].includes(typeof equals))) r.fail(`${key}.equals`, `must be a string, number, true/false or null, not ${kind(equals)}`);
-		if (rule.optional !== undefined && typeof rule.optional !== 'boolean') r.fail(`${key}.optional`, `must be true or false, not ${kind(rule.optional)}`);
-		return { path, equals: equals as BodyRule['equals'], ...(rule.optional === true ? { optional: true } : {}) };
-	});
+	return { ...doc, ...readBehaviour(r, top) };
 }
 
 function matchRules(r: Reader, value: Json): MatchRule[] {
