@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { UsageError } from '../core/errors.js';
 import { connectEngine } from '../docker/engine.js';
+import { pullImage } from '../docker/pull.js';
 
 // `upgrade-wizard demo`: a disposable stack on the local engine (the fixture app
 // at an old version with its own Postgres container), built offline from the
@@ -69,6 +70,12 @@ export async function demoUp(progress: (line: string) => void): Promise<DemoStac
 	}
 	const world = parseEnv(await readFile(join(DEMO_ENV.UW_WORLD_DIR, 'world.env'), 'utf8'));
 	await demoRemoveContainers(docker);
+	// up.sh makes sure the demo's registry has the images; a local copy may be
+	// gone (pruned, untagged): fetch it from that loopback registry.
+	for (const ref of [world.UW_PG_IMAGE!, `${world.UW_APP_REPO}:1.6.0`]) {
+		const present = await docker.getImage(ref).inspect().then(() => true, () => false);
+		if (!present) await pullImage(docker, ref, { timeoutMs: 120_000 });
+	}
 
 	const password = `demo-${randomBytes(6).toString('hex')}`;
 	// The images carry the test world's label; 0 here keeps test cleanups off the demo.

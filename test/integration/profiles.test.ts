@@ -98,8 +98,8 @@ describe('profiles', () => {
 		expect(replaced.exitCode, replaced.stderr).toBe(0);
 		expect(replaced.stdout).toContain(`Profile: My Acme (acme-app, ${mine})`);
 
-		const unknown = await runWizard(['--dry-run', '--container', name, '--profile-id', 'quay'], { env: { XDG_CONFIG_HOME: config } });
+		const unknown = await runWizard(['--dry-run', '--container', name, '--profile-id', 'gitlab'], { env: { XDG_CONFIG_HOME: config } });
 		expect(unknown.exitCode).toBe(2);
-		expect(unknown.stderr.trim()).toBe('upgrade-wizard: --profile-id quay: no such profile (known: shop, generic, acme-app)');
+		expect(unknown.stderr.trim()).toBe('upgrade-wizard: --profile-id gitlab: no such profile (known: shop, generic, acme-app, quay, anchore-engine, inedo-proget, inedo-buildmaster-otter)');
 	});
 });

@@ -1,0 +1,111 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
+import { productRepo, startDetached, waitForStatus } from '../support/products.js';
+import { terminal, tmux } from '../support/tmux.js';
+
+// A seed product through the wizard in a real terminal: the plan screen names
+// the profile and its health rules, the run gates on them, the summary lists
+// the checklist; and a SQL Server app gets the screen that offers only the skip.
+
+const w = world();
+const id = uniqueName('tuiprod');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const session = `uw-${id}`;
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
+const recordExit = join(here, '..', 'support', 'record-exit.mjs');
+const databases: TestDatabase[] = [];
+const dirs: string[] = [];
+
+const { waitForScreen, keys } = terminal(session);
+
+afterAll(async () => {
+	await tmux('kill-session', '-t', session).catch(() => undefined);
+	await removeByLabel(caseLabel);
+	await Promise.all(databases.map((db) => db.drop()));
+	for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function wizardIn(state: string) {
+	const statusFile = join(state, 'exit-status');
+	return {
+		argv: (...args: string[]) => [process.execPath, recordExit, statusFile, process.execPath, bin, ...args],
+		async exitStatus() {
+			const deadline = Date.now() + 10_000;
+			while (Date.now() < deadline) {
+				if (existsSync(statusFile)) return readFileSync(statusFile, 'utf8');
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			}
+			throw new Error('the wizard did not exit');
+		},
+	};
+}
+
+describe('seed products in the wizard', () => {
+	it('Quay: the profile and its health rules on the plan screen, the upgrade, the checklist in the summary', async () => {
+		const db = await createTestDatabase(w, 'tuiquay');
+		databases.push(db);
+		const conf = mkdtempSync(join(tmpdir(), 'uw-tui-quay-'));
+		dirs.push(conf);
+		writeFileSync(join(conf, 'config.yaml'), `DB_URI: postgresql://${db.user}:${encodeURIComponent(db.password)}@/${db.name}?host=/run/postgresql\n`);
+		const repo = productRepo('quay');
+		const app = await startDetached({ image: `${repo}:v3.8.0`, port: 8080, caseLabel, args: ['-v', db.socketMount, '-v', `${conf}:/conf/stack`] });
+		await waitForStatus(`${app.url}/health/endtoend`, 200, app.name);
+
+		const state = mkdtempSync(join(tmpdir(), 'uw-tui-prod-'));
+		dirs.push(state);
+		const wizard = wizardIn(state);
+		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name));
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		await waitForScreen(`[x] ${app.name}`);
+		await keys('Enter');
+		await waitForScreen(/› v3\.9\.0 +MINOR/);
+		await keys('Enter');
+		const plan = await waitForScreen('profile: Quay (quay, built-in)', 60_000);
+		const flat = plan.split('\n').map((line) => line.trim()).join(' ');
+		expect(flat).toContain('HTTP 200 from :8080/health/endtoend with data.services.* all true, data.is_testing false when present');
+		await keys('Enter');
+		await waitForScreen('Back up the database');
+		await keys('y', 'Enter');
+		// No schema label on Quay's images: the hop may migrate (Alembic at start).
+		await waitForScreen('Schema migration in v3.9.0');
+		await keys('y', 'Enter');
+		const done = await waitForScreen('Upgrade complete', 120_000);
+		expect(done).toContain('✓ health: done');
+		expect(done).toContain('- version: not done');
+		await keys('Enter');
+		expect(await wizard.exitStatus()).toBe('0');
+		expect((await inspect(app.name)).Config.Image).toBe(`${repo}:v3.9.0`);
+		await tmux('kill-session', '-t', session);
+	});
+
+	it('ProGet on SQL Server: the screen says its database is not PostgreSQL and offers only the skip; q leaves it untouched', async () => {
+		const repo = productRepo('proget');
+		const app = await startDetached({ image: `${repo}:24.0.5`, port: 80, caseLabel, args: ['-e', 'SQL_CONNECTION_STRING=Data Source=mssql;Initial Catalog=ProGet;User ID=sa;Password=Tui-Sql-Secret'] });
+		await waitForStatus(`${app.url}/health`, 200, app.name);
+		const before = await inspect(app.name);
+		const state = mkdtempSync(join(tmpdir(), 'uw-tui-prod-'));
+		dirs.push(state);
+		const wizard = wizardIn(state);
+		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name, '--to', '24.0.6'));
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		await waitForScreen(`[x] ${app.name}`);
+		await keys('Enter');
+		await waitForScreen(/› 24\.0\.6/);
+		await keys('Enter');
+		const screen = await waitForScreen(`${app.name}'s database is not PostgreSQL`, 60_000);
+		expect(screen).toContain('SQL Server');
+		expect(screen).not.toContain('Tui-Sql-Secret');
+		await keys('q');
+		const status = await wizard.exitStatus();
+		expect(['2', '130']).toContain(status);
+		const after = await inspect(app.name);
+		expect([after.Id, after.Config.Image, after.State.Running]).toEqual([before.Id, `${repo}:24.0.5`, true]);
+	});
+});
