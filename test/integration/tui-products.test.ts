@@ -101,6 +101,8 @@ describe('seed products in the wizard', () => {
 		await keys('Enter');
 		const screen = await waitForScreen(`${app.name}'s database is not PostgreSQL`, 60_000);
 		expect(screen).toContain('SQL Server');
+		expect(screen).toContain('s skip the backup');
+		expect(screen).not.toContain('u type the URL');
 		expect(screen).not.toContain('Tui-Sql-Secret');
 		await keys('q');
 		const status = await wizard.exitStatus();
