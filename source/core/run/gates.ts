@@ -63,7 +63,8 @@ export function migrationGate(plan: Plan, tag: string, noBackup = false): Gate {
 				: 'nodes not yet upgraded run against the migrated schema until their turn',
 		);
 	}
-	return { kind: 'migration', title: `Schema migration in ${tag}`, message: `${tag} migrates the database schema`, details };
+	const may = database.hopSchemas[tag] === undefined;
+	return { kind: 'migration', title: `Schema migration in ${tag}`, message: may ? `${tag} may migrate the database schema when it starts` : `${tag} migrates the database schema`, details };
 }
 
 export class Gates {
