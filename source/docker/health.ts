@@ -46,11 +46,17 @@ const PLAIN: HttpExpectation = { status: 200, body: [] };
 /** Bodies past this are not read for rules: a health answer is small. */
 const BODY_LIMIT = 1 << 20;
 
+/** One GET of an app's endpoint, bounded, redirects not followed: what the health gate and the post-upgrade checks ask. */
+export async function askEndpoint(url: string): Promise<{ status: number; body: string }> {
+	const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
+	return { status: response.status, body: await response.text() };
+}
+
 /** Check a health URL once: the expected status, and every body rule on its JSON. */
 export async function checkHealthUrl(url: string, expect: HttpExpectation = PLAIN): Promise<{ ok: boolean; detail: string }> {
 	try {
-		const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
-		const body = await response.text();
+		const response = await askEndpoint(url);
+		const body = response.body;
 		if (response.status !== expect.status) return { ok: false, detail: `HTTP ${response.status} from ${url}${expect.status === 200 ? '' : ` (${expect.status} expected)`}` };
 		if (expect.body.length > 0) {
 			let json: unknown;

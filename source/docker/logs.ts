@@ -50,3 +50,20 @@ export async function logTail(docker: Docker, id: string, lines = 20): Promise<s
 		return [];
 	}
 }
+
+export interface FollowedTail {
+	stop(): void;
+	/** The last lines followed, or, when none arrived, the engine's own tail (for failure reports). */
+	lines(): Promise<string[]>;
+}
+
+/** Follow a container's logs, passing each line on and keeping the last `keep`; a stream that cannot be opened follows nothing. */
+export async function followTail(docker: Docker, id: string, keep: number, onLine: (line: string) => void): Promise<FollowedTail> {
+	const tail: string[] = [];
+	const stop = await followLogs(docker, id, (line) => {
+		tail.push(line);
+		if (tail.length > keep) tail.shift();
+		onLine(line);
+	}).catch(() => () => undefined);
+	return { stop, lines: async () => (tail.length > 0 ? [...tail] : logTail(docker, id, keep)) };
+}

@@ -3,7 +3,7 @@ import type { ContainerRecord } from './record.js';
 import { TransitionFailure, type TransitionContext } from '../../core/ports.js';
 import { waitHealthy, type HealthGate } from '../../docker/health.js';
 import { resolveEndpoint } from '../../docker/health-endpoint.js';
-import { followLogs, logTail } from '../../docker/logs.js';
+import { followTail } from '../../docker/logs.js';
 import type { Unit } from '../../core/plan/plan.js';
 
 // A container's health gate: the new container's Docker healthcheck when it has
@@ -32,12 +32,7 @@ export async function healthGate(
 	const gate = await gateFor(docker, unit.health, newId);
 	const which = replica ? `${replica}: ` : '';
 	ctx.emit({ type: 'step-started', container: unit.name, step: 'health', detail: `${which}${describeGate(gate)}${gate.skipped ? ` (${gate.skipped})` : ''}` });
-	const tail: string[] = [];
-	const stopLogs = await followLogs(docker, newId, (line) => {
-		tail.push(line);
-		if (tail.length > LOG_TAIL_LINES) tail.shift();
-		ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line: `${which}${line}` });
-	}).catch(() => () => undefined);
+	const logs = await followTail(docker, newId, LOG_TAIL_LINES, (line) => ctx.emit({ type: 'log', container: unit.name, source: 'new-container', line: `${which}${line}` }));
 	let result;
 	try {
 		result = await waitHealthy(docker, newId, gate, {
@@ -45,12 +40,12 @@ export async function healthGate(
 			onStatus: (status, detail) => ctx.emit({ type: 'health', container: unit.name, status, detail: replica && detail ? `${which}${detail}` : detail }),
 		});
 	} finally {
-		stopLogs();
+		logs.stop();
 	}
 	if (!result.ok) {
 		const detail: string[] = [];
 		if (result.lastCheck) detail.push(`last health check: ${result.lastCheck}`);
-		const lines = tail.length > 0 ? tail : await logTail(docker, newId, LOG_TAIL_LINES);
+		const lines = await logs.lines();
 		if (lines.length > 0) detail.push('log tail:', ...lines.map((line) => `  ${line}`));
 		throw new TransitionFailure('health', `the new ${replica ?? unit.name} did not become healthy: ${result.reason}`, detail);
 	}

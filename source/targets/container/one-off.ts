@@ -3,7 +3,7 @@ import type { RecreateSpec } from './recreate-spec.js';
 import type { ContainerPlan } from './plan.js';
 import { TransitionFailure, type Transition, type TransitionContext } from '../../core/ports.js';
 import { createFromSpec, removeContainer, startContainer, stopContainer } from '../../docker/swap.js';
-import { followLogs, logTail } from '../../docker/logs.js';
+import { followTail, type FollowedTail } from '../../docker/logs.js';
 
 // --migrate-first: the profile's migration command, run once in a one-off
 // container of the NEW image after the old container stopped and before the
@@ -81,21 +81,16 @@ export function migrateFirstTransition(docker: Docker, unit: ContainerPlan, run:
 }
 
 async function runToExit(docker: Docker, unit: ContainerPlan, id: string, name: string, run: OneOffCommand, ctx: TransitionContext): Promise<string> {
-	const tail: string[] = [];
 	const started = Date.now();
 	let code: number | undefined;
-	let stopLogs = () => {};
+	let logs: FollowedTail | undefined;
 	try {
 		// Wait is asked before the start so a command that exits at once cannot be missed.
 		const waited = docker.getContainer(id).wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
 		await startContainer(docker, id);
 		// After the start: a created container's log stream ends at once. From the
 		// start on, the stream begins with everything written so far, so nothing is lost.
-		stopLogs = await followLogs(docker, id, (line) => {
-			tail.push(line);
-			if (tail.length > LOG_TAIL_LINES) tail.shift();
-			ctx.emit({ type: 'log', container: unit.name, source: 'one-off', line });
-		}).catch(() => () => undefined);
+		logs = await followTail(docker, id, LOG_TAIL_LINES, (line) => ctx.emit({ type: 'log', container: unit.name, source: 'one-off', line }));
 		const timeoutMs = unit.health.timeoutMs;
 		let timer: NodeJS.Timeout | undefined;
 		const outcome = await Promise.race([
@@ -108,19 +103,19 @@ async function runToExit(docker: Docker, unit: ContainerPlan, id: string, name: 
 		if ('timeout' in outcome || 'aborted' in outcome) {
 			await stopContainer(docker, id, 5).catch(() => undefined);
 			const why = 'timeout' in outcome ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : 'was aborted by the operator';
-			throw new TransitionFailure('migrate', `the one-off migration ${why}`, await details(docker, id, tail));
+			throw new TransitionFailure('migrate', `the one-off migration ${why}`, await details(logs));
 		}
 		code = outcome.code;
-		if (code !== 0) throw new TransitionFailure('migrate', `the one-off migration (${describeOneOff(run)}) exited with code ${code}`, await details(docker, id, tail));
+		if (code !== 0) throw new TransitionFailure('migrate', `the one-off migration (${describeOneOff(run)}) exited with code ${code}`, await details(logs));
 	} finally {
-		stopLogs();
+		logs?.stop();
 		// Its output is in the log events and the failure report; the container itself is litter.
 		await removeContainer(docker, id, { force: true }).catch(() => undefined);
 	}
 	return `${name} exited 0 after ${((Date.now() - started) / 1000).toFixed(1)} s`;
 }
 
-async function details(docker: Docker, id: string, tail: string[]): Promise<string[]> {
-	const lines = tail.length > 0 ? tail : await logTail(docker, id, LOG_TAIL_LINES);
+async function details(logs: FollowedTail): Promise<string[]> {
+	const lines = await logs.lines();
 	return lines.length > 0 ? ['output:', ...lines.map((line) => `  ${line}`)] : [];
 }

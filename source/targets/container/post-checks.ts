@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import { TransitionFailure, type Transition, type TransitionContext } from '../../core/ports.js';
-import { versionProblem, type ChecklistItem, type PostChecks } from '../../core/plan/checks.js';
+import { defaultChecklist, versionProblem, type ChecklistItem, type PostChecks } from '../../core/plan/checks.js';
+import { askEndpoint } from '../../docker/health.js';
+import { tagOf } from '../../docker/discovery.js';
 import { resolveEndpoint } from '../../docker/health-endpoint.js';
 import { logTail } from '../../docker/logs.js';
 
@@ -11,7 +13,6 @@ import { logTail } from '../../docker/logs.js';
 
 const VERSION_ATTEMPTS = 3;
 const VERSION_PAUSE_MS = 500;
-const HTTP_TIMEOUT_MS = 3_000;
 /** Lines of the new container's log that are scanned: its start, for a tool run, is short. */
 const LOG_LINES = 5_000;
 const SHOWN_LINES = 5;
@@ -21,10 +22,6 @@ export interface CheckedUnit {
 	targetRef: string;
 }
 
-function targetVersion(ref: string): string {
-	return ref.slice(ref.lastIndexOf(':') + 1);
-}
-
 async function versionItem(docker: Docker, id: string, check: NonNullable<PostChecks['version']>, target: string): Promise<ChecklistItem> {
 	const info = await docker.getContainer(id).inspect();
 	const endpoint = await resolveEndpoint(docker, info, check.port, check.path);
@@ -32,8 +29,8 @@ async function versionItem(docker: Docker, id: string, check: NonNullable<PostCh
 	let problem = '';
 	for (let attempt = 1; attempt <= VERSION_ATTEMPTS; attempt++) {
 		try {
-			const response = await fetch(endpoint.url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
-			const text = await response.text();
+			const response = await askEndpoint(endpoint.url);
+			const text = response.body;
 			if (response.status !== 200) problem = `HTTP ${response.status} from ${endpoint.url}`;
 			else {
 				const found = versionProblem(JSON.parse(text), check.json, target);
@@ -66,11 +63,13 @@ async function logsItem(docker: Docker, id: string, check: NonNullable<PostCheck
 }
 
 export async function runPostChecks(docker: Docker, unit: CheckedUnit, id: string, checks: PostChecks, healthDetail: string, ctx: TransitionContext): Promise<ChecklistItem[]> {
-	const target = targetVersion(unit.targetRef);
+	const target = tagOf(unit.targetRef) ?? unit.targetRef;
+	// What the profile does not check stays as a unit without checks shows it.
+	const [version, health, logs] = defaultChecklist(healthDetail) as [ChecklistItem, ChecklistItem, ChecklistItem];
 	const items: ChecklistItem[] = [
-		checks.version ? await versionItem(docker, id, checks.version, target) : { check: 'version', status: 'not done', detail: 'the profile names no version check' },
-		{ check: 'health', status: 'done', detail: healthDetail },
-		checks.logs ? await logsItem(docker, id, checks.logs, ctx.signal) : { check: 'logs', status: 'not done', detail: 'the profile names no failure log lines' },
+		checks.version ? await versionItem(docker, id, checks.version, target) : version,
+		health,
+		checks.logs ? await logsItem(docker, id, checks.logs, ctx.signal) : logs,
 	];
 	ctx.emit({ type: 'checklist', container: unit.name, items });
 	return items;
