@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileRead } from '../profiles/database-location.js';
+import { tarExtract } from './tar-extract.js';
 
 // One small file inside a container (an app's config file), read the cheapest
 // way that works: through the bind mount or local volume it lives on, straight
@@ -108,8 +109,7 @@ async function readThroughArchive(docker: Docker, id: string, path: string, maxB
 
 /** The contents of the archive's first entry when it is a regular file (the engine sends the path asked for first); else undefined. */
 async function firstFile(stream: Readable, path: string, maxBytes: number, signal: AbortSignal): Promise<string | undefined> {
-	const { extract } = await import('tar-stream');
-	const tar = extract();
+	const tar = await tarExtract();
 	return new Promise<string | undefined>((resolve, reject) => {
 		let result: string | undefined;
 		let settled = false;

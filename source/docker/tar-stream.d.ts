@@ -1,4 +1,4 @@
-// The part of tar-stream 2 (no types of its own) that container-file.ts uses.
+// The part of tar-stream 2 (no types of its own) that the archive readers use (through tar-extract.ts).
 declare module 'tar-stream' {
 	import type { Readable, Writable } from 'node:stream';
 	export interface Headers {
