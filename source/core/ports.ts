@@ -108,14 +108,14 @@ export interface BackupOutcome extends BackupRecord {
 }
 
 /** Enough of a database plan to restore into it (recovery rebuilds this from the journal's locator). */
-export type RestoreTarget = Pick<DatabasePlan, 'target' | 'display' | 'toolDirs'>;
+export type RestoreTarget = Pick<DatabasePlan, 'target' | 'embedded' | 'display' | 'toolDirs'>;
 
 export interface DatabasePort {
 	backup(
 		database: DatabasePlan,
 		input: { fileStem: string; hop: string; containerInspect?: unknown; signal?: AbortSignal; onProgress(bytes: number, elapsedMs: number): void },
 	): Promise<BackupOutcome>;
-	/** pg_restore of a backup recorded in the journal, row counts checked; resolves to the number of tables verified. */
-	restore(database: RestoreTarget, backup: BackupRecord, onProgress: (bytes: number, elapsedMs: number) => void): Promise<number>;
+	/** pg_restore of a backup recorded in the journal, row counts checked (or an embedded server's data directory put back, every file checked); resolves to what was verified, in words. */
+	restore(database: RestoreTarget, backup: BackupRecord, onProgress: (bytes: number, elapsedMs: number) => void): Promise<string>;
 	checkSpace(dir: string, sizeBytes: number): Promise<{ ok: boolean; freeBytes: number; neededBytes: number }>;
 }

@@ -56,7 +56,7 @@ export interface BackupOptions {
 const PROGRESS_INTERVAL_MS = 200;
 
 /** Writes the dump to its file, hashing and counting as it goes. */
-class DumpSink extends Writable {
+export class HashingFileSink extends Writable {
 	readonly hash = createHash('sha256');
 	bytes = 0;
 	private lastProgress: number;
@@ -201,7 +201,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
 
 		const handle = await createPrivateFile(path);
 		created.push(path);
-		const sink = new DumpSink(handle, Date.now(), opts.onProgress);
+		const sink = new HashingFileSink(handle, Date.now(), opts.onProgress);
 		let dump;
 		try {
 			dump = await runner.run('pg_dump', ['--format=custom', '--no-password', `--snapshot=${session.snapshot}`], { stdout: sink, signal });

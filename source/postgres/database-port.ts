@@ -3,6 +3,9 @@ import type { DatabasePort } from '../core/ports.js';
 import { backupDatabase, checkBackupSpace } from './backup.js';
 import { restoreDatabase } from './restore.js';
 import { findPgDump, type PgTools } from './pg-tools.js';
+import { snapshotDataDir } from './data-dir-snapshot.js';
+import { restoreDataDir } from './data-dir-restore.js';
+import { DatabaseError } from './errors.js';
 
 // The core's way to the database: backup, restore and the space check, with
 // dockerode handed in for dumps and restores that run inside a container.
@@ -15,6 +18,21 @@ function toolLookup(dirs: string[] | undefined): { findTools?: (major: number) =
 export function databasePort(docker: Docker): DatabasePort {
 	return {
 		async backup(database, input) {
+			if (database.embedded) {
+				const copy = await snapshotDataDir(docker, database.embedded, { dir: database.backupDir, fileStem: input.fileStem, signal: input.signal, onProgress: input.onProgress });
+				return {
+					hop: input.hop,
+					path: copy.path,
+					sizeBytes: copy.sizeBytes,
+					sha256: copy.sha256,
+					serverVersion: `PostgreSQL ${copy.major} (embedded${copy.clean ? '' : '; not shut down cleanly: it recovers from its WAL at start'})`,
+					tables: [],
+					dataDir: { path: database.embedded.dataDir, entries: copy.entries, bytes: copy.bytes },
+					database: database.display,
+					sha256Path: copy.sha256Path,
+				};
+			}
+			if (!database.target) throw new DatabaseError('bad-url', 'no database to back up');
 			const result = await backupDatabase({
 				...toolLookup(database.toolDirs),
 				target: database.target,
@@ -38,6 +56,8 @@ export function databasePort(docker: Docker): DatabasePort {
 			};
 		},
 		async restore(database, backup, onProgress) {
+			if (database.embedded) return restoreDataDir(docker, database.embedded, backup, onProgress);
+			if (!database.target) throw new DatabaseError('bad-url', 'no database to restore into');
 			const result = await restoreDatabase({
 				...toolLookup(database.toolDirs),
 				target: database.target,
@@ -45,7 +65,7 @@ export function databasePort(docker: Docker): DatabasePort {
 				docker,
 				onProgress,
 			});
-			return result.verified.length;
+			return `${result.verified.length} tables, row counts equal to the backup's`;
 		},
 		checkSpace: (dir, sizeBytes) => checkBackupSpace(dir, sizeBytes),
 	};

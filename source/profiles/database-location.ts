@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { formatConnectionUrl, type ConnectionUrl } from '../postgres/connection-url.js';
 import { configValue, ConfigFileError } from './config-file.js';
 import { ConnectionStringError, parseConnectionString } from './connection-strings.js';
@@ -27,6 +28,8 @@ export type DatabaseLocation =
 	| { kind: 'url'; url: string; form: DatabaseForm; from: string }
 	/** `secret`: the SQL Server password, for the redactor only. */
 	| { kind: 'sqlserver'; from: string; secret?: string }
+	/** A server inside the app container on `dataDir`; `major` is its PG_VERSION. */
+	| { kind: 'embedded'; dataDir: string; major: string; from: string }
 	| { kind: 'none'; looked: string[] };
 
 /** A form that names the database badly (a part missing, a string that does not parse): one line, no value quoted. */
@@ -145,5 +148,19 @@ const FORMS: Record<DatabaseForm, Try> = {
 		}
 		if (!/^postgres(ql)?:\/\//i.test(url.trim())) throw new DatabaseLocationError(`${where} is not a postgres:// URL`);
 		return { kind: 'url', url: url.trim(), form: 'configFile', from: where };
+	},
+
+	// PG_VERSION is what makes a directory a PostgreSQL data directory (initdb
+	// writes it first); without it the product has not made its database there.
+	async embedded(spec, _env, readFile, looked) {
+		const dataDir = spec.embedded?.dataDir;
+		if (!dataDir) return undefined;
+		const read = await readFile(posix.join(dataDir, 'PG_VERSION'));
+		const major = read?.text.trim();
+		if (!read || !major || !/^\d+(\.\d+)?$/.test(major)) {
+			looked.push(`PostgreSQL data directory at ${dataDir} in the container`);
+			return undefined;
+		}
+		return { kind: 'embedded', dataDir, major, from: `the PostgreSQL ${major} data directory ${dataDir} (${read.via.replace(/\/PG_VERSION$/, '')})` };
 	},
 };

@@ -1,9 +1,11 @@
 import type { Reader } from './schema.js';
 
-// The `database` part of a profile: where the app says its database is. Every
-// form the issue names but `embedded`; several may be given, and a run tries
-// them in DATABASE_FORMS order (database-location.ts), taking the first that
-// finds something. Plain data: it is journaled as is so that `recover` finds
+// The `database` part of a profile: where the app says its database is.
+// Several forms may be given, and a run tries them in DATABASE_FORMS order
+// (database-location.ts), taking the first that finds something; `embedded`
+// (a server the product runs inside its own container, on a data directory it
+// mounts) comes last, because products offer it as the default when no
+// external database is configured. Plain data: it is journaled as is so that `recover` finds
 // the database the same way (it holds key names and paths, never a secret).
 
 export const CONNECTION_DIALECTS = ['npgsql', 'libpq', 'sqlserver'] as const;
@@ -27,23 +29,19 @@ export interface DatabaseSpec {
 	connectionStrings?: Array<{ env: string; dialect: ConnectionDialect }>;
 	/** A config file inside the container whose `key` (dotted for nested maps; ini: section.key) holds a postgres:// URL. */
 	configFile?: { path: string; format: ConfigFormat; key: string };
+	/** A PostgreSQL server inside the app container itself, on the data directory at `dataDir` (a volume or bind mount). */
+	embedded?: { dataDir: string };
 }
 
 /** The order forms are tried in, whatever order the file writes them in. */
-export const DATABASE_FORMS = ['urlEnv', 'env', 'connectionStrings', 'configFile'] as const;
-
-// Named by the issue, not implemented: valid to write, refused so nobody
-// believes it is honoured.
-const NOT_SUPPORTED = ['embedded'];
+export const DATABASE_FORMS = ['urlEnv', 'env', 'connectionStrings', 'configFile', 'embedded'] as const;
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_GLOB = /^[A-Za-z_*][A-Za-z0-9_*]*$/;
 const KEY_PATH = /^[^.\s]+(\.[^.\s]+)*$/;
 
 export function readDatabase(r: Reader, value: unknown): DatabaseSpec {
-	const database = r.object(value, 'database', [...DATABASE_FORMS, ...NOT_SUPPORTED]);
-	const refused = NOT_SUPPORTED.find((name) => name in database);
-	if (refused !== undefined) r.fail(`database.${refused}`, `not supported yet: give one of database.${DATABASE_FORMS.join(', database.')}`);
+	const database = r.object(value, 'database', [...DATABASE_FORMS]);
 	if (!DATABASE_FORMS.some((form) => database[form] !== undefined)) r.fail('database', `needs at least one of ${DATABASE_FORMS.join(', ')}`);
 	const spec: DatabaseSpec = {};
 	if (database.urlEnv !== undefined) spec.urlEnv = r.strings(database.urlEnv, 'database.urlEnv', ENV_KEY, 'an environment variable name');
@@ -56,6 +54,10 @@ export function readDatabase(r: Reader, value: unknown): DatabaseSpec {
 			format: r.string(file.format, 'database.configFile.format', new RegExp(`^(${CONFIG_FORMATS.join('|')})$`), `one of ${CONFIG_FORMATS.join(', ')}`) as ConfigFormat,
 			key: r.string(file.key, 'database.configFile.key', KEY_PATH, 'a key, dotted for nested maps (ini: section.key)'),
 		};
+	}
+	if (database.embedded !== undefined) {
+		const embedded = r.object(database.embedded, 'database.embedded', ['dataDir']);
+		spec.embedded = { dataDir: r.string(embedded.dataDir, 'database.embedded.dataDir', /^\/\S*[^/\s]$/, 'an absolute path to a directory') };
 	}
 	return spec;
 }

@@ -57,7 +57,7 @@ function passwordOf(url: string): string | undefined {
 }
 
 /** The refusal for a location that is not a URL, in the words --yes prints and the wizard's screen shows. */
-export function refusalOf(container: string, found: Exclude<DatabaseLocation, { kind: 'url' }>, interactive: boolean): { kind: NoDatabaseError['kind']; message: string } {
+export function refusalOf(container: string, found: Extract<DatabaseLocation, { kind: 'sqlserver' | 'none' }>, interactive: boolean): { kind: NoDatabaseError['kind']; message: string } {
 	if (found.kind === 'sqlserver') {
 		const why = `${container}: its database is SQL Server (${found.from}); the wizard backs up only PostgreSQL`;
 		return { kind: 'not-postgres', message: `${why}: ${interactive ? 'a run needs --skip-backup' : 'pass --skip-backup to upgrade without a backup'}` };

@@ -16,6 +16,8 @@ import { DatabaseError } from '../postgres/errors.js';
 import { formatBytes } from '../text/format.js';
 import { connectionOf, findAppDatabase, NoDatabaseError, refusalOf } from './app-database.js';
 import { envValue } from '../profiles/database-location.js';
+import { hopMigrations } from './hop-migrations.js';
+import { planEmbedded } from './plan-embedded.js';
 
 export { NoDatabaseError };
 
@@ -51,7 +53,8 @@ export async function planDatabase(
 	// --db names the database outright; else the profile's forms, in their fixed order.
 	const found = options.db ? undefined : await findAppDatabase(docker, lead.inspect, spec, context.redactor);
 	const url = options.db ?? (found?.kind === 'url' ? found.url : undefined);
-	if (found && found.kind !== 'url' && (found.kind === 'sqlserver' || !options.dbContainer)) {
+	if (found?.kind === 'embedded' && !options.dbContainer) return planEmbedded(docker, plan, found, options, context);
+	if (found && found.kind !== 'url' && found.kind !== 'embedded' && (found.kind === 'sqlserver' || !options.dbContainer)) {
 		const refusal = refusalOf(lead.name, found, context.onMissing !== undefined);
 		if (context.onMissing) {
 			context.onMissing(refusal.message);
@@ -110,25 +113,7 @@ export async function planDatabase(
 	const query = lead.profile.schemaVersionQuery;
 	const reported = query ? await schemaVersion(target, query, docker).catch(asUsage) : undefined;
 	const schemaFrom = typeof reported === 'number' ? reported : undefined;
-	const hopSchemas: Record<string, number | undefined> = {};
-	const migratingHops: string[] = [];
-	let before = schemaFrom;
-	for (const tag of plan.hops) {
-		const declared = plan.path.schemaVersions[tag];
-		const schema = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
-		hopSchemas[tag] = schema;
-		if (schema !== undefined && (before === undefined || schema > before)) migratingHops.push(tag);
-		// A product that migrates at start (its profile says so) and whose image
-		// declares no schema may migrate in any hop: treated as migrating, so a
-		// failure restores the database and the start gets the longer timeout.
-		else if (schema === undefined && lead.profile.migration.declared && lead.profile.migration.automatic) migratingHops.push(tag);
-		if (schema !== undefined) before = schema;
-	}
-	if (options.noMigrations && migratingHops.length > 0) {
-		throw new UsageError(
-			`${migratingHops.join(', ')} migrate${migratingHops.length === 1 ? 's' : ''} the database schema (${schemaFrom ?? reported ?? '?'} -> ${hopSchemas[migratingHops.at(-1)!] ?? 'whatever the image migrates to at start'}) and --no-migrations was given; nothing was touched`,
-		);
-	}
+	const { hopSchemas, migratingHops } = hopMigrations(plan, lead.profile, schemaFrom, reported, options.noMigrations);
 	return {
 		target,
 		display: target.display,
@@ -210,6 +195,8 @@ async function targetFromApp(
  * the app's env, PG* or ~/.pgpass, never from the journal.
  */
 export async function locateDatabase(docker: Docker, app: ContainerInspectInfo, locator: DatabaseLocator & { display: string }, env: NodeJS.ProcessEnv): Promise<RestoreTarget> {
+	// The copy of an embedded server's directory goes back where it came from: the journal says where.
+	if (locator.embedded) return { embedded: locator.embedded, display: locator.display };
 	let url: string | undefined;
 	if (locator.url) url = locator.url.replace(/:\*\*\*@/, '@').replace(/([?&])password=\*\*\*&?/i, '$1').replace(/[?&]$/, '');
 	else if (locator.database) {

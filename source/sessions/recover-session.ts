@@ -189,7 +189,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 					const info = await appContainerOf(engine, plan.units);
 					redactor.addEnv(info.Config.Env);
 					const target = await locateDatabase(engine.docker, info, database, env);
-					redactor.add(target.target.password);
+					redactor.add(target.target?.password);
 					return target;
 				},
 			});

@@ -6,6 +6,7 @@ import { compileProfile } from '../../source/profiles/profile.js';
 import { libpqPairs, npgsqlPairs, parseConnectionString } from '../../source/profiles/connection-strings.js';
 import { configValue, iniValue } from '../../source/profiles/config-file.js';
 import { envGlob, locateFromSpec, type ReadContainerFile } from '../../source/profiles/database-location.js';
+import { embeddedRestoreByHand } from '../../source/core/run/hand-over.js';
 import { formatConnectionUrl, parseConnectionUrl } from '../../source/postgres/connection-url.js';
 import { mountOf } from '../../source/docker/container-file.js';
 import { locateDatabase, NoDatabaseError, planDatabase } from '../../source/sessions/plan-database.js';
@@ -71,8 +72,9 @@ describe('profile schema: database', () => {
 	});
 
 	it.each([
-		['no form', {}, 'database: needs at least one of urlEnv, env, connectionStrings, configFile'],
-		['embedded', { embedded: { path: '/data' } }, 'database.embedded: not supported yet'],
+		['no form', {}, 'database: needs at least one of urlEnv, env, connectionStrings, configFile, embedded'],
+		['an embedded key it does not know', { embedded: { path: '/data' } }, 'database.embedded.path: unknown key'],
+		['a relative data directory', { embedded: { dataDir: 'var/data' } }, 'database.embedded.dataDir: must be an absolute path to a directory'],
 		['an unknown key', { urlEnv: 'A', hostEnv: 'B' }, 'database.hostEnv: unknown key'],
 		['an unknown env key', { env: { ...ANCHORE, database: 'X' } }, 'database.env.database: unknown key'],
 		['env without host', { env: { name: 'N', user: 'U' } }, 'database.env.host: must be a non-empty string, not missing'],
@@ -254,6 +256,40 @@ describe('locating the database from the forms', () => {
 	});
 	it('a config value that is no postgres URL is refused', async () => {
 		await expect(locateFromSpec({ configFile: { path: '/c.ini', format: 'ini', key: 'db.url' } }, [], async () => ({ text: '[db]\nurl=mysql://x@y/z', via: 'v' }))).rejects.toThrow('db.url in /c.ini (v) is not a postgres:// URL');
+	});
+});
+
+describe('an embedded database', () => {
+	const spec: DatabaseSpec = { connectionStrings: [{ env: 'PROGET_POSTGRES_CONNECTION_STRING', dialect: 'npgsql' }], embedded: { dataDir: '/var/proget/database' } };
+	const pgVersion: ReadContainerFile = async (path) => (path === '/var/proget/database/PG_VERSION' ? { text: '17\n', via: 'volume pg at /v/_data/PG_VERSION' } : undefined);
+
+	it('is read from the schema', () => {
+		expect(databaseOf({ embedded: { dataDir: '/var/proget/database' } })).toEqual({ embedded: { dataDir: '/var/proget/database' } });
+	});
+	it('is found by the PG_VERSION in its data directory, after every other form', async () => {
+		expect(await locateFromSpec(spec, [], pgVersion)).toEqual({
+			kind: 'embedded',
+			dataDir: '/var/proget/database',
+			major: '17',
+			from: 'the PostgreSQL 17 data directory /var/proget/database (volume pg at /v/_data)',
+		});
+		// A connection string wins: the product then uses that server, not its own.
+		const external = await locateFromSpec(spec, ['PROGET_POSTGRES_CONNECTION_STRING=Host=db;Database=p;Username=u'], pgVersion);
+		expect(external.kind).toBe('url');
+	});
+	it('a directory without PG_VERSION is no database', async () => {
+		expect(await locateFromSpec(spec, [], NO_FILES)).toEqual({
+			kind: 'none',
+			looked: ['PROGET_POSTGRES_CONNECTION_STRING in its environment', 'PostgreSQL data directory at /var/proget/database in the container'],
+		});
+		expect((await locateFromSpec(spec, [], async () => ({ text: 'not a version', via: 'v' }))).kind).toBe('none');
+	});
+	it('the commands to put the copy back by hand do what the restore does', () => {
+		const commands = embeddedRestoreByHand({ dataDir: '/var/proget/database', major: '17', container: 'proget', mount: { type: 'volume', source: 'proget-db', destination: '/var/proget/database' } }, 'proget:25.0.1', '/b/p.data.tar');
+		expect(commands).toEqual([
+			'docker run --rm --user 0:0 --network none --mount type=volume,source=proget-db,target=/var/proget/database --entrypoint find proget:25.0.1 /var/proget/database -mindepth 1 -maxdepth 1 -exec rm -rf {} +',
+			'docker cp - proget:/var/proget < /b/p.data.tar   # the copy of /var/proget/database; with proget stopped',
+		]);
 	});
 });
 

@@ -47,7 +47,7 @@ describe('profile schema', () => {
 		['a bad tag scheme', { ...VALID, version: { label: 'a', tags: 'X.Y' } }, 'version.tags: must be one of X.Y.Z, vX.Y.Z, YY.0.N'],
 		['a bad env key', { ...VALID, database: { urlEnv: ['DB URL'] } }, 'database.urlEnv[0]: must be an environment variable name'],
 		['an empty list', { ...VALID, database: { urlEnv: [] } }, 'database.urlEnv: must be a string or a non-empty list'],
-		['a form not supported yet', { ...VALID, database: { urlEnv: ['A'], embedded: true } }, 'database.embedded: not supported yet'],
+		['an embedded form that is no mapping', { ...VALID, database: { urlEnv: ['A'], embedded: true } }, 'database.embedded: must be a mapping'],
 		['a bad regex', { ...VALID, migrationLog: '(' }, 'migrationLog: is not a valid regular expression'],
 		['a bad port', { ...VALID, health: { port: 70000, path: '/' } }, 'health.port: must be an integer 1..65535'],
 		['a bad path', { ...VALID, health: { port: 80, path: 'health' } }, 'health.path: must be a path starting with "/"'],

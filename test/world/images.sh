@@ -297,9 +297,20 @@ app_versions() { grep -v -e '^#' -e '^[[:space:]]*$' "$WORLD_SRC/fixtures/app/ve
 prepare_product() {
   local product="$1" repo="$2" tag="$3" schema="$4" variant="$5"
   local ctx="$BUILD_DIR/product-$product-$tag" root src="$WORLD_SRC/fixtures/products"
+  local dockerfile="Dockerfile.in" migrations="$variant" layers=("app.tar")
   root="$ctx/rootfs"
   rm -rf "$ctx"
-  install_app_core "$root" "$schema" "$variant"
+  # "embedded" and "embedded-<variant>": the image also carries the world's
+  # Postgres server (the postgres fixture's layer) and runs it as its own database.
+  if [[ "$variant" == embedded* ]]; then
+    dockerfile="Dockerfile.embedded.in"
+    migrations="${variant#embedded}" migrations="${migrations#-}"
+    [[ -n "$migrations" ]] || migrations=normal
+    mkdir -p "$ctx"
+    cp "$BUILD_DIR/postgres-$PG_MAJOR/rootfs.tar" "$ctx/pg.tar"
+    layers=("pg.tar" "app.tar")
+  fi
+  install_app_core "$root" "$schema" "$migrations"
   install -m 0644 "$src/common/hooks.sh" "$root/app/product-common.sh"
   install -m 0644 "$src/$product/hooks.sh" "$root/app/product.sh"
   install -m 0644 "$src/$product/http.sh" "$root/app/product-http.sh"
@@ -324,8 +335,8 @@ prepare_product() {
   rm -rf "$root"
 
   sed -e "s|@BASE@|$BASE_REF|g" -e "s|@TAG@|$tag|g" -e "s|@SCHEMA@|$schema|g" \
-    -e "s|@VARIANT@|$variant|g" "$src/$product/Dockerfile.in" >"$ctx/Dockerfile.body"
-  PRODUCT_HASH="$(recipe_hash "$ctx/Dockerfile.body" "$ctx/app.tar")"
+    -e "s|@VARIANT@|$variant|g" -e "s|@PG_MAJOR@|$PG_MAJOR|g" "$src/$product/$dockerfile" >"$ctx/Dockerfile.body"
+  PRODUCT_HASH="$(recipe_hash "$ctx/Dockerfile.body" "${layers[@]/#/$ctx/}")"
   finish_dockerfile "$ctx" "$PRODUCT_HASH"
 }
 

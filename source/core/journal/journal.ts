@@ -77,6 +77,8 @@ export interface BackupRecord {
 	serverVersion: string;
 	tables: Array<{ schema: string; name: string; rows: number }>;
 	inspectPath?: string;
+	/** A copy of an embedded server's data directory (a tar) rather than a pg_dump: how many entries it holds. */
+	dataDir?: { path: string; entries: number; bytes: number };
 }
 
 export interface RestoreRecord {

@@ -38,11 +38,32 @@ export interface DatabaseLocator {
 	toolDirs?: string[];
 	/** Tools ran in a one-off container of this image (no host pg_dump new enough). */
 	toolsImage?: string;
+	/** The backup was a copy of an embedded server's data directory. */
+	embedded?: EmbeddedDatabase;
+}
+
+/**
+ * A PostgreSQL server that runs inside the app container itself (ProGet 2025's
+ * embedded database): no server outside to dump from or restore into while
+ * the app is down, so the backup is a copy of its data directory taken with
+ * the container stopped, and the restore puts that copy back before the old
+ * container starts again. Plain data, journaled as is (names and paths only).
+ */
+export interface EmbeddedDatabase {
+	/** The data directory inside the container. */
+	dataDir: string;
+	/** Its PG_VERSION. */
+	major: string;
+	/** The app container's name: the container holding it at each step (the old one of the hop, stopped). */
+	container: string;
+	/** The mount holding the directory: a snapshot or a restore refuses any other. */
+	mount: { type: 'volume' | 'bind'; source: string; destination: string };
 }
 
 export interface DatabasePlan {
-	/** Holds the password: never journaled or emitted (the redactor knows it). */
-	target: DatabaseTarget;
+	/** Holds the password: never journaled or emitted (the redactor knows it). Absent for an embedded database. */
+	target?: DatabaseTarget;
+	embedded?: EmbeddedDatabase;
 	display: string;
 	/** Where the app's setting was found when not its URL env: `DB_URI in /conf/stack/config.yaml (bind mount ...)`. */
 	foundIn?: string;
@@ -73,12 +94,12 @@ export interface DatabasePlan {
 
 export function describeDatabase(database: DatabasePlan | undefined, containers: number, skippedBy = '--skip-backup'): string[] {
 	if (!database) return [`Database: NO BACKUP (${skippedBy}): a failed migration cannot be undone`];
-	const lines = [
+	const lines = database.embedded ? embeddedLines(database, database.embedded) : [
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), ${database.schemaName ?? 'schema'} ${database.schemaFrom ?? database.schemaReported ?? 'unknown'}`,
 		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
 	if (database.foundIn) lines.splice(1, 0, `Database found in: ${database.foundIn}`);
-	lines.push(`Dumped by: ${database.dumpWith}`);
+	if (!database.embedded) lines.push(`Dumped by: ${database.dumpWith}`);
 	if (database.migratingHops.length > 0) {
 		lines.push(
 			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> ${schemaAfter(database, tag)}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
@@ -94,6 +115,15 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 		lines.push('Schema migration: none expected');
 	}
 	return lines;
+}
+
+function embeddedLines(database: DatabasePlan, embedded: EmbeddedDatabase): string[] {
+	const size = database.sizeBytes > 0 ? formatBytes(database.sizeBytes) : 'size unknown';
+	const where = `${embedded.mount.type} ${embedded.mount.source}`;
+	return [
+		`Database: ${database.display} (${size}), ${database.schemaName ?? 'schema'} ${database.schemaFrom ?? database.schemaReported ?? 'unknown'}`,
+		`Backup: a copy of ${embedded.dataDir} (${where}) to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), taken with ${embedded.container} STOPPED (its server is inside it), verified (every file listed, PG_VERSION ${embedded.major}) and sha256; a rollback puts it back before the old container starts`,
+	];
 }
 
 /** What a migrating hop leaves: the schema its image declares, or that it may migrate (it declares none). */

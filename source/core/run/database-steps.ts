@@ -33,7 +33,9 @@ export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: 
 		container: lead.name,
 		step: 'backup',
 		durationMs: Date.now() - started,
-		detail: `${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256.slice(0, 16)}…, ${result.tables.length} tables verified)`,
+		detail: `${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256.slice(0, 16)}…, ${
+			result.dataDir ? `${result.dataDir.entries} entries of ${result.dataDir.path} verified` : `${result.tables.length} tables verified`
+		})`,
 	});
 	return record;
 }
@@ -53,7 +55,7 @@ export async function restoreStep(ctx: RunContext, database: RestoreTarget, unit
 		);
 		await ctx.journal.settleRestore(record, 'done');
 		await ctx.deps.audit.record({ container: unitName, action: 'database-restored', detail: backup.path });
-		ctx.emit({ type: 'step-done', container: unitName, step: 'restore', durationMs: Date.now() - started, detail: `${verified} tables, row counts equal to the backup's` });
+		ctx.emit({ type: 'step-done', container: unitName, step: 'restore', durationMs: Date.now() - started, detail: verified });
 		return undefined;
 	} catch (error) {
 		const message = messageOf(error);

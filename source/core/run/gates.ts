@@ -28,14 +28,24 @@ function backupGate(database: DatabasePlan, problem?: string): ChoiceGate {
 		title: 'Back up the database',
 		message: problem
 			? `${problem}; the backup still goes to ${database.backupDir}`
-			: `A pg_dump of ${database.display} is taken and verified before anything stops`,
-		details: [
-			`database: ${database.display} (server ${database.serverVersion})`,
-			`size estimate: ${formatBytes(database.sizeBytes)} (the dump is usually smaller: it is compressed)`,
-			`destination: ${database.backupDir} (${formatBytes(database.freeBytes)} free)`,
-			`dumped by: ${database.dumpWith}`,
-			database.offline ? 'the app is stopped before the dump (--offline-backup)' : 'the dump runs while the app is up, right before the first stop',
-		],
+			: database.embedded
+				? `A copy of the data directory of ${database.display} is taken and verified with the app stopped`
+				: `A pg_dump of ${database.display} is taken and verified before anything stops`,
+		details: database.embedded
+			? [
+					`database: ${database.display} (${database.embedded.mount.type} ${database.embedded.mount.source})`,
+					`size: ${database.sizeBytes > 0 ? formatBytes(database.sizeBytes) : 'unknown'} (the copy is the directory as it is)`,
+					`destination: ${database.backupDir} (${formatBytes(database.freeBytes)} free)`,
+					`copied by: ${database.dumpWith}`,
+					'the app is stopped before the copy: its database server runs inside it',
+				]
+			: [
+					`database: ${database.display} (server ${database.serverVersion})`,
+					`size estimate: ${formatBytes(database.sizeBytes)} (the dump is usually smaller: it is compressed)`,
+					`destination: ${database.backupDir} (${formatBytes(database.freeBytes)} free)`,
+					`dumped by: ${database.dumpWith}`,
+					database.offline ? 'the app is stopped before the dump (--offline-backup)' : 'the dump runs while the app is up, right before the first stop',
+				],
 		choices: [
 			{ choice: 'confirm', label: `back up to ${database.backupDir}` },
 			{ choice: 'destination', label: 'back up to another directory', input: 'path' },

@@ -1,7 +1,9 @@
 // Inedo ProGet, from its Docker docs: the database is an Npgsql connection
 // string in PROGET_POSTGRES_CONNECTION_STRING, or SQL Server's in
 // PROGET_SQL_CONNECTION_STRING / SQL_CONNECTION_STRING (which the wizard
-// cannot back up: it says so and needs --skip-backup); `upgradedb` is the
+// cannot back up: it says so and needs --skip-backup); without either, ProGet
+// 2025+ runs its embedded PostgreSQL on /var/proget/database, copied with the
+// container stopped (postgres/data-dir-snapshot.ts); `upgradedb` is the
 // one-off schema upgrade; /health reports the database and service status and
 // the release. Plain data, see generic.ts.
 export default {
@@ -16,6 +18,7 @@ export default {
 			{ env: 'SQL_CONNECTION_STRING', dialect: 'sqlserver' },
 			{ env: '*_SQL_CONNECTION_STRING', dialect: 'sqlserver' },
 		],
+		embedded: { dataDir: '/var/proget/database' },
 	},
 	schemaVersion: { label: 'io.upgrade-wizard.schema-version' },
 	labels: { minUpgradeFrom: 'io.upgrade-wizard.min-upgrade-from', releaseNotes: 'io.upgrade-wizard.release-notes' },
