@@ -1,6 +1,7 @@
 import type { BodyRule } from '../core/plan/health.js';
 import type { PostChecks } from '../core/plan/checks.js';
-import { kind, type Json, type ProfileDocument, type Reader } from './schema.js';
+import type { ProfileDocument } from './schema.js';
+import { kind, type Json, type Reader } from './reader.js';
 
 // The parts of a profile that decide what a run does beyond finding things:
 // the health gate's HTTP check, how the schema migrates, the post-upgrade

@@ -1,4 +1,4 @@
-import type { Reader } from './schema.js';
+import type { Reader } from './reader.js';
 
 // The `database` part of a profile: where the app says its database is.
 // Several forms may be given, and a run tries them in DATABASE_FORMS order

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { UsageError } from '../../source/core/errors.js';
 import { validateProfile } from '../../source/profiles/schema.js';
+import { MINIMAL_PROFILE } from '../support/profile-doc.js';
 import { compileProfile } from '../../source/profiles/profile.js';
 import { libpqPairs, npgsqlPairs, parseConnectionString } from '../../source/profiles/connection-strings.js';
 import { configValue, iniValue } from '../../source/profiles/config-file.js';
@@ -21,14 +22,7 @@ import type { DatabaseSpec } from '../../source/profiles/database-schema.js';
 // dialect parsers, the URL built from parts, the fixed order of the forms, the
 // config file formats, and the refusal of a SQL Server database.
 
-const BASE = {
-	id: 'shop',
-	name: 'Shop',
-	version: { label: 'v' },
-	schemaVersion: { label: 's' },
-	labels: { minUpgradeFrom: 'm', releaseNotes: 'r' },
-	migrationLog: 'migrat',
-};
+const { database: _database, ...BASE } = MINIMAL_PROFILE;
 
 function databaseOf(database: unknown) {
 	return validateProfile({ ...BASE, database }, '/etc/p.yaml').database;

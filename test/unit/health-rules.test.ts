@@ -4,6 +4,7 @@ import { bodyProblem, describeHealth, healthOptionsFor, type BodyRule } from '..
 import { checkHealthUrl } from '../../source/docker/health.js';
 import { httpEndpoint } from '../../source/docker/health-endpoint.js';
 import { validateProfile } from '../../source/profiles/schema.js';
+import { MINIMAL_PROFILE } from '../support/profile-doc.js';
 import { UsageError } from '../../source/core/errors.js';
 
 const QUAY: BodyRule[] = [
@@ -38,15 +39,7 @@ describe('health body rules', () => {
 });
 
 describe('the profile health in the schema and the plan', () => {
-	const base = {
-		id: 'p',
-		name: 'P',
-		version: { label: 'v' },
-		database: { urlEnv: 'DATABASE_URL' },
-		schemaVersion: { label: 's' },
-		labels: { minUpgradeFrom: 'm', releaseNotes: 'r' },
-		migrationLog: 'migrat',
-	};
+	const base = MINIMAL_PROFILE;
 	it('reads body rules', () => {
 		const doc = validateProfile({ ...base, health: { port: 8080, path: '/health/endtoend', body: QUAY } }, 'f.yaml');
 		expect(doc.health).toEqual({ port: 8080, path: '/health/endtoend', status: 200, body: QUAY });

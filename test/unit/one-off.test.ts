@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { oneOffSpec } from '../../source/targets/container/one-off.js';
 import { validateProfile } from '../../source/profiles/schema.js';
+import { MINIMAL_PROFILE } from '../support/profile-doc.js';
 
-const base = {
-	id: 'p',
-	name: 'P',
-	version: { label: 'v' },
-	database: { urlEnv: 'DATABASE_URL' },
-	schemaVersion: { label: 's' },
-	labels: { minUpgradeFrom: 'm', releaseNotes: 'r' },
-	migrationLog: 'migrat',
-};
+const base = MINIMAL_PROFILE;
 
 describe('the one-off migration container', () => {
 	const spec = {
