@@ -8,6 +8,7 @@ import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../vers
 import { skippedByFilters } from '../versions/filter-skips.js';
 import { tagOf, repositoryOf } from '../docker/discovery.js';
 import type { Profile } from '../profiles/profile.js';
+import { majorChangeRefusal } from '../targets/postgres-server/major.js';
 
 // From "this container, maybe --to" to the ordered hops of its upgrade: the
 // registry's tags, the running version, release metadata read from the image
@@ -112,6 +113,8 @@ export async function resolveUpgradePath(input: {
 			const was = parseVersionTag(current);
 			const kind = !parsed || !was ? 'minor' : semver.major(parsed.version) !== semver.major(was.version) ? 'major' : semver.minor(parsed.version) !== semver.minor(was.version) ? 'minor' : 'patch';
 			const hops: UpgradeHop[] = [{ tag: to, version: parsed?.version ?? to, revision: parsed?.revision ?? 0, kind }];
+			const majorChange = majorChangeRefusal(name, container.Config.Env, [{ tag: to }]);
+			if (majorChange) throw new UsageError(majorChange);
 			// As announced: the local image is used, never pulled (the registry does not answer).
 			return { repository, current, hops, majorGate: false, releaseNotes: [], schemaVersions: {}, warnings, localTarget: true };
 		}
@@ -156,9 +159,11 @@ export async function resolveUpgradePath(input: {
 		return parsed && compareVersionTags(parsed, from) > 0 && compareVersionTags(parsed, lastHop) <= 0;
 	});
 	const labels = new Map<string, Record<string, string>>();
+	const envs = new Map<string, string[]>();
 	for (const entry of inRange.slice(0, MAX_CONFIG_LOOKUPS)) {
 		const config = await client.getImageConfig(`${repository}:${entry.tag}`).catch(() => undefined);
 		if (config) labels.set(entry.tag, config.labels);
+		if (config) envs.set(entry.tag, config.env);
 	}
 	for (const entry of available) {
 		const minimum = labels.get(entry.tag)?.[profile.labels.minUpgradeFrom];
@@ -169,6 +174,8 @@ export async function resolveUpgradePath(input: {
 	if (path.majorGate && input.requireExplicitMajor && to === undefined && !filters.allowMajor) {
 		throw new UsageError(`${name}: ${lastHop.tag} is a major upgrade from ${current}; name it with --to or pass --allow-major`);
 	}
+	const majorChange = majorChangeRefusal(name, container.Config.Env, path.hops.map((hop) => ({ tag: hop.tag, env: envs.get(hop.tag) })));
+	if (majorChange) throw new UsageError(majorChange);
 	warnings.push(...filterSkipWarnings({ tags, variant, current, available, hops: path.hops, filters }));
 	const releaseNotes = path.hops
 		.map((hop) => ({ tag: hop.tag, url: labels.get(hop.tag)?.[profile.labels.releaseNotes] }))
