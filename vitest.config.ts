@@ -13,6 +13,7 @@ export default defineConfig({
 					name: 'unit',
 					include: ['test/unit/**/*.test.{ts,tsx}'],
 					environment: 'node',
+					setupFiles: ['test/support/temp-dir-cleanup.ts'],
 					// Ink renders only the final frame when CI is set; screen tests need every frame.
 					env: { CI: 'false' },
 				},
@@ -23,6 +24,7 @@ export default defineConfig({
 					include: ['test/integration/**/*.test.{ts,tsx}'],
 					environment: 'node',
 					globalSetup: ['test/world/global-setup.ts'],
+					setupFiles: ['test/support/temp-dir-cleanup.ts'],
 					fileParallelism: false,
 					sequence: { sequencer: WorldDownLast },
 					testTimeout: 180_000,

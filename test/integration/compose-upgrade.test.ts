@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { docker, inspect, waitHealthy } from '../support/docker.js';
 import { composeProject, type ComposeTestProject } from '../support/compose.js';
 import { newStateHome, runWizard, signalWhen } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // A Compose project (app + its own Postgres service) upgraded, rolled back,
 // refused and recovered through Compose itself, on the real engine, registry
@@ -90,7 +90,7 @@ const NOSTART_TAG = '1.7.1-nostart-compose';
 
 beforeAll(async () => {
 	// A target that can be created but never started: its entrypoint does not exist.
-	const context = mkdtempSync(join(tmpdir(), 'uw-nostart-'));
+	const context = tempDir('uw-nostart-');
 	writeFileSync(join(context, 'Dockerfile'), `FROM ${w.appRepo}:1.7.0\nLABEL io.upgrade-wizard.test=1\nENTRYPOINT ["/app/does-not-exist"]\n`);
 	await docker(['build', '-q', '-t', `${w.appRepo}:${NOSTART_TAG}`, context]);
 	await docker(['push', '-q', `${w.appRepo}:${NOSTART_TAG}`]);

@@ -1,12 +1,12 @@
 import Docker from 'dockerode';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { world } from '../support/world.js';
 import { docker, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { containerFileReader } from '../../source/docker/container-file.js';
 import { locateFromSpec } from '../../source/profiles/database-location.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // A config file inside a real container, read the three ways the issue asks:
 // through its bind mount on this host, through its named volume's mountpoint,
@@ -17,7 +17,7 @@ const w = world();
 const engine = new Docker();
 const id = uniqueName('cfile');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
-const hostDir = mkdtempSync(join(tmpdir(), 'uw-cfile-'));
+const hostDir = tempDir('uw-cfile-');
 const volume = `${id}-conf`;
 const URL = 'postgresql://quay:p%40ss@quay-db:5432/quay';
 

@@ -1,6 +1,5 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { world } from '../support/world.js';
@@ -10,6 +9,7 @@ import { superPsql } from '../support/pg-safety.js';
 import { startApp } from '../support/app.js';
 import { newStateHome, runWizard, signalWhen, type WizardRun } from '../support/wizard.js';
 import { readdirSync, readFileSync } from 'node:fs';
+import { tempDir } from '../support/temp-dir.js';
 
 // The database forms of a profile through the real binary, on the acme
 // fixture (which itself needs DATABASE_URL): user profiles that match it but
@@ -21,7 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 const w = world();
 const id = uniqueName('dbforms');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
-const home = mkdtempSync(join(tmpdir(), 'uw-dbforms-'));
+const home = tempDir('uw-dbforms-');
 // Where the wizard looks for user profiles: empty, so only --profile counts.
 const xdg = { XDG_CONFIG_HOME: join(home, 'xdg') };
 // A password with every character a URL must encode.

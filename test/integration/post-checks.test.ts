@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -8,6 +7,7 @@ import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { expectOriginalBack } from '../support/original-back.js';
 import { runWizard } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // Post-upgrade checks from a user profile (one that replaces the built-in
 // acme-app, as a user's can): the running version asked at the app's /version,
@@ -18,7 +18,7 @@ const w = world();
 const id = uniqueName('pc');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
 const databases: TestDatabase[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'uw-pc-'));
+const dir = tempDir('uw-pc-');
 
 /** The acme profile plus checks; `failLine` is a log pattern that 1.7.0's migrating start prints. */
 function profileFile(name: string, checks: string): string {

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
 import { imageConfig, logsOf, productRepo, runOnce, startDetached, waitForStatus } from '../support/products.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The product-like fixture images follow three vendors' conventions (where the
 // database is configured, how health is reported, which one-off migrates), and the
@@ -66,7 +66,7 @@ describe('Quay-like fixture (projectquay/quay)', () => {
 
 	it('v3.8.0 reads DB_URI from /conf/stack/config.yaml, migrates at start and answers Quay health JSON', async () => {
 		db = await freshDatabase('quay', password);
-		confDir = mkdtempSync(join(tmpdir(), 'uw-quay-conf-'));
+		confDir = tempDir('uw-quay-conf-');
 		tempDirs.push(confDir);
 		writeConfig(`DB_URI: "${uri()}"`);
 		const image = `${repo}:v3.8.0`;
@@ -117,7 +117,7 @@ describe('Quay-like fixture (projectquay/quay)', () => {
 		const noFile = await runOnce({ image: `${repo}:v3.8.0`, caseLabel });
 		expect(noFile.exitCode).toBe(2);
 		expect(noFile.stdout).toMatch(/fatal: \/conf\/stack\/config\.yaml not found/);
-		const emptyDir = mkdtempSync(join(tmpdir(), 'uw-quay-conf-'));
+		const emptyDir = tempDir('uw-quay-conf-');
 		tempDirs.push(emptyDir);
 		writeFileSync(join(emptyDir, 'config.yaml'), 'SERVER_HOSTNAME: quay.example\n');
 		const noKey = await runOnce({ image: `${repo}:v3.8.0`, caseLabel, args: ['-v', `${emptyDir}:/conf/stack`] });
@@ -294,7 +294,7 @@ describe('before the database answers, every product says it is starting (503)',
 		const tag = { quay: 'v3.8.0', anchore: 'v1.0.0', proget: '24.0.5', widget: '1.0.0' }[product];
 		const args = ['-v', `${w.pgSocketDir}:${SOCKET}`];
 		if (product === 'quay') {
-			const dir = mkdtempSync(join(tmpdir(), 'uw-quay-conf-'));
+			const dir = tempDir('uw-quay-conf-');
 			tempDirs.push(dir);
 			writeFileSync(join(dir, 'config.yaml'), `DB_URI: postgresql://nobody@/${missing}?host=${SOCKET}\n`);
 			args.push('-v', `${dir}:/conf/stack`);

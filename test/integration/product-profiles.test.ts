@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
 import { productRepo, startDetached, waitForStatus } from '../support/products.js';
 import { runWizard } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The seed products' built-in profiles and a user-written one, end to end on
 // the product-like fixtures: `--yes` with no --db and no --health-url finds
@@ -55,7 +55,7 @@ describe('Quay: the database from DB_URI in the mounted config.yaml, health by t
 	const repo = productRepo('quay');
 	const password = `q@u:a/y%-${uniqueName('pw')}`;
 	async function quayOn(db: TestDatabase) {
-		const conf = mkdtempSync(join(tmpdir(), 'uw-seed-quay-'));
+		const conf = tempDir('uw-seed-quay-');
 		dirs.push(conf);
 		writeFileSync(join(conf, 'config.yaml'), `SERVER_HOSTNAME: quay.example\nDB_URI: "postgresql://${db.user}:${encodeURIComponent(password)}@/${db.name}?host=${SOCKET}"\n`);
 		const app = await startDetached({ image: `${repo}:v3.8.0`, port: 8080, caseLabel, args: ['-v', db.socketMount, '-v', `${conf}:/conf/stack`] });
@@ -176,7 +176,7 @@ describe('Inedo ProGet: an Npgsql connection string, upgradedb, and SQL Server r
 describe("a user-written profile for the tests' own app (a libpq conninfo, /healthz)", () => {
 	it('is loaded from the user directory and does everything a built-in does', async () => {
 		const repo = productRepo('widget');
-		const config = mkdtempSync(join(tmpdir(), 'uw-seed-xdg-'));
+		const config = tempDir('uw-seed-xdg-');
 		dirs.push(config);
 		const dir = join(config, 'upgrade-wizard', 'profiles');
 		mkdirSync(dir, { recursive: true });

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { world } from '../support/world.js';
@@ -7,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { runWizard } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // Profiles as data (issue 12), through the real binary: what `profiles` lists,
 // a bad user file stopping the run in one line, and the plan naming the profile.
@@ -14,7 +14,7 @@ import { runWizard } from '../support/wizard.js';
 const w = world();
 const id = uniqueName('prof');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
-const config = mkdtempSync(join(tmpdir(), 'uw-prof-config-'));
+const config = tempDir('uw-prof-config-');
 const dir = join(config, 'upgrade-wizard', 'profiles');
 let db: TestDatabase;
 
@@ -71,7 +71,7 @@ describe('profiles', () => {
 	});
 
 	it('a malformed user profile: exit 2, one line naming the file and the key', async () => {
-		const bad = mkdtempSync(join(tmpdir(), 'uw-prof-bad-'));
+		const bad = tempDir('uw-prof-bad-');
 		try {
 			const badDir = join(bad, 'upgrade-wizard', 'profiles');
 			mkdirSync(badDir, { recursive: true });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, waitHealthy } from '../support/docker.js';
 import { composeProject, type ComposeTestProject } from '../support/compose.js';
 import { terminal, tmux } from '../support/tmux.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The wizard in a real terminal on a Compose project: the container list
 // groups the project's services under it, the plan shows the file's diff,
@@ -46,7 +46,7 @@ afterAll(async () => {
 describe('the wizard on a Compose project, in a real terminal', () => {
 	it('lists the service under its project, shows the diff, upgrades through Compose', async () => {
 		const name = (await inspect((await project.containerIds('web'))[0]!)).Name.replace(/^\//, '');
-		const state = mkdtempSync(join(tmpdir(), 'uw-tuicompose-'));
+		const state = tempDir('uw-tuicompose-');
 		const bin = join(import.meta.dirname, '..', '..', 'bin', 'upgrade-wizard.js');
 		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', process.execPath, bin, '--container', name, '--to', '1.6.1');
 		const list = await waitForScreen(`[x] ${name}`);

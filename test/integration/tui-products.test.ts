@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
@@ -8,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { productRepo, startDetached, waitForStatus } from '../support/products.js';
 import { terminal, tmux } from '../support/tmux.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // A seed product through the wizard in a real terminal: the plan screen names
 // the profile and its health rules, the run gates on them, the summary lists
@@ -51,14 +51,14 @@ describe('seed products in the wizard', () => {
 	it('Quay: the profile and its health rules on the plan screen, the upgrade, the checklist in the summary', async () => {
 		const db = await createTestDatabase(w, 'tuiquay');
 		databases.push(db);
-		const conf = mkdtempSync(join(tmpdir(), 'uw-tui-quay-'));
+		const conf = tempDir('uw-tui-quay-');
 		dirs.push(conf);
 		writeFileSync(join(conf, 'config.yaml'), `DB_URI: postgresql://${db.user}:${encodeURIComponent(db.password)}@/${db.name}?host=/run/postgresql\n`);
 		const repo = productRepo('quay');
 		const app = await startDetached({ image: `${repo}:v3.8.0`, port: 8080, caseLabel, args: ['-v', db.socketMount, '-v', `${conf}:/conf/stack`] });
 		await waitForStatus(`${app.url}/health/endtoend`, 200, app.name);
 
-		const state = mkdtempSync(join(tmpdir(), 'uw-tui-prod-'));
+		const state = tempDir('uw-tui-prod-');
 		dirs.push(state);
 		const wizard = wizardIn(state);
 		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name));
@@ -90,7 +90,7 @@ describe('seed products in the wizard', () => {
 		const app = await startDetached({ image: `${repo}:24.0.5`, port: 80, caseLabel, args: ['-e', 'SQL_CONNECTION_STRING=Data Source=mssql;Initial Catalog=ProGet;User ID=sa;Password=Tui-Sql-Secret'] });
 		await waitForStatus(`${app.url}/health`, 200, app.name);
 		const before = await inspect(app.name);
-		const state = mkdtempSync(join(tmpdir(), 'uw-tui-prod-'));
+		const state = tempDir('uw-tui-prod-');
 		dirs.push(state);
 		const wizard = wizardIn(state);
 		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name, '--to', '24.0.6'));

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
@@ -9,6 +8,7 @@ import { exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../supp
 import { startApp } from '../support/app.js';
 import { terminal, tmux } from '../support/tmux.js';
 import { signalWhen, type WizardEvent } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // `upgrade-wizard recover` in a real terminal: a real run is killed with
 // SIGKILL right after it parked the container as <name>-old, then tmux runs
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('upgrade-wizard recover in a real terminal', () => {
 	it('shows the interrupted run, recovers it on r, y, enter, and the original container is back', async () => {
-		const state = mkdtempSync(join(tmpdir(), 'uw-tui-recover-'));
+		const state = tempDir('uw-tui-recover-');
 		await killWhen(['--yes', '--container', name, '--to', '1.6.1'], state, (event) => event.type === 'step-done' && event.step === 'rename');
 		expect(await exists(`${name}-old`)).toBe(true);
 		const { runId } = journalOf(state);
@@ -112,7 +112,7 @@ describe('upgrade-wizard recover in a real terminal', () => {
 	});
 
 	it('the wizard opens on the Recovery screen before the containers, recovers, then goes on to the container list', async () => {
-		const state = mkdtempSync(join(tmpdir(), 'uw-tui-recover-'));
+		const state = tempDir('uw-tui-recover-');
 		// Killed after the new container started: recover removes it, renames the old one back and starts it.
 		await killWhen(['--yes', '--container', name, '--to', '1.6.1'], state, (event) => event.type === 'step-done' && event.step === 'start');
 		const { runId } = journalOf(state);

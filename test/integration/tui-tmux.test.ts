@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
@@ -8,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { terminal, tmux } from '../support/tmux.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The real binary in a real terminal: tmux runs it, send-keys drives it,
 // capture-pane reads every screen, and the container really ends on 1.7.0.
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe('upgrade-wizard in a real terminal', () => {
 	it('walks every screen by keyboard and upgrades the container', async () => {
-		const state = mkdtempSync(join(tmpdir(), 'uw-tmux-'));
+		const state = tempDir('uw-tmux-');
 		// 80x24: the wizard must be readable in the smallest common terminal.
 		const statusFile = join(state, 'exit-status');
 		const wizard = (...args: string[]) => [process.execPath, recordExit, statusFile, process.execPath, bin, ...args];

@@ -1,8 +1,6 @@
 import React from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WizardApp } from '../../source/ui/app.js';
 import { WizardSession } from '../../source/sessions/wizard-session.js';
@@ -11,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { ENTER, press, waitForFrame } from '../unit/ui-support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The whole interactive flow, driven through the screens by keys, with the real
 // session and executor underneath: a real container ends on the new version.
@@ -37,7 +36,7 @@ describe('the wizard on the real engine', () => {
 		const session = new WizardSession({
 			selection,
 			to: '1.7.0',
-			env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'uw-ui-flow-')) },
+			env: { ...process.env, XDG_STATE_HOME: tempDir('uw-ui-flow-') },
 			request: {
 				healthTimeoutS: 120,
 				stableS: 10,

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { docker, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { runWizard } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // Bad input: one clear line on stderr, exit 2, and the engine exactly as it was.
 
@@ -248,7 +249,7 @@ describe('bad input exits 2 and touches nothing', () => {
 		const { existsSync, mkdtempSync } = await import('node:fs');
 		const { tmpdir } = await import('node:os');
 		const { join, relative } = await import('node:path');
-		const base = mkdtempSync(join(tmpdir(), 'uw-dry-'));
+		const base = tempDir('uw-dry-');
 		const missing = join(base, 'deep', 'er', 'backups');
 		const run = await runWizard(['--dry-run', '--container', name, '--to', '1.7.0', '--backup-dir', relative(process.cwd(), missing)]);
 		expect(run.exitCode, run.stderr).toBe(0);

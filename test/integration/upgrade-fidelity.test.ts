@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { world } from '../support/world.js';
@@ -8,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { docker, exists, freePort, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
 import { runWizard, type WizardRun } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The heart of the product: after `--yes --to 1.7.0` the container is the same
 // container, configuration for configuration, on the new image; what only
@@ -35,7 +35,7 @@ beforeAll(async () => {
 	await docker(['network', 'create', '--label', TEST_LABEL, '--label', caseLabel, '--subnet', `172.31.${subnetByte}.0/24`, netA]);
 	await docker(['network', 'create', '--label', TEST_LABEL, '--label', caseLabel, netB]);
 	await docker(['volume', 'create', '--label', TEST_LABEL, '--label', caseLabel, `${id}-data`]);
-	const bindDir = mkdtempSync(join(tmpdir(), 'uw-bind-'));
+	const bindDir = tempDir('uw-bind-');
 	writeFileSync(join(bindDir, 'app.conf'), 'mode=fidelity\n');
 	await docker(['create', '--name', `${id}-shared`, '--label', TEST_LABEL, '--label', caseLabel, '-v', '/shared', `${w.appRepo}:1.6.0`]);
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
@@ -9,6 +8,7 @@ import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName } from '
 import { startApp } from '../support/app.js';
 import { expectOriginalBack as sharedOriginalBack } from '../support/original-back.js';
 import { runWizard } from '../support/wizard.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // Every way a new version can fail before it is healthy ends the same way: the
 // original container (same ID) back under its name, healthy, no -old left, exit 1,
@@ -23,7 +23,7 @@ const NOSTART_TAG = '1.7.1-nostart';
 beforeAll(async () => {
 	db = await createTestDatabase(w);
 	// A target that can be created but never started: its entrypoint does not exist.
-	const context = mkdtempSync(join(tmpdir(), 'uw-nostart-'));
+	const context = tempDir('uw-nostart-');
 	writeFileSync(join(context, 'Dockerfile'), `FROM ${w.appRepo}:1.7.0\nLABEL io.upgrade-wizard.test=1\nENTRYPOINT ["/app/does-not-exist"]\n`);
 	await docker(['build', '-q', '-t', `${w.appRepo}:${NOSTART_TAG}`, context]);
 	await docker(['push', '-q', `${w.appRepo}:${NOSTART_TAG}`]);

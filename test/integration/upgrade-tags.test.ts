@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { world } from '../support/world.js';
 import { docker, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { runWizard } from '../support/wizard.js';
 import { WizardSession } from '../../source/sessions/wizard-session.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // Tag shapes the fixture repository does not have (issue 15, item 14):
 // a `v`-tagged repository, a floating `latest`, an image that declares no
@@ -21,7 +21,7 @@ const vRepo = `${w.registry}/acme/versions-test`;
 const plainRepo = `${w.registry}/acme/versions-test-plain`;
 const pushed: Array<{ repo: string; tag: string }> = [];
 const built: string[] = [];
-const stateHome = mkdtempSync(join(tmpdir(), 'uw-tags-state-'));
+const stateHome = tempDir('uw-tags-state-');
 
 async function push(source: string, repo: string, tag: string): Promise<void> {
 	await docker(['tag', source, `${repo}:${tag}`]);
@@ -31,7 +31,7 @@ async function push(source: string, repo: string, tag: string): Promise<void> {
 
 /** An image with no version label and nothing that declares a schema; `marker` makes each one its own digest. */
 async function buildPlain(marker: string): Promise<string> {
-	const context = mkdtempSync(join(tmpdir(), 'uw-tags-'));
+	const context = tempDir('uw-tags-');
 	try {
 		writeFileSync(join(context, 'Dockerfile'), `FROM ${w.pgImage}\nLABEL org.opencontainers.image.version="" io.upgrade-wizard.versions-test="${marker}"\n`);
 		const ref = `upgrade-wizard-world/versions-test-plain:${id}-${marker}`;

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WizardSession } from '../../source/sessions/wizard-session.js';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The interactive backend on the real engine, for what its screens say
 // (issue 15, item 14): one "now" version only when every selected container
@@ -20,7 +19,7 @@ const databases: TestDatabase[] = [];
 function session(): WizardSession {
 	return new WizardSession({
 		selection: { containers: [], labels: [] },
-		env: { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'uw-wss-')) },
+		env: { ...process.env, XDG_STATE_HOME: tempDir('uw-wss-') },
 		request: { healthTimeoutS: 120, stableS: 10, keepOld: false, filters: { pre: false, allowMajor: false }, skipBackup: false, offlineBackup: false, noMigrations: false, stopAllFirst: false, argv: [] },
 	});
 }

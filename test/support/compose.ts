@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ComposeProject } from '../../source/targets/compose/cli.js';
 import { docker } from './docker.js';
+import { tempDir } from './temp-dir.js';
 
 // Real Compose projects for the integration tests, written under a temp dir
 // and run with the world's docker-compose (UW_COMPOSE in world.env) the way an
@@ -43,7 +43,7 @@ export async function composeProject(options: { files: Record<string, string>; e
 	if (!/^uwt[a-z0-9]*$/.test(name)) throw new Error(`compose test project name ${name} must match /^uwt[a-z0-9]*$/`);
 	const fileNames = Object.keys(options.files);
 	if (fileNames.length === 0) throw new Error('composeProject needs at least one file');
-	const dir = mkdtempSync(join(tmpdir(), 'uw-compose-'));
+	const dir = tempDir('uw-compose-');
 	for (const [file, text] of Object.entries(options.files)) {
 		mkdirSync(dirname(join(dir, file)), { recursive: true });
 		writeFileSync(join(dir, file), text);

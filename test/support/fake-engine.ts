@@ -1,7 +1,4 @@
 import { PassThrough } from 'node:stream';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { Executor } from '../../source/core/run/executor.js';
 import { ContainerDriver } from '../../source/targets/container/driver.js';
@@ -14,6 +11,7 @@ import type { ContainerPlan } from '../../source/targets/container/plan.js';
 import type { Plan } from '../../source/core/plan/plan.js';
 import type { Prompter, TimedEvent } from '../../source/core/events.js';
 import { genericProfile } from '../../source/profiles/profile.js';
+import { tempDir } from './temp-dir.js';
 
 // An in-memory engine for executor unit tests: enough of dockerode for one
 // swap, with failures that no real engine produces on demand (a refused rename
@@ -138,7 +136,7 @@ export async function runOnFakeEngine(
 	plan: Plan<ContainerPlan>,
 	options: { prompter: Prompter; secrets?: string[]; replan?: (name: string, targetRef: string) => Promise<ContainerPlan> },
 ) {
-	const dir = mkdtempSync(join(tmpdir(), 'uw-exec-'));
+	const dir = tempDir('uw-exec-');
 	const redactor = new Redactor();
 	for (const secret of options.secrets ?? []) redactor.add(secret);
 	const journal = await Journal.create({ dir, runId: 'test-run', engine: 'unix:///fake.sock', argv: [], redactor });

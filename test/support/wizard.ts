@@ -1,8 +1,7 @@
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dir.js';
 
 // The real binary, as an operator runs it: no TTY, its own state dir.
 
@@ -16,7 +15,7 @@ export interface WizardRun {
 }
 
 export function newStateHome(): string {
-	return mkdtempSync(join(tmpdir(), 'uw-state-'));
+	return tempDir('uw-state-');
 }
 
 export interface WizardOptions {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { acquireEngineLock } from '../../source/core/journal/lock.js';
 import { UsageError } from '../../source/core/errors.js';
+import { tempDir } from '../support/temp-dir.js';
 
 describe('engine lock', () => {
 	it('refuses a second holder and names the first', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'uw-lock-'));
+		const dir = tempDir('uw-lock-');
 		const first = await acquireEngineLock(dir, 'unix:///var/run/docker.sock');
 		const second = acquireEngineLock(dir, 'unix:///var/run/docker.sock');
 		await expect(second).rejects.toBeInstanceOf(UsageError);
@@ -18,7 +19,7 @@ describe('engine lock', () => {
 	});
 
 	it('takes over a stale lock left by a dead process', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'uw-lock-'));
+		const dir = tempDir('uw-lock-');
 		const held = await acquireEngineLock(dir, 'tcp://127.0.0.1:2375');
 		const [file] = readdirSync(join(dir, 'locks'));
 		// pid 2^22+1 is above Linux's pid_max default: no such process.
@@ -29,7 +30,7 @@ describe('engine lock', () => {
 	});
 
 	it('keeps separate locks per engine', async () => {
-		const dir = mkdtempSync(join(tmpdir(), 'uw-lock-'));
+		const dir = tempDir('uw-lock-');
 		const a = await acquireEngineLock(dir, 'unix:///a.sock');
 		const b = await acquireEngineLock(dir, 'unix:///b.sock');
 		await a.release();

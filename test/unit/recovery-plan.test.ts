@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Journal } from '../../source/core/journal/journal.js';
 import { AuditLog } from '../../source/core/journal/audit-log.js';
 import { RunContext } from '../../source/core/run/context.js';
@@ -10,13 +7,14 @@ import { ContainerDriver } from '../../source/targets/container/driver.js';
 import { databasePort } from '../../source/postgres/database-port.js';
 import { Redactor } from '../../source/text/redact.js';
 import { fakeEngine } from '../support/fake-engine.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // What recover will do, read from a journal alone (the Recovery screen and
 // --dry-run show it before anything is touched). The real thing runs in
 // test/integration/crash-recover.test.ts.
 
 async function journalWith(hop: { migrates: boolean; status?: 'running' | 'committing' }, actions: Array<[string, Record<string, string>, 'intent' | 'done', boolean?]>, backup = false) {
-	const dir = mkdtempSync(join(tmpdir(), 'uw-recplan-'));
+	const dir = tempDir('uw-recplan-');
 	const redactor = new Redactor();
 	const journal = await Journal.create({ dir, runId: 'r1', engine: 'unix:///x.sock', argv: [], redactor });
 	await journal.setPlan({ repository: 'r/app', hops: ['1.7.0'], keepOld: false, engine: { endpoint: 'unix:///x.sock', apiVersion: '1.41' }, units: [{ kind: 'container', name: 'app' }], database: { envKeys: ['DATABASE_URL'], display: 'postgres://app@db/app' } });
