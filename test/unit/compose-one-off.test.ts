@@ -14,7 +14,7 @@ import type { Plan } from '../../source/core/plan/plan.js';
 import { TransitionFailure, type TransitionContext } from '../../source/core/ports.js';
 import { genericProfile, type Profile } from '../../source/profiles/profile.js';
 import { ComposeDriver } from '../../source/targets/compose/driver.js';
-import { composeOneOffTransition } from '../../source/targets/compose/one-off.js';
+import { composeOneOffTransition, oneOffUndo, removeOneOff } from '../../source/targets/compose/one-off.js';
 import { describeService } from '../../source/targets/compose/describe.js';
 import type { ComposeRecord, ComposeUnit } from '../../source/targets/compose/unit.js';
 import { mergeItems } from '../../source/targets/post-checks.js';
@@ -54,7 +54,7 @@ function unitOf(service: string, extra: Partial<ComposeUnit> = {}): ComposeUnit 
 }
 
 /** Enough of dockerode for the one-off's removal: containers found by the name and label filters. */
-function fakeDocker(rows: Array<{ Id: string; name: string; labels: Record<string, string> }>) {
+function fakeDocker(rows: Array<{ Id: string; name: string; labels: Record<string, string>; removing?: boolean }>) {
 	const removed: string[] = [];
 	const calls: unknown[] = [];
 	const docker = {
@@ -65,9 +65,19 @@ function fakeDocker(rows: Array<{ Id: string; name: string; labels: Record<strin
 		},
 		getContainer: (id: string) => ({
 			stop: async () => undefined,
+			inspect: async () => {
+				if (!rows.some((row) => row.Id === id)) throw Object.assign(new Error('no such container'), { statusCode: 404 });
+				return { Id: id, Name: `/${id}`, Config: { Image: 'x' }, State: { Running: false, Status: 'removing' } };
+			},
 			remove: async () => {
+				const row = rows.find((each) => each.Id === id)!;
+				if (row.removing) {
+					// Someone else (an orphaned `compose run --rm`) is removing it: gone a moment later.
+					setTimeout(() => rows.splice(rows.indexOf(row), 1), 300);
+					throw Object.assign(new Error(`removal of container ${id} is already in progress`), { statusCode: 409, json: { message: 'already in progress' } });
+				}
 				removed.push(id);
-				rows.splice(rows.findIndex((row) => row.Id === id), 1);
+				rows.splice(rows.indexOf(row), 1);
 			},
 		}),
 	};
@@ -159,6 +169,16 @@ describe('the compose run step', () => {
 		const failure = (await composeOneOffTransition(fakeDocker([]).docker, unitOf('app', { health: { healthcheck: 'auto', stableMs: 0, timeoutMs: 500 } }), { command: ['x'] }, {}).run(context([])).catch((error: unknown) => error)) as Error;
 		expect(failure.message).toBe('the one-off migration did not finish within 1 s');
 		expect(Date.now() - started).toBeLessThan(10_000);
+	});
+});
+
+describe('the remove-one-off undo', () => {
+	it('waits (bounded) for a removal an orphaned compose run started, and is a no-op once it is gone', async () => {
+		const rows = [{ Id: 'oneoff', name: 'shop_app_1-migrate', labels: ours, removing: true }];
+		const fake = fakeDocker(rows);
+		expect(await removeOneOff(fake.docker, oneOffUndo(unitOf('app')))).toBe(true);
+		expect(rows).toEqual([]);
+		expect(await removeOneOff(fake.docker, oneOffUndo(unitOf('app')))).toBe(false);
 	});
 });
 

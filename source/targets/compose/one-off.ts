@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { TransitionFailure, type Transition } from '../../core/ports.js';
-import { removeContainer, stopContainer } from '../../docker/swap.js';
+import { containerState, removeContainer, stopContainer } from '../../docker/swap.js';
 import { ONE_OFF_LABEL, describeOneOff, oneOffName, type OneOffCommand } from '../one-off-command.js';
 import { composeEnv } from './cli.js';
 import { LABEL } from './labels.js';
@@ -21,6 +21,9 @@ import type { ComposeUnit } from './unit.js';
 // it again when Compose did not get to remove it (a crash, a timeout).
 
 const TAIL_LINES = 15;
+/** How long a removal someone else started (an orphaned `compose run --rm`) is waited for. */
+const GONE_MS = 30_000;
+const GONE_POLL_MS = 250;
 
 /** Removes the unit's one-off, found by name and the wizard's label (never a container of the service): idempotent. */
 export interface RemoveOneOffUndo {
@@ -44,9 +47,23 @@ export async function removeOneOff(docker: Docker, undo: Pick<RemoveOneOffUndo, 
 	});
 	for (const row of rows) {
 		await stopContainer(docker, row.Id, 5).catch(() => undefined);
-		await removeContainer(docker, row.Id, { force: true });
+		try {
+			await removeContainer(docker, row.Id, { force: true });
+		} catch (error) {
+			// A `compose run --rm` orphaned by a crash may be removing it right now (409 "already in progress").
+			if (!(await goneWithin(docker, row.Id, GONE_MS))) throw error;
+		}
 	}
 	return rows.length > 0;
+}
+
+async function goneWithin(docker: Docker, id: string, ms: number): Promise<boolean> {
+	const deadline = Date.now() + ms;
+	while (Date.now() < deadline) {
+		if (!(await containerState(docker, id).catch(() => 'unknown' as const))) return true;
+		await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+	}
+	return false;
 }
 
 /** The journaled step: `compose run` streamed as log events, gated on its exit code, bounded by the unit's health timeout. */
