@@ -16,6 +16,7 @@ import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
 import { describeHealth } from '../core/plan/health.js';
 import { currentVersion } from './upgrade-path.js';
+import { stepWords } from './plan-steps.js';
 import { formatBytes } from '../text/format.js';
 
 // The interactive wizard's backend: the same discovery, planning and executor
@@ -171,19 +172,7 @@ export class WizardSession implements WizardBackend {
 				from: container.from,
 				to: final,
 				hops: plan.hops.slice(0, -1),
-				steps: [
-					'pull the new image',
-					...(plan.database ? [`back up ${plan.database.display} (verified)`] : []),
-					...(container.kind === 'compose'
-						? [
-								`write the new tag into ${[...new Set(container.edits.map((edit) => edit.path))].join(', ') || 'the files (already there)'}, copies kept`,
-								...(container.composeDown
-									? [`stop every service of project ${container.project.name}`, `up -d project ${container.project.name}`]
-									: [`stop service ${container.service}`, `up -d --no-deps ${container.service}`]),
-								"health gate and Compose's config hash",
-							]
-						: [`stop ${container.name}`, `rename it ${container.parkedName}`, `create and start the new ${container.name}`, 'health gate', `remove ${container.parkedName}`]),
-				],
+				steps: stepWords(container, plan, plan.database?.display),
 				stops:
 					container.kind === 'compose'
 						? `service ${container.service}: ${container.containers.map((replica) => replica.name).join(', ')} (stop timeout ${container.stopTimeoutS} s)`

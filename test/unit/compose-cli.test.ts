@@ -15,6 +15,7 @@ import {
 	findCompose,
 	parseConfigHashes,
 	serviceImages,
+	shellWords,
 	type ComposeCli,
 	type ComposeCommand,
 	type ComposeProject,
@@ -41,6 +42,17 @@ describe('composeArgv', () => {
 		[{ op: 'stop', services: ['app'], timeoutS: 10 }, ['stop', '-t', '10', 'app'], ['stop', '-t', '10', 'app']],
 		[{ op: 'start', services: ['app'] }, ['start', 'app'], ['start', 'app']],
 		[{ op: 'ps', services: ['app', 'db'] }, ['ps', '-q', 'app', 'db'], ['ps', '-q', 'app', 'db']],
+		[
+			{ op: 'run', service: 'app', name: 'shop_app_1-migrate', labels: { 'io.upgrade-wizard.one-off': 'shop_app_1' }, command: ['anchore-manager', 'db', 'upgrade', '--dontask'], noDeps: true },
+			['run', '--rm', '--no-deps', '-T', '--name', 'shop_app_1-migrate', '-l', 'io.upgrade-wizard.one-off=shop_app_1', 'app', 'anchore-manager', 'db', 'upgrade', '--dontask'],
+			['run', '--rm', '--no-deps', '-T', '--name', 'shop_app_1-migrate', '-l', 'io.upgrade-wizard.one-off=shop_app_1', 'app', 'anchore-manager', 'db', 'upgrade', '--dontask'],
+		],
+		[
+			// --compose-down: the dependencies are started, as `up` would; the entrypoint is one shell-split string.
+			{ op: 'run', service: 'app', name: 'app-migrate', labels: {}, entrypoint: ['/srv/my tool', '--yes'], command: ['upgradedb'], noDeps: false },
+			['run', '--rm', '-T', '--name', 'app-migrate', '--entrypoint', "'/srv/my tool' --yes", 'app', 'upgradedb'],
+			['run', '--rm', '-T', '--name', 'app-migrate', '--entrypoint', "'/srv/my tool' --yes", 'app', 'upgradedb'],
+		],
 	];
 
 	it.each(cases)('%o on v1 and v2', (command, v1, v2) => {
@@ -61,6 +73,14 @@ describe('composeArgv', () => {
 		expect(composeArgv(standalone, PROJECT, { op: 'up', services: ['app'], noDeps: true }).args).toEqual([
 			...GLOBAL, 'up', '-d', '--no-deps', '--no-build', '--pull', 'never', 'app',
 		]);
+	});
+});
+
+describe('shellWords', () => {
+	it('quotes only the words that need it, as shlex and shellwords split them back', () => {
+		expect(shellWords(['/usr/local/proget/service/proget'])).toBe('/usr/local/proget/service/proget');
+		expect(shellWords(['/bin/sh', '-c', "echo 'hi' $HOME"])).toBe(`/bin/sh -c 'echo '\\''hi'\\'' $HOME'`);
+		expect(shellWords([''])).toBe("''");
 	});
 });
 

@@ -48,3 +48,12 @@ export function defaultChecklist(healthDetail = 'the health gate passed'): Check
 export function describeChecklist(items: readonly ChecklistItem[]): string {
 	return `checklist: ${items.map((item) => `${item.check} ${item.status}${item.detail ? ` (${item.detail})` : ''}`).join('; ')}`;
 }
+
+/** The plan's line for a profile's checks: what is asked, and whether a failure rolls back. */
+export function describeChecks(checks: PostChecks): string {
+	const what = [
+		checks.version ? `version at :${checks.version.port}${checks.version.path} (${checks.version.json})` : '',
+		checks.logs ? `no log line matching ${checks.logs.fail.join(', ')} until ${checks.logs.watchS} s after the gate` : '',
+	].filter(Boolean);
+	return `post-upgrade checks: ${what.join('; ')}${checks.gate ? ' (a failure rolls back)' : ' (warnings)'}`;
+}

@@ -6,7 +6,8 @@ import { gateFor } from '../container/health-gate.js';
 import { oldContainerHealth } from '../../core/plan/health.js';
 import { filesNow } from './files.js';
 import { notMatchingFiles, serviceContainers } from './health.js';
-import { copiesOf } from './undo.js';
+import { copiesOf, type ComposeUndo } from './undo.js';
+import { containerState } from '../../docker/swap.js';
 import type { ComposeRecord } from './unit.js';
 
 // After a rollback or a recovery: is the service back as it was (every
@@ -42,6 +43,13 @@ export async function serviceStateNow(docker: Docker, entry: ComposeRecord): Pro
 		(container) => `${entry.service}: ${container.name} (${shortId(container.id)}) image ${container.image}, ${container.running ? 'running' : 'not running'}`,
 	);
 	if (lines.length === 0) lines.push(`${entry.service}: no container`);
+	// A --migrate-first one-off that outlived the run is what an operator must see first.
+	for (const action of entry.actions) {
+		const undo = action.undo as ComposeUndo;
+		if (undo.kind !== 'remove-one-off' || action.status === 'undone') continue;
+		const found = await containerState(docker, undo.name).catch(() => undefined);
+		if (found) lines.push(`one-off ${found.name} (${shortId(found.id)}) image ${found.image}, ${found.status}`);
+	}
 	const copies = entry.actions.flatMap((action) => copiesOf(action.undo));
 	return [...lines, ...(await filesNow(copies))];
 }

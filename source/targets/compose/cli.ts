@@ -44,7 +44,9 @@ export type ComposeCommand =
 	| { op: 'up'; services: string[]; noDeps: boolean }
 	| { op: 'stop'; services: string[]; timeoutS: number }
 	| { op: 'start'; services: string[] }
-	| { op: 'ps'; services: string[] };
+	| { op: 'ps'; services: string[] }
+	/** A one-off of the service (`run --rm`): no ports published, `name` fixed, labelled; the command's exit code is compose's. */
+	| { op: 'run'; service: string; name: string; labels: Record<string, string>; entrypoint?: string[]; command: string[]; noDeps: boolean };
 
 const FIND_TIMEOUT_MS = 5_000;
 
@@ -96,7 +98,30 @@ function subcommand(cli: ComposeCli, command: ComposeCommand): string[] {
 			return ['start', ...command.services];
 		case 'ps':
 			return ['ps', '-q', ...command.services];
+		case 'run':
+			return [
+				'run',
+				'--rm',
+				...(command.noDeps ? ['--no-deps'] : []),
+				// No terminal: the output is read line by line, and stdin is /dev/null.
+				'-T',
+				'--name',
+				command.name,
+				...Object.entries(command.labels).flatMap(([key, value]) => ['-l', `${key}=${value}`]),
+				...(command.entrypoint ? ['--entrypoint', shellWords(command.entrypoint)] : []),
+				command.service,
+				...command.command,
+			];
 	}
+}
+
+/**
+ * --entrypoint is one string that both Compose versions split as a shell
+ * would (v1 with shlex, v2 with shellwords): each word quoted when it needs
+ * it, so an entrypoint of several words arrives as the same words.
+ */
+export function shellWords(words: string[]): string {
+	return words.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The full argv: the project named exactly as the containers' labels record it, then the subcommand. */

@@ -1,5 +1,7 @@
 import type { Plan } from '../../core/plan/plan.js';
 import { describeHealth } from '../../core/plan/health.js';
+import { describeChecks } from '../../core/plan/checks.js';
+import { describeOneOff, oneOffName } from '../one-off-command.js';
 import type { ComposeUnit } from './unit.js';
 import type { FileEdit } from './types.js';
 
@@ -27,6 +29,16 @@ export function editDiff(edit: FileEdit): string[] {
 	return lines;
 }
 
+/** --migrate-first: where the one-off runs, once per hop (the first service of a cluster). */
+function oneOffLines(unit: ComposeUnit, plan: Plan<ComposeUnit>): string[] {
+	if (!unit.migrateFirst) return [];
+	if (plan.units.find((each) => each.migrateFirst) !== unit) return ['   the one-off migration ran before the first service of the hop'];
+	const flags = unit.composeDown ? '--rm' : '--rm --no-deps';
+	return [
+		`   after the stop, before up -d: the one-off migration, compose run ${flags} ${unit.service} as ${oneOffName(unit)} on the new tag (no ports): ${describeOneOff(unit.migrateFirst)}; must exit 0`,
+	];
+}
+
 export function describeService(unit: ComposeUnit, plan: Plan<ComposeUnit>): string[] {
 	const cli = unit.cli.flavor === 'v2' ? 'docker compose' : 'docker-compose';
 	const names = unit.containers.map((container) => container.name).join(', ');
@@ -41,7 +53,10 @@ export function describeService(unit: ComposeUnit, plan: Plan<ComposeUnit>): str
 			? `   stop the whole project ${unit.project.name} (timeout ${unit.stopTimeoutS} s; --compose-down), then up -d the project`
 			: `   stop ${unit.service} (timeout ${unit.stopTimeoutS} s), then up -d --no-deps ${unit.service}`,
 	);
+	lines.push(...oneOffLines(unit, plan));
 	lines.push(`   ${describeHealth(unit.health, 'each new container')}, then Compose's config hash must match`);
-	lines.push(`   on failure: the files back from the copies, up -d --no-deps ${unit.service} on the old image (still local)${plan.units.length > 1 ? ', for every service of the hop' : ''}`);
+	if (unit.profile.checks) lines.push(`   ${describeChecks(unit.profile.checks)}${unit.containers.length > 1 ? ', on each new container' : ''}`);
+	const oneOff = unit.migrateFirst && plan.units.find((each) => each.migrateFirst) === unit ? `${oneOffName(unit)} removed if still there, ` : '';
+	lines.push(`   on failure: ${oneOff}the files back from the copies, up -d --no-deps ${unit.service} on the old image (still local)${plan.units.length > 1 ? ', for every service of the hop' : ''}`);
 	return lines;
 }

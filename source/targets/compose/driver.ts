@@ -13,13 +13,17 @@ import { runCompose } from './run-compose.js';
 import { editFilesTransition } from './edit-step.js';
 import { gateService, restoreNames } from './health.js';
 import { serviceStateNow, verifyServiceBack } from './back.js';
-import { copiesOf, handCommand, undoOnce, upTimeoutMs, type ComposeUndo } from './undo.js';
+import { handCommand, phaseOfUndo, undoLabel, undoOnce, upTimeoutMs, type ComposeUndo } from './undo.js';
+import { composeOneOffTransition } from './one-off.js';
+import { postChecksTransition, type CheckedContainer } from '../post-checks.js';
 import { describeService } from './describe.js';
-import type { ComposeRecord, ComposeUnit } from './unit.js';
+import { composeSteps, type ComposeRecord, type ComposeUnit } from './unit.js';
 
 // A Compose service, upgraded through Compose the way its docs say, with a
 // way back at every step: edit the tag (files copied first) -> stop the
-// service -> `up -d --no-deps SERVICE` -> health gate. Compose removes the old
+// service -> [--migrate-first: `compose run --rm` of the migration] ->
+// `up -d --no-deps SERVICE` -> health gate -> [the profile's post-upgrade
+// checks, shared with plain containers in ../post-checks.ts]. Compose removes the old
 // containers itself when it recreates; the way back is the files' copies and
 // the old image, which stays on the engine. Every transition's undo is
 // journaled before it runs; the undos are in undo.ts.
@@ -35,8 +39,12 @@ export interface ComposeDriverOptions {
 
 const asCompose = (record: UnitRecord) => record as ComposeRecord;
 
+
 export class ComposeDriver implements UnitDriver<ComposeUnit> {
 	readonly kind = 'compose';
+
+	/** Hops (target refs) whose one-off migration ran: in a cluster it runs once, before the first service's `up`. */
+	private readonly migrated = new Set<string>();
 
 	/** Each unit's copy dir, fixed (and journaled) when its hop starts. */
 	private readonly copyDirs = new Map<string, string>();
@@ -122,9 +130,15 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 	swap(unit: ComposeUnit): Transition[] {
 		const tag = tagOf(unit.targetRef)!;
 		const env = this.options.env;
+		// In a cluster the one-off runs once per hop, before the first service's `up`.
+		const migrate = unit.migrateFirst && !this.migrated.has(unit.targetRef) ? unit.migrateFirst : undefined;
+		if (migrate) this.migrated.add(unit.targetRef);
+		const checks = unit.profile.checks;
+		let gate: { detail: string; containers: CheckedContainer[] } = { detail: '', containers: [] };
 		return [
 			editFilesTransition(unit, tag, this.copyDirOf(unit), env),
 			unit.composeDown ? this.stopProject(unit) : this.stop(unit, ''),
+			...(migrate ? [composeOneOffTransition(this.docker, unit, migrate, env)] : []),
 			{
 				kind: 'compose-up',
 				step: 'start',
@@ -144,8 +158,9 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 				announce: null,
 				undo: { kind: 'none', why: 'a health gate changes nothing' },
 				downtime: 'closes',
-				run: (ctx) => gateService(this.docker, unit, env, ctx),
+				run: async (ctx) => (gate = await gateService(this.docker, unit, env, ctx)).detail,
 			},
+			...(checks ? [postChecksTransition(this.docker, unit, checks, () => ({ containers: gate.containers, health: gate.detail }))] : []),
 		];
 	}
 
@@ -169,8 +184,8 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 		return undefined;
 	}
 
-	steps(): StepName[] {
-		return ['pull', 'files', 'stop', 'start', 'health', 'remove-old'];
+	steps(unit: ComposeUnit): StepName[] {
+		return composeSteps(Boolean(unit.migrateFirst), Boolean(unit.profile.checks));
 	}
 
 	describe(unit: ComposeUnit, plan: Plan<ComposeUnit>): string[] {
@@ -178,27 +193,15 @@ export class ComposeDriver implements UnitDriver<ComposeUnit> {
 	}
 
 	phaseOf(undo: Undo): UndoPhase {
-		const kind = (undo as ComposeUndo).kind;
-		if (kind === 'compose-up' || kind === 'compose-up-project') return 'revive';
-		if (kind === 'restore-files' || kind === 'compose-stop') return 'detach';
-		return 'none';
+		return phaseOfUndo(undo);
 	}
 
 	label(record: UnitRecord, undo: Undo): string {
-		const entry = asCompose(record);
-		const typed = undo as ComposeUndo;
-		if (typed.kind === 'restore-files') {
-			const copies = copiesOf(undo);
-			return copies.length > 0 ? `put ${copies.map((copy) => copy.path).join(', ')} back from the copies` : `no file of ${entry.service} was changed`;
-		}
-		if (typed.kind === 'compose-stop') return `stop the new ${entry.service}`;
-		if (typed.kind === 'compose-up') return `up -d --no-deps ${entry.service} on the files as they were`;
-		if (typed.kind === 'compose-up-project') return `up -d project ${entry.project.name} on the files as they were`;
-		return typed.why;
+		return undoLabel(asCompose(record), undo);
 	}
 
 	async undo(record: UnitRecord, undo: Undo): Promise<void> {
-		await undoOnce(asCompose(record), undo, this.options.env);
+		await undoOnce(this.docker, asCompose(record), undo, this.options.env);
 		const kind = (undo as ComposeUndo).kind;
 		if (kind === 'compose-up' || kind === 'compose-up-project') await restoreNames(this.docker, asCompose(record));
 	}

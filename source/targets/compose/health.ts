@@ -42,7 +42,7 @@ export async function notMatchingFiles(run: ComposeRun, service: string, contain
 }
 
 /** Every container of the service after `up` runs the target, passes its gate, and matches Compose's config hash. */
-export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS.ProcessEnv, ctx: TransitionContext): Promise<string> {
+export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS.ProcessEnv, ctx: TransitionContext): Promise<{ detail: string; containers: ServiceContainer[] }> {
 	const now = await serviceContainers(docker, unit);
 	if (now.length === 0) throw new TransitionFailure('health', `Compose left no container for service ${unit.service}`);
 	// Compose names the image as the file writes it, which may spell the repository differently.
@@ -56,7 +56,10 @@ export async function gateService(docker: Docker, unit: ComposeUnit, env: NodeJS
 		throw new TransitionFailure('health', `Compose's config hash for ${unit.service} does not match ${off.map((c) => c.name).join(', ')}: the next \`up -d\` would recreate ${off.length === 1 ? 'it' : 'them'}`);
 	}
 	await ctx.record({ newIds: now.map((container) => container.id).join(',') });
-	return `${now.map((container) => container.name).join(', ')}: ${[...new Set(details)].join('; ')}`;
+	return {
+		detail: `${now.map((container) => container.name).join(', ')}: ${[...new Set(details)].join('; ')}`,
+		containers: now.map((container) => ({ id: container.id, name: container.name })),
+	};
 }
 
 /**

@@ -9,6 +9,7 @@ import { profileFor } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
+import { oneOffFor, oneOffName } from '../one-off-command.js';
 import { apiPinFor, type ComposeCli, type ComposeProject } from './cli.js';
 import { composeView } from './config-check.js';
 import { serviceEdit } from './edit.js';
@@ -105,10 +106,7 @@ export async function planService(
 	await agreeWithRunning({ ...checked, project }, cli, edit.strip, context.env);
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
 	const profile = profileFor(info, checked.oldImage, options.profiles);
-	refuseIf(
-		options.migrateFirst || profile.migration.first || !profile.migration.automatic,
-		`${service}: a one-off migration before the start (--migrate-first${options.migrateFirst ? '' : `, asked by the profile ${profile.id}`}) is not available for Compose services yet; nothing was touched`,
-	);
+	const migrateFirst = oneOffFor(checked.name, profile, options);
 	return {
 		kind: 'compose',
 		key: `${checked.name}@${tag}`,
@@ -131,6 +129,7 @@ export async function planService(
 		cluster: cluster.filter((member) => member !== service),
 		composeDown: options.composeDown ?? false,
 		health: healthOptionsFor(profile, options),
+		...(migrateFirst ? { migrateFirst } : {}),
 	};
 }
 
@@ -179,5 +178,10 @@ export async function buildComposePlan(context: ComposePlanContext, names: strin
 	const cluster = checked.map((service) => service.labels.service);
 	const units: ComposeUnit[] = [];
 	for (const service of checked) units.push(await planService(context, service, cli!, firstRef, options, cluster));
+	for (const unit of units.filter((each) => each.migrateFirst)) {
+		// The undo removes the one-off by this name: someone else's container under it must not be mistaken for ours.
+		const taken = await inspectByName(context.docker, oneOffName(unit));
+		refuseIf(Boolean(taken), `--migrate-first: a container named ${oneOffName(unit)} already exists; the one-off of ${unit.service} needs that name: remove it or rename it first`);
+	}
 	return { units, path, hops: path.hops.map((hop) => hop.tag), keepOld: options.keepOld, options, engine: context.engine };
 }

@@ -37,6 +37,9 @@ export function outputLines(text: string): string[] {
 const PROGRESS = /^[A-Z][a-z]+ \S+ \.\.\.(\s|$)/;
 const TRAILER = /^(ERROR: )?Encountered errors while bringing up the project\.?$/;
 
+/** Compose's own progress ("Creating shop_app_run ... done"), not output of what it runs. */
+export const isProgressLine = (line: string): boolean => PROGRESS.test(line);
+
 /** The line that says why: the last one that is not progress or the generic trailer. */
 export function causeLine(lines: string[]): string | undefined {
 	const line = [...lines].reverse().find((candidate) => !PROGRESS.test(candidate) && !TRAILER.test(candidate)) ?? lines.at(-1);

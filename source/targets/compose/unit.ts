@@ -1,9 +1,11 @@
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import type { HealthOptions, Unit } from '../../core/plan/plan.js';
+import type { StepName } from '../../core/events.js';
 import type { UnitRecord } from '../../core/journal/journal.js';
 import type { Profile } from '../../profiles/profile.js';
 import type { ComposeCli, ComposeProject } from './cli.js';
 import type { FileEdit } from './types.js';
+import type { OneOffCommand } from '../one-off-command.js';
 
 // A Compose service as a unit: everything its upgrade needs, found without
 // touching anything. The upgrade goes through Compose itself (edit the file
@@ -41,6 +43,8 @@ export interface ComposeUnit extends Unit {
 	/** Other services of the same project in this run: a shared tag (one variable) may change them too. */
 	cluster: string[];
 	health: HealthOptions;
+	/** --migrate-first (or a profile that asks for it): `compose run` of the migration before the `up`. */
+	migrateFirst?: OneOffCommand;
 }
 
 /** One file the edit changed: where its copy is and how to tell which version is on disk. */
@@ -69,3 +73,8 @@ export interface ComposeRecord extends UnitRecord {
 }
 
 export const serviceLabel = (project: string, service: string) => `${project}/${service}`;
+
+/** The service's steps, with the one-off before the `up` and the post-upgrade checks after the gate when they run. */
+export function composeSteps(migrateFirst: boolean, checks: boolean): StepName[] {
+	return ['pull', 'files', 'stop', ...(migrateFirst ? (['migrate'] as const) : []), 'start', 'health', ...(checks ? (['checks'] as const) : []), 'remove-old'];
+}

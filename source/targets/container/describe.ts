@@ -1,7 +1,8 @@
 import type { Plan } from '../../core/plan/plan.js';
 import { describeHealth } from '../../core/plan/health.js';
+import { describeChecks } from '../../core/plan/checks.js';
 import type { ContainerPlan } from './plan.js';
-import { describeOneOff, oneOffName } from './one-off.js';
+import { describeOneOff, oneOffName } from '../one-off-command.js';
 
 /** One container's lines of the plan (what --dry-run prints under its number). */
 export function describeContainer(container: ContainerPlan, plan: Plan<ContainerPlan>): string[] {
@@ -18,10 +19,7 @@ export function describeContainer(container: ContainerPlan, plan: Plan<Container
 	}
 	lines.push(`   ${describeHealth(container.health)}`);
 	const checks = container.profile.checks;
-	if (checks) {
-		const what = [checks.version ? `version at :${checks.version.port}${checks.version.path} (${checks.version.json})` : '', checks.logs ? `no log line matching ${checks.logs.fail.join(', ')} until ${checks.logs.watchS} s after the gate` : ''].filter(Boolean);
-		lines.push(`   post-upgrade checks: ${what.join('; ')}${checks.gate ? ' (a failure rolls back)' : ' (warnings)'}`);
-	}
+	if (checks) lines.push(`   ${describeChecks(checks)}`);
 	lines.push(
 		plan.keepOld
 			? `   then keep ${container.parkedName}`

@@ -13,7 +13,7 @@ import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
 import { migrateFirstTransition } from './one-off.js';
-import { postChecksTransition } from './post-checks.js';
+import { postChecksTransition } from '../post-checks.js';
 import { oldContainerHealth } from '../../core/plan/health.js';
 import type { ContainerPlan } from './plan.js';
 
@@ -156,7 +156,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				downtime: 'closes',
 				run: async (ctx) => (gateDetail = await healthGate(docker, unit, newId, ctx)),
 			},
-			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ id: newId, health: gateDetail }))] : []),
+			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ containers: [{ id: newId, name: unit.name }], health: gateDetail }))] : []),
 		];
 	}
 

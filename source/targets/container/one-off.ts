@@ -4,6 +4,7 @@ import type { ContainerPlan } from './plan.js';
 import { TransitionFailure, type Transition, type TransitionContext } from '../../core/ports.js';
 import { createFromSpec, removeContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { followTail, type FollowedTail } from '../../docker/logs.js';
+import { ONE_OFF_LABEL, describeOneOff, oneOffName, type OneOffCommand } from '../one-off-command.js';
 
 // --migrate-first: the profile's migration command, run once in a one-off
 // container of the NEW image after the old container stopped and before the
@@ -13,17 +14,7 @@ import { followTail, type FollowedTail } from '../../docker/logs.js';
 // would make it look like the service: no published ports, no network aliases
 // or fixed addresses, no restart policy, no healthcheck.
 
-export interface OneOffCommand {
-	/** Overrides the image's entrypoint when given. */
-	entrypoint?: string[];
-	command: string[];
-}
-
 const LOG_TAIL_LINES = 15;
-
-export function oneOffName(unit: Pick<ContainerPlan, 'name'>): string {
-	return `${unit.name}-migrate`;
-}
 
 /** The new container's create options, turned into a one-off's. */
 export function oneOffSpec(spec: RecreateSpec, name: string, run: OneOffCommand, owner: string): RecreateSpec {
@@ -46,16 +37,12 @@ export function oneOffSpec(spec: RecreateSpec, name: string, run: OneOffCommand,
 			...(run.entrypoint ? { Entrypoint: run.entrypoint } : {}),
 			Cmd: run.command,
 			Healthcheck: { Test: ['NONE'] },
-			Labels: { ...(create.Labels ?? {}), 'io.upgrade-wizard.one-off': owner },
+			Labels: { ...(create.Labels ?? {}), [ONE_OFF_LABEL]: owner },
 			HostConfig: host,
 			...(create.NetworkingConfig ? { NetworkingConfig: { EndpointsConfig: endpoints } } : {}),
 		},
 		connectBeforeStart: spec.connectBeforeStart.map((attachment) => ({ network: attachment.network, endpoint: strip(attachment.endpoint) })),
 	};
-}
-
-export function describeOneOff(run: OneOffCommand): string {
-	return [...(run.entrypoint ?? []), ...run.command].join(' ');
 }
 
 /** The journaled step: create, start, stream its output, and gate on its exit code (bounded by the unit's health timeout). */

@@ -9,7 +9,7 @@ import { profileFor, type Profile } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
-import type { OneOffCommand } from './one-off.js';
+import { oneOffFor, type OneOffCommand } from '../one-off-command.js';
 
 // A container unit: everything its swap needs, computed without touching
 // anything, from inspect documents taken before any pull.
@@ -31,14 +31,6 @@ export interface ContainerPlan extends Unit {
 	steps: StepName[];
 	/** --migrate-first (or a profile that asks for it): the one-off run before the new container starts. */
 	migrateFirst?: OneOffCommand;
-}
-
-/** The one-off migration this unit runs first, if --migrate-first or its profile asks for one. */
-export function oneOffFor(name: string, profile: Profile, options: Pick<PlanOptions, 'migrateFirst'>): OneOffCommand | undefined {
-	const wanted = options.migrateFirst || profile.migration.first || !profile.migration.automatic;
-	if (!wanted) return undefined;
-	refuseIf(!profile.migration.oneOff, `--migrate-first: ${name}'s profile ${profile.id} (${profile.source}) has no one-off migration command (migration.oneOff); nothing was touched`);
-	return profile.migration.oneOff;
 }
 
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];

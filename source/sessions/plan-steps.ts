@@ -1,0 +1,42 @@
+import type { Plan } from '../core/plan/plan.js';
+import { describeChecks } from '../core/plan/checks.js';
+import { describeOneOff, oneOffName } from '../targets/one-off-command.js';
+import type { PlannedUnit } from './upgrade-session.js';
+
+// A unit's steps in words, in order, for the plan screen: the same steps the
+// executor runs (and --dry-run describes), the one-off and the post-upgrade
+// checks included where the unit has them.
+
+function oneOffStep(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
+	if (!unit.migrateFirst) return [];
+	const first = plan.units.find((each) => each.migrateFirst) === unit;
+	if (!first) return ['(the one-off migration ran before the first of the hop)'];
+	const how = unit.kind === 'compose' ? `compose run --rm ${unit.service} as ${oneOffName(unit)}` : `a one-off ${oneOffName(unit)} of the new image`;
+	return [`the one-off migration in ${how}: ${describeOneOff(unit.migrateFirst)} (must exit 0)`];
+}
+
+export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: string | undefined): string[] {
+	const checks = unit.profile.checks ? [describeChecks(unit.profile.checks)] : [];
+	const first = ['pull the new image', ...(backup ? [`back up ${backup} (verified)`] : [])];
+	if (unit.kind === 'compose') {
+		return [
+			...first,
+			`write the new tag into ${[...new Set(unit.edits.map((edit) => edit.path))].join(', ') || 'the files (already there)'}, copies kept`,
+			unit.composeDown ? `stop every service of project ${unit.project.name}` : `stop service ${unit.service}`,
+			...oneOffStep(unit, plan),
+			unit.composeDown ? `up -d project ${unit.project.name}` : `up -d --no-deps ${unit.service}`,
+			"health gate and Compose's config hash",
+			...checks,
+		];
+	}
+	return [
+		...first,
+		`stop ${unit.name}`,
+		`rename it ${unit.parkedName}`,
+		...oneOffStep(unit, plan),
+		`create and start the new ${unit.name}`,
+		'health gate',
+		...checks,
+		`remove ${unit.parkedName}`,
+	];
+}
