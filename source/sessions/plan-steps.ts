@@ -17,12 +17,17 @@ function oneOffStep(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
 
 export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: string | undefined): string[] {
 	const checks = unit.profile.checks ? [describeChecks(unit.profile.checks)] : [];
-	const first = ['pull the new image', ...(backup ? [`back up ${backup} (verified)`] : [])];
+	// An offline backup (--offline-backup, or a database inside the app) is taken after the stop.
+	const offline = Boolean(backup && plan.database?.offline);
+	const backupStep = backup ? [`back up ${backup} (verified${offline ? ', with the app stopped' : ''})`] : [];
+	const stop = unit.kind === 'compose' ? (unit.composeDown ? `stop every service of project ${unit.project.name}` : `stop service ${unit.service}`) : `stop ${unit.name}`;
+	const first = ['pull the new image', ...(offline ? [stop, ...backupStep] : backupStep)];
+	const thenStop = offline ? [] : [stop];
 	if (unit.kind === 'compose') {
 		return [
 			...first,
 			`write the new tag into ${[...new Set(unit.edits.map((edit) => edit.path))].join(', ') || 'the files (already there)'}, copies kept`,
-			unit.composeDown ? `stop every service of project ${unit.project.name}` : `stop service ${unit.service}`,
+			...thenStop,
 			...oneOffStep(unit, plan),
 			unit.composeDown ? `up -d project ${unit.project.name}` : `up -d --no-deps ${unit.service}`,
 			"health gate and Compose's config hash",
@@ -31,7 +36,7 @@ export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: st
 	}
 	return [
 		...first,
-		`stop ${unit.name}`,
+		...thenStop,
 		`rename it ${unit.parkedName}`,
 		...oneOffStep(unit, plan),
 		`create and start the new ${unit.name}`,

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { world } from '../support/world.js';
+import { tempDir } from '../support/temp-dir.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { docker, exists, inspect, uniqueName, waitHealthy } from '../support/docker.js';
 import { composeProject, type ComposeTestProject } from '../support/compose.js';
@@ -127,7 +128,7 @@ async function expectBack(service: Service, image: string, sameContainer: boolea
 
 /** A user profile replacing the built-in Anchore one, its version check pointed at a value that is never the target, and gating. */
 function gatingProfile(): string {
-	const dir = mkdtempSync(join(tmpdir(), 'uw-oneoff-profile-'));
+	const dir = tempDir('uw-oneoff-profile-');
 	dirs.push(dir);
 	const file = join(dir, 'anchore.yaml');
 	writeFileSync(
@@ -263,7 +264,7 @@ describe('Compose --migrate-first in the wizard, in a real terminal', () => {
 	it('the plan screen lists the one-off and the checks, the summary the checklist', async () => {
 		const db = await fresh('coog');
 		const service = await anchore(db);
-		const state = mkdtempSync(join(tmpdir(), 'uw-tui-oneoff-'));
+		const state = tempDir('uw-tui-oneoff-');
 		dirs.push(state);
 		const bin = join(import.meta.dirname, '..', '..', 'bin', 'upgrade-wizard.js');
 		const { waitForScreen, keys } = terminal(session);

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { stepWords } from '../../source/sessions/plan-steps.js';
+import type { PlannedUnit } from '../../source/sessions/upgrade-session.js';
+import type { Plan } from '../../source/core/plan/plan.js';
+
+// The plan screen's steps follow the executor's order: an offline backup (an
+// embedded database, --offline-backup) is taken after the stop, not before.
+describe('the plan screen steps', () => {
+	const unit = { kind: 'container', name: 'proget', parkedName: 'proget-old', profile: {} } as unknown as PlannedUnit;
+	const planOf = (offline: boolean) => ({ units: [unit], database: { offline } }) as unknown as Plan<PlannedUnit>;
+
+	it('an online backup comes before the stop', () => {
+		expect(stepWords(unit, planOf(false), 'db').slice(0, 3)).toEqual(['pull the new image', 'back up db (verified)', 'stop proget']);
+	});
+	it('an offline backup comes after it, and the stop is not listed twice', () => {
+		const steps = stepWords(unit, planOf(true), 'db');
+		expect(steps.slice(0, 4)).toEqual(['pull the new image', 'stop proget', 'back up db (verified, with the app stopped)', 'rename it proget-old']);
+		expect(steps.filter((step) => step.startsWith('stop '))).toHaveLength(1);
+	});
+});
