@@ -95,7 +95,7 @@ export async function planEmbedded(
 		backupDir,
 		...(space.wouldCreate ? { backupDirMissing: true } : {}),
 		freeBytes: space.freeBytes,
-		dumpWith: `a copy of ${found.dataDir} through the Engine API`,
+		dumpWith: 'the Engine API (GET /containers/{id}/archive, what docker cp does), with the app stopped',
 		schemaFrom,
 		...(schemaFrom === undefined && declared !== undefined ? { schemaReported: declared } : {}),
 		...(lead.profile.schemaName ? { schemaName: lead.profile.schemaName } : {}),

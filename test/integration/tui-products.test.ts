@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
+import { docker, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { productRepo, startDetached, waitForStatus } from '../support/products.js';
 import { terminal, tmux } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -109,5 +109,44 @@ describe('seed products in the wizard', () => {
 		expect(['2', '130']).toContain(status);
 		const after = await inspect(app.name);
 		expect([after.Id, after.Config.Image, after.State.Running]).toEqual([before.Id, `${repo}:24.0.5`, true]);
+	});
+
+	it('ProGet 2025 on its embedded database: the plan stops it before the copy, the gate says what is copied, the summary names the copy', async () => {
+		const repo = productRepo('proget');
+		const volume = `${id}-pgdata`;
+		await docker(['volume', 'create', '--label', TEST_LABEL, '--label', caseLabel, volume]);
+		const app = await startDetached({ image: `${repo}:25.0.1`, port: 80, caseLabel, args: ['-v', `${volume}:/var/proget/database`] });
+		await waitForStatus(`${app.url}/health`, 200, app.name, 60_000);
+		const state = tempDir('uw-tui-prod-');
+		const wizard = wizardIn(state);
+		// The SQL Server cell's session stays on exit.
+		await tmux('kill-session', '-t', session).catch(() => undefined);
+		await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '45', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name, '--to', '25.0.2'));
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		await waitForScreen(`[x] ${app.name}`);
+		await keys('Enter');
+		await waitForScreen(/› 25\.0\.2/);
+		await keys('Enter');
+		const plan = await waitForScreen('profile: Inedo ProGet (inedo-proget, built-in)', 60_000);
+		const steps = plan.split('\n').map((line) => line.trim()).filter((line) => /^\d+\. /.test(line));
+		expect(steps.slice(0, 3)).toEqual([
+			'1. pull the new image',
+			`2. stop ${app.name}`,
+			`3. back up embedded PostgreSQL 15 in ${app.name} (/var/proget/database) (verified, with the app stopped)`,
+		]);
+		await keys('Enter');
+		const gate = await waitForScreen('Back up the database');
+		expect(gate).toContain(`(volume ${volume})`);
+		expect(gate).toContain('the app is stopped before the copy: its database server runs inside it');
+		await keys('y', 'Enter');
+		await waitForScreen('Schema migration in 25.0.2');
+		await keys('y', 'Enter');
+		const done = await waitForScreen('Upgrade complete', 120_000);
+		// The long path may wrap: read the screen as one line.
+		expect(done.replace(/\n\s*/g, '')).toMatch(/backup \S+\.data\.tar \(\d+ ?MB\)/);
+		await keys('Enter');
+		expect(await wizard.exitStatus()).toBe('0');
+		expect((await inspect(app.name)).Config.Image).toBe(`${repo}:25.0.2`);
+		await tmux('kill-session', '-t', session);
 	});
 });

@@ -44,7 +44,7 @@ const stepText = (step: string, index: number) => `  ${String(index + 1).padStar
 
 /** Every line one row of `width`, in `room` rows at most. */
 export function fittedLines(run: InterruptedRunRow, now: number, width: number, room: number): RunLine[] {
-	const state = run.stateNow.length > 0 ? run.stateNow.map(stateText) : ['  (the engine reports nothing for these containers)'];
+	const state = run.stateNow.length > 0 ? run.stateNow.map(stateText) : ['  (the run stopped before its first step: nothing of it is on the engine)'];
 	const steps = run.steps.map(stepText);
 	const [stateRows, stepRows] = shareRoom(Math.max(0, room - FIXED_LINES), state.length, steps.length);
 	return [
