@@ -12,7 +12,7 @@ import { RecoveryScreen } from './screens/recovery/view.js';
 import { RunScreen } from './screens/run-screen.js';
 import { SummaryScreen, exitCodeOf } from './screens/summary-screen.js';
 import { TargetScreen } from './screens/target-screen.js';
-import { useCtrlC } from './terminal.js';
+import { KeysProvider, useCtrlC } from './terminal.js';
 import { TickProvider, createTicker } from './ticker.js';
 import { useLoad } from './use-load.js';
 import { useOutsideSignal } from './use-outside-signal.js';
@@ -222,6 +222,7 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	// Mounted once per run for its progress and summary: its history is printed once.
 	const store = inRecovery ? recovery.recovery?.store : upgrade.run?.store;
 	return (
+		<KeysProvider>
 		<TickProvider ticker={ticker}>
 			<ChromeContext.Provider value={chrome}>
 				{store && (stage === 'Run' || stage === 'Summary') ? (
@@ -234,5 +235,6 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 				)}
 			</ChromeContext.Provider>
 		</TickProvider>
+		</KeysProvider>
 	);
 }

@@ -1,5 +1,8 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import React, { createContext, useCallback, useContext, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useInput, useStdin, useStdout, type Key } from 'ink';
+import { KeyRouter, type KeyHandler } from './key-router.js';
+
+export { LATER, type KeyHandler } from './key-router.js';
 
 // Terminal facts the views lay themselves out by, and key handling that only
 // ever listens where there is a terminal to listen on.
@@ -61,15 +64,41 @@ function useLatest<T>(value: T): { readonly current: T } {
 	return ref;
 }
 
+const RouterContext = createContext<KeyRouter | undefined>(undefined);
+
 /**
- * useInput, listening only where stdin can go raw (a TTY, never a pipe), and
- * never handed Ctrl-C: the app owns that key and decides what it means.
- * `active` is checked when a key arrives, so a screen behind a dialog or the
- * help stops taking keys at once.
+ * The app's one reader of the terminal: every key goes through the router
+ * (key-router.ts), one per turn, to the screens' useKeys. Ctrl-C is not
+ * routed: the app owns it (useCtrlC).
  */
-export function useKeys(handler: (input: string, key: Key) => void, active = true): void {
+export function KeysProvider({ children }: { children: ReactNode }) {
+	const { isRawModeSupported } = useStdin();
+	const [router] = useState(() => new KeyRouter());
+	const onInput = useCallback(
+		(input: string, key: Key) => {
+			if (!isCtrlC(input, key)) router.push(keysOf(input, key));
+		},
+		[router],
+	);
+	useInput(onInput, { isActive: isRawModeSupported });
+	return React.createElement(RouterContext.Provider, { value: router }, children);
+}
+
+/**
+ * A screen's keys, listening only where stdin can go raw (a TTY, never a
+ * pipe), and never handed Ctrl-C. `active` is checked when a key arrives, so a
+ * screen behind a dialog or the help stops taking keys at once. A handler
+ * returns LATER for a key it cannot take yet (its data is loading): under
+ * KeysProvider the key is kept for it. Registered in a layout effect, so a
+ * screen that a key closed is gone before the next key is handed out.
+ */
+export function useKeys(handler: KeyHandler, active = true): void {
+	const router = useContext(RouterContext);
 	const { isRawModeSupported } = useStdin();
 	const latest = useLatest({ handler, active });
+	useLayoutEffect(() => router?.register({ handler: () => latest.current.handler, active: () => latest.current.active }), [router, latest]);
+	useEffect(() => router?.poke());
+	// Outside KeysProvider (a screen rendered on its own): straight from ink, burst by burst.
 	const onInput = useCallback(
 		(input: string, key: Key) => {
 			if (isCtrlC(input, key)) return;
@@ -81,7 +110,7 @@ export function useKeys(handler: (input: string, key: Key) => void, active = tru
 		},
 		[latest],
 	);
-	useInput(onInput, { isActive: isRawModeSupported && active });
+	useInput(onInput, { isActive: isRawModeSupported && active && !router });
 }
 
 /**

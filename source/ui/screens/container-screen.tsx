@@ -7,7 +7,7 @@ import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { groupRows, initiallyTicked, repositoriesOf, type Preselection } from '../container-groups.js';
 import { cell, columnWidth, formatUptime } from '../format.js';
 import { LoadState } from '../load-state.js';
-import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
+import { isDown, isUp, LATER, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport } from '../viewport.js';
 import { useRefState } from '../ref-state.js';
 
@@ -113,6 +113,8 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 			if (input === '?') setHelpOpen(true);
 			else if (input === 'q') onQuit();
 			else if (input === 'r' && load.status === 'error') onRetry();
+			// Typed before the list is there: kept for it.
+			else if (load.status === 'loading') return LATER;
 			return;
 		}
 		if (getUi().filtering) {

@@ -5,7 +5,7 @@ import type { EngineInfo } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
 import { Frame, useChrome } from '../chrome.js';
 import { Waiting } from '../spin.js';
-import { useKeys } from '../terminal.js';
+import { LATER, useKeys } from '../terminal.js';
 
 // Screen 1: which engine the wizard talks to. On success the flow moves on by
 // itself (the engine stays in the header); on failure the backend's message
@@ -25,6 +25,8 @@ export function EngineScreen({ load, onRetry, onQuit, next }: EngineScreenProps)
 		if (input === '?') setHelpOpen(true);
 		else if (input === 'q') onQuit();
 		else if (input === 'r' && load.status === 'error') onRetry();
+		// Anything else is for the screen that follows once the engine answers.
+		else if (load.status !== 'error') return LATER;
 	}, !helpOpen);
 
 	return (

@@ -4,7 +4,7 @@ import type { PlanPreview } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { LoadState } from '../load-state.js';
-import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
+import { isDown, isUp, LATER, useKeys, useTerminalSize } from '../terminal.js';
 import { wrapText } from '../format.js';
 import { Viewport, maxScroll } from '../viewport.js';
 
@@ -62,6 +62,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 		else if (key.escape) onBack();
 		else if (load.status === 'error' && input === 'r') onRetry();
 		else if (load.status !== 'loading' && input === 'd' && onChangeDatabase) onChangeDatabase();
+		else if (load.status === 'loading') return LATER;
 		else if (load.status !== 'ready') return;
 		else if (isUp(input, key)) setOffset((value) => Math.max(0, Math.min(value, limit) - 1));
 		else if (isDown(input, key)) setOffset((value) => Math.min(limit, value + 1));

@@ -6,7 +6,7 @@ import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { cell, columnWidth, truncate } from '../format.js';
 import { LoadState } from '../load-state.js';
-import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
+import { isDown, isUp, LATER, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport } from '../viewport.js';
 import { useRefState } from '../ref-state.js';
 
@@ -88,6 +88,7 @@ export function TargetScreen({ load, containers, preferred, onChoose, onBack, on
 		else if (input === 'q') onQuit();
 		else if (key.escape) onBack();
 		else if (load.status === 'error' && input === 'r') onRetry();
+		else if (load.status === 'loading') return LATER;
 		else if (!choice) return;
 		else if (isUp(input, key)) move(-1);
 		else if (isDown(input, key)) move(1);
