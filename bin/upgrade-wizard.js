@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// Thin entry: all logic lives in the bundled CLI (dist/bundle, built by
-// `npm run build`, which `npm install` runs through prepare).
-import { main } from '../dist/bundle/cli.js';
+// Thin entry: all logic lives in the bundled CLI (dist/bundle). A package from
+// npm has it built in (`npm pack` and `npm publish` build it through prepack);
+// a checkout builds it with `npm run build` (`npm test` does too).
+import { existsSync } from 'node:fs';
+
+const bundle = new URL('../dist/bundle/cli.js', import.meta.url);
+if (!existsSync(bundle)) {
+	process.stderr.write('upgrade-wizard: not built yet (no dist/bundle/cli.js): run `npm run build` in the checkout\n');
+	process.exit(70);
+}
+const { main } = await import(bundle.href);
 
 main(process.argv.slice(2)).then(
 	(code) => {

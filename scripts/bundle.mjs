@@ -3,12 +3,16 @@
 // same code spread over node_modules. Screens stay in chunks of their own, loaded
 // only when the interactive wizard starts, so --yes and --json never pay for Ink.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+// Chunk names carry content hashes: without this, chunks of earlier builds stay
+// in the directory and would travel in the package.
+rmSync(join(root, 'dist/bundle'), { recursive: true, force: true });
 
 await build({
 	entryPoints: [join(root, 'source/cli.ts')],
@@ -18,12 +22,22 @@ await build({
 	format: 'esm',
 	platform: 'node',
 	target: 'node20',
+	// Maps stay in the checkout (for `node --enable-source-maps` while developing)
+	// and out of the package (package.json "files" takes dist/bundle/*.js only):
+	// they are two thirds of the bundle's size, and the bundle is not minified, so
+	// a stack trace's file:line reads as it is, each module under a path comment.
 	sourcemap: true,
 	logLevel: 'warning',
-	// dockerode's SSH transport pulls in optional native modules; engines are reached over sockets/TCP here.
-	external: ['ssh2', 'cpu-features'],
-	// Ink imports the React devtools only when DEV=true; never in this tool.
-	alias: { 'react-devtools-core': join(root, 'scripts/empty-module.mjs') },
+	// Nothing is external: the published package has no dependencies, so the
+	// bundle must not require() anything but Node's own modules at run time
+	// (test/integration/packaging.test.ts installs the tarball alone and runs it).
+	alias: {
+		// Ink imports the React devtools only when DEV=true; never in this tool.
+		'react-devtools-core': join(root, 'scripts/empty-module.mjs'),
+		// dockerode's ssh transport (ssh2, and its native cpu-features): engines
+		// are reached over unix sockets and TCP here; ssh:// is refused in one line.
+		ssh2: join(root, 'scripts/no-ssh2.cjs'),
+	},
 	define: { 'process.env.UPGRADE_WIZARD_VERSION': JSON.stringify(version) },
 	// Bundled CommonJS dependencies (dockerode, pg) still call require().
 	banner: { js: "import { createRequire as __uwCreateRequire } from 'node:module'; const require = __uwCreateRequire(import.meta.url);" },

@@ -6,7 +6,8 @@
 # as it is. Then the wizard opens on the demo stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -f dist/bundle/cli.js ]] || npm run build
+# Always from the checkout as it is now: a bundle left from before a pull would be stale.
+npm run --silent build
 # The demo's world (source/demo/demo-stack.ts keeps the same directory).
 UW_WORLD_DIR=/var/tmp/upgrade-wizard-demo bash test/world/up.sh --engine
 exec node bin/upgrade-wizard.js demo "$@"

@@ -44,6 +44,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  */
 export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
 	const endpoint = engineEndpoint(env);
+	// dockerode's ssh transport needs ssh2 (native, optional), which the package
+	// does not ship: say so in one line, with the way round it.
+	if (/^ssh:\/\//i.test(endpoint)) {
+		throw new UsageError(
+			`DOCKER_HOST ${endpoint}: ssh:// engines are not supported; forward the engine's socket (ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock`,
+		);
+	}
 	let docker: Docker;
 	try {
 		docker = new Docker(modemOptions(env));

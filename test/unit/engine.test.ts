@@ -14,4 +14,10 @@ describe('connectEngine', () => {
 			/cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\); start dockerd or point DOCKER_HOST/,
 		);
 	});
+
+	it('refuses an ssh:// DOCKER_HOST in one line (no ssh transport is shipped) before any connection', async () => {
+		const attempt = connectEngine({ ...process.env, DOCKER_HOST: 'ssh://deploy@127.0.0.1:1' });
+		await expect(attempt).rejects.toBeInstanceOf(UsageError);
+		await expect(attempt).rejects.toThrow(/^DOCKER_HOST ssh:\/\/deploy@127\.0\.0\.1:1: ssh:\/\/ engines are not supported; forward the engine's socket .* DOCKER_HOST=unix:\/\/\/tmp\/docker\.sock$/);
+	});
 });
