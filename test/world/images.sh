@@ -339,8 +339,11 @@ assemble_pg_old() {
   [[ -x "$native/bin/postgres" && -x "$native/bin/initdb" && -x "$native/bin/pg_ctl" ]] ||
     die "$tgz has no native/bin/{postgres,initdb,pg_ctl}"
   # The issue's pitfall, checked here: initdb's libpq must be the package's.
-  ldd "$native/bin/initdb" | grep -q "libpq.so.5 => $native/" ||
-    die "initdb of $tgz does not load the package's libpq.so.5 (ldd: $(ldd "$native/bin/initdb" | grep libpq))"
+  # (ldd's output in a variable: `ldd | grep -q` can fail on SIGPIPE under pipefail.)
+  local initdb_libs
+  initdb_libs="$(ldd "$native/bin/initdb")" || die "ldd $native/bin/initdb failed"
+  grep -qF "libpq.so.5 => $native/" <<<"$initdb_libs" ||
+    die "initdb of $tgz does not load the package's libpq.so.5 (ldd: $(grep libpq <<<"$initdb_libs"))"
 
   make_skeleton "$root"
   mkdir -p "$root"/{usr/local/bin,var/lib/postgresql/data,docker-entrypoint-initdb.d}
