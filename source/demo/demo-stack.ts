@@ -24,6 +24,8 @@ const DEMO_ENV = {
 	UW_AUTH_REGISTRY_PORT: '5101',
 	UW_PG_PORT: '55532',
 	UW_WORLD_LABEL: 'io.upgrade-wizard.demo=1',
+	// The app and its Postgres: the product fixtures and older majors are the tests' (and would need npm).
+	UW_WORLD_IMAGES: 'core',
 };
 
 const worldScripts = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'world');

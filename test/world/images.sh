@@ -615,6 +615,12 @@ ensure_images() {
     ensure_image "$BUILD_DIR/app-$tag" "$APP_HASH" "$APP_REPO_PATH" "$tag" "$also_auth"
   done < <(app_versions)
   log "images: $REGISTRY_ADDR/$PG_REPO_PATH:$PG_MAJOR and $REGISTRY_ADDR/$APP_REPO_PATH:{${all_tags[*]}}"
+  # The demo needs the app and its Postgres only: no product fixtures, and no
+  # older majors (those would fetch npm packages: the demo is built offline).
+  if [[ "${UW_WORLD_IMAGES:-all}" == core ]]; then
+    log "images: core only (UW_WORLD_IMAGES=core): no product fixtures, no older Postgres majors"
+    return 0
+  fi
   ensure_products
   ensure_postgres_old
 }

@@ -313,7 +313,7 @@ EOF
 main() {
   local engine_only=0
   case "${1:-}" in
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     --engine) engine_only=1 ;;
     "") ;;
     *) die "unknown argument: $1 (usage: up.sh [--engine])" ;;
