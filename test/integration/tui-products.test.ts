@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { docker, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
+import { docker, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
 import { productRepo, startDetached, waitForStatus } from '../support/products.js';
 import { terminal, tmux } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -148,5 +148,82 @@ describe('seed products in the wizard', () => {
 		expect(await wizard.exitStatus()).toBe('0');
 		expect((await inspect(app.name)).Config.Image).toBe(`${repo}:25.0.2`);
 		await tmux('kill-session', '-t', session);
+	});
+
+	/** Container, version, plan (checked by `onPlan`), the gates answered y, the summary returned; exit 0. */
+	async function upgradeInTerminal(app: string, args: string[], version: RegExp, profileLine: string, env: string[] = []) {
+		const state = tempDir('uw-tui-prod-');
+		const wizard = wizardIn(state);
+		await tmux('kill-session', '-t', session).catch(() => undefined);
+		await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '45', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', ...env.flatMap((each) => ['-e', each]), '--', ...wizard.argv('--container', app, ...args));
+		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		await waitForScreen(`[x] ${app}`);
+		await keys('Enter');
+		await waitForScreen(version);
+		await keys('Enter');
+		const plan = await waitForScreen(profileLine, 60_000);
+		await keys('Enter');
+		await waitForScreen('Back up the database');
+		await keys('y', 'Enter');
+		const next = await waitForScreen(/Schema migration in|Upgrade complete/, 120_000);
+		if (next.includes('Schema migration in')) await keys('y', 'Enter');
+		const done = await waitForScreen('Upgrade complete', 120_000);
+		await keys('Enter');
+		expect(await wizard.exitStatus()).toBe('0');
+		await tmux('kill-session', '-t', session);
+		return { plan: plan.split('\n').map((line) => line.trim()).join(' '), done };
+	}
+
+	it('Anchore Engine with --migrate-first: the one-off on the plan screen, anchore-manager migrates, the version checked', async () => {
+		const db = await createTestDatabase(w, 'tuianchore');
+		databases.push(db);
+		const repo = productRepo('anchore');
+		const app = await startDetached({
+			image: `${repo}:v1.0.0`, port: 8228, caseLabel,
+			args: ['-v', db.socketMount, '-e', 'ANCHORE_DB_HOST=/run/postgresql', '-e', `ANCHORE_DB_PASSWORD=${db.password}`, '-e', `ANCHORE_DB_NAME=${db.name}`, '-e', `ANCHORE_DB_USER=${db.user}`],
+		});
+		await waitHealthy(app.name, 60_000);
+		const { plan, done } = await upgradeInTerminal(app.name, ['--to', 'v1.1.0', '--migrate-first'], /› v1\.1\.0/, 'profile: Anchore Engine (anchore-engine, built-in)');
+		expect(plan).toContain('anchore-manager db upgrade --dontask');
+		expect(done).toContain('✓ version: done');
+		const rows = await db.query<{ by: string; to_schema: number }>('SELECT "by", to_schema FROM migrated_by ORDER BY at');
+		expect(rows.map((row) => `${row.by}->${row.to_schema}`)).toEqual(['service->3', 'anchore-manager->5']);
+		expect((await inspect(app.name)).Config.Image).toBe(`${repo}:v1.1.0`);
+	});
+
+	it("a user's own profile (the widget app): named on the plan screen with its file, its health and version checks used", async () => {
+		const config = tempDir('uw-tui-xdg-');
+		const dir = join(config, 'upgrade-wizard', 'profiles');
+		mkdirSync(dir, { recursive: true });
+		writeFileSync(
+			join(dir, 'widget.yaml'),
+			[
+				'id: widget',
+				'name: Widget',
+				'match: [{ repository: ["**/tests/widget"] }]',
+				'version: { label: org.opencontainers.image.version }',
+				'database: { connectionStrings: [{ env: WIDGET_DSN, dialect: libpq }] }',
+				'schemaVersion: { query: "SELECT version FROM schema_version", label: io.upgrade-wizard.schema-version }',
+				'labels: { minUpgradeFrom: io.upgrade-wizard.min-upgrade-from, releaseNotes: io.upgrade-wizard.release-notes }',
+				'migrationLog: migrat',
+				'health: { port: 9000, path: /healthz, body: [{ path: ok, equals: true }] }',
+				'checks: { version: { port: 9000, path: /healthz, json: version } }',
+				'',
+			].join('\n'),
+		);
+		const db = await createTestDatabase(w, 'tuiwidget');
+		databases.push(db);
+		const repo = productRepo('widget');
+		const app = await startDetached({
+			image: `${repo}:1.0.0`, port: 9000, caseLabel,
+			args: ['-v', db.socketMount, '-e', `WIDGET_DSN=host=/run/postgresql dbname=${db.name} user=${db.user} password='${db.password}'`],
+		});
+		await waitForStatus(`${app.url}/healthz`, 200, app.name);
+		const { plan, done } = await upgradeInTerminal(app.name, ['--to', '1.1.0'], /› 1\.1\.0/, 'profile: Widget (widget,', [`XDG_CONFIG_HOME=${config}`]);
+		expect(plan).toContain(join(dir, 'widget.yaml'));
+		expect(plan).toContain('HTTP 200 from :9000/healthz with ok true');
+		expect(done).toContain('✓ version: done (version is 1.1.0 at /healthz)');
+		expect(done).not.toContain(db.password);
+		expect((await inspect(app.name)).Config.Image).toBe(`${repo}:1.1.0`);
 	});
 });
