@@ -34,7 +34,6 @@ export interface DataDirSnapshot {
 	bytes: number;
 	/** The server shut down cleanly (no postmaster.pid left): else the copy is crash-consistent, and the server recovers from its WAL at start. */
 	clean: boolean;
-	major: string;
 }
 
 /** The container holding the data directory now, checked: stopped, and mounting the same volume or directory the plan saw. */
@@ -127,11 +126,10 @@ export async function snapshotDataDir(docker: Docker, embedded: EmbeddedDatabase
 		await handle.close();
 		const listing = await listTarFile(path);
 		const root = basename(embedded.dataDir);
-		const major = listing.has(`${root}/PG_VERSION`) ? embedded.major : '';
-		if (!major) throw new BackupError('verify-failed', `the copy of ${embedded.dataDir} has no PG_VERSION: not a PostgreSQL data directory`);
+		if (!listing.has(`${root}/PG_VERSION`)) throw new BackupError('verify-failed', `the copy of ${embedded.dataDir} has no PG_VERSION: not a PostgreSQL data directory`);
 		const sha256 = sink.hash.digest('hex');
 		await writePrivateFile(sha256Path, sha256Line(sha256, basename(path)));
-		return { path, sha256Path, sizeBytes: sink.bytes, sha256, entries: listing.size, bytes: contentBytes(listing), clean: !listing.has(`${root}/postmaster.pid`), major };
+		return { path, sha256Path, sizeBytes: sink.bytes, sha256, entries: listing.size, bytes: contentBytes(listing), clean: !listing.has(`${root}/postmaster.pid`) };
 	} catch (error) {
 		await handle.close().catch(() => undefined);
 		await removeQuietly([path, sha256Path]);

@@ -25,7 +25,7 @@ export function databasePort(docker: Docker): DatabasePort {
 					path: copy.path,
 					sizeBytes: copy.sizeBytes,
 					sha256: copy.sha256,
-					serverVersion: `PostgreSQL ${copy.major} (embedded${copy.clean ? '' : '; not shut down cleanly: it recovers from its WAL at start'})`,
+					serverVersion: `PostgreSQL ${database.embedded.major} (embedded${copy.clean ? '' : '; not shut down cleanly: it recovers from its WAL at start'})`,
 					tables: [],
 					dataDir: { path: database.embedded.dataDir, entries: copy.entries, bytes: copy.bytes },
 					database: database.display,
