@@ -13,6 +13,8 @@ export interface CliOptions extends DatabaseOptions {
 	json: boolean;
 	dryRun: boolean;
 	containers: string[];
+	/** --app NAME (repeatable): a container that uses the PostgreSQL server being moved to a new major. */
+	apps: string[];
 	image?: string;
 	labels: string[];
 	to?: string;
@@ -45,6 +47,7 @@ const SPEC = {
 	json: { type: 'boolean' },
 	'dry-run': { type: 'boolean' },
 	container: { type: 'string', short: 'c', multiple: true },
+	app: { type: 'string', multiple: true },
 	image: { type: 'string' },
 	label: { type: 'string', multiple: true },
 	to: { type: 'string' },
@@ -109,9 +112,11 @@ export function parseCli(argv: string[]): CliOptions {
 	if (runId !== undefined && !/^[\w.-]{1,100}$/.test(runId)) throw new UsageError(`recover takes a run id (the journal's file name without .json), not "${runId}"`);
 	if (values.down && command !== 'demo') throw new UsageError('--down belongs to the demo command: upgrade-wizard demo --down');
 	if (values['profile-id'] !== undefined && !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(values['profile-id'])) throw new UsageError(`--profile-id takes a profile id (see upgrade-wizard profiles), not ${JSON.stringify(values['profile-id'])}`);
-	for (const name of values.container ?? []) {
-		// The engine's own rule for names; anything else can only be a typo (or a path).
-		if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UsageError(`--container takes a container name (letters, digits, '_', '.', '-'), not ${JSON.stringify(name)}`);
+	for (const [flag, names] of [['--container', values.container], ['--app', values.app]] as const) {
+		for (const name of names ?? []) {
+			// The engine's own rule for names; anything else can only be a typo (or a path).
+			if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UsageError(`${flag} takes a container name (letters, digits, '_', '.', '-'), not ${JSON.stringify(name)}`);
+		}
 	}
 	if (values.db !== undefined && !/^postgres(ql)?:\/\//.test(values.db)) throw new UsageError('--db takes a postgres:// or postgresql:// URL');
 	if (values['skip-backup'] && (values.db !== undefined || values['offline-backup'])) throw new UsageError('--skip-backup cannot be combined with --db or --offline-backup');
@@ -134,6 +139,7 @@ export function parseCli(argv: string[]): CliOptions {
 		json: values.json ?? false,
 		dryRun: values['dry-run'] ?? false,
 		containers: values.container ?? [],
+		apps: (values.app ?? []).map((name) => name.replace(/^\//, '')),
 		image: values.image,
 		labels: values.label ?? [],
 		to: values.to,
@@ -207,6 +213,10 @@ Checks:
       --stable-for S      without healthcheck or URL: seconds it must stay up (default 10)
       --stop-timeout S    stop timeout (default: the container's own StopTimeout, else 10)
       --keep-old          keep <name>-old after success instead of removing it
+
+PostgreSQL server containers, --to a newer major (e.g. --to 15):
+      --app NAME          a container that uses the server (repeatable; found from the
+                          containers' env otherwise): stopped during the move, started after
 
 Modes:
   -y, --yes               unattended: answer every confirmation yes (and log it)

@@ -27,6 +27,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean, p
 		profiles,
 		selection: { containers: options.containers, image: options.image, labels: options.labels },
 		to: options.to,
+		apps: options.apps,
 		healthUrl: options.healthUrl,
 		healthTimeoutS: options.healthTimeoutS,
 		stableS: options.stableS,

@@ -3,7 +3,10 @@
 
 import type { ChecklistItem } from './plan/checks.js';
 
-export type StepName = 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'migrate' | 'create' | 'start' | 'health' | 'checks' | 'remove-old' | 'restore';
+export type StepName =
+	| 'preflight' | 'pull' | 'backup' | 'files' | 'stop' | 'rename' | 'migrate' | 'create' | 'start' | 'health' | 'checks' | 'remove-old' | 'restore'
+	// A PostgreSQL major upgrade (targets/postgres-server): its own steps around the swap.
+	| 'stop-apps' | 'volume' | 'move' | 'verify' | 'start-apps';
 
 /** 'failed': the run failed before it changed this unit (a pull, a backup): nothing to roll back. */
 export type ContainerResult = 'upgraded' | 'rolled-back' | 'failed' | 'rollback-failed' | 'not-attempted' | 'dry-run';
@@ -27,6 +30,8 @@ export interface ContainerSummary {
 	/** Commands to finish by hand, for exit 3. */
 	commands?: string[];
 	keptOld?: string;
+	/** How to remove what was kept, when it is more than `docker rm <keptOld>` (a PostgreSQL server's old volume). */
+	keptRemoval?: string[];
 	backup?: { path: string; sha256: string; sizeBytes: number };
 	/** Every backup of a multi-hop run, each with the version restoring it returns to (the first one returns to the start). */
 	backups?: Array<{ path: string; sha256: string; sizeBytes: number; returnsTo: string }>;
@@ -107,7 +112,7 @@ export type RunEvent =
 	| { type: 'step-started'; container: string; step: StepName; detail?: string }
 	| { type: 'progress'; container: string; step: 'pull'; progress: PullProgress }
 	/** Backup (pg_dump) or restore (pg_restore): bytes written/read so far. */
-	| { type: 'progress'; container: string; step: 'backup' | 'restore'; bytes: number; elapsedMs: number }
+	| { type: 'progress'; container: string; step: 'backup' | 'restore' | 'move'; bytes: number; elapsedMs: number; /** The move: bytes of the databases to move, and which one moves now. */ totalBytes?: number; detail?: string }
 	| { type: 'log'; container: string; source: 'new-container' | 'old-container' | 'one-off'; line: string }
 	| { type: 'health'; container: string; status: string; detail?: string }
 	/** The post-upgrade checklist of a unit whose gate passed (core/plan/checks.ts). */

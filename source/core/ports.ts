@@ -27,6 +27,8 @@ export interface TransitionContext {
 	signal?: AbortSignal;
 	/** Journal facts learned while running (a new container's ID), patching the undo too. */
 	record(data: Record<string, string>, undo?: Partial<Undo>): Promise<void>;
+	/** A backup a unit takes itself (a PostgreSQL server's full dump), recorded with the run's backups. */
+	recordBackup(backup: BackupRecord): Promise<void>;
 }
 
 export interface Transition {
@@ -85,6 +87,8 @@ export interface UnitDriver<U extends Unit = Unit> {
 	replan(unit: U, targetRef: string): Promise<U>;
 	/** What the unit keeps of its previous version until the hop commits (a container: `<name>-old`), for --keep-old. */
 	kept(unit: U): string | undefined;
+	/** The commands that remove what kept() names, when `docker rm <kept>` is not all of it. */
+	keptRemoval?(unit: U): string[];
 	/** The unit's steps in order, for progress views (the backup is inserted where it runs). */
 	steps(unit: U): StepName[];
 	/** Lines for the plan (what --dry-run prints for this unit). */

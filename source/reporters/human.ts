@@ -92,7 +92,13 @@ export function summaryLines(summary: RunSummary): string[] {
 		const moved = container.now && container.now !== container.to && container.now !== container.from ? ` (now on ${container.now})` : '';
 		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${moved}${figures}`);
 		if (container.reason) lines.push(`    reason: ${container.reason}`);
-		if (container.keptOld) lines.push(`    kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`);
+		if (container.keptOld) {
+			lines.push(
+				container.keptRemoval
+					? `    kept ${container.keptOld}; once you are sure, remove them with: ${container.keptRemoval.join('; ')}`
+					: `    kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`,
+			);
+		}
 		if (container.backups) {
 			for (const backup of container.backups) lines.push(`    backup (restores ${backup.returnsTo}): ${backup.path} (sha256 ${backup.sha256})`);
 		} else if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);

@@ -2,6 +2,7 @@ import type { Plan } from '../core/plan/plan.js';
 import { describeChecks } from '../core/plan/checks.js';
 import { describeOneOff, oneOffName } from '../targets/one-off-command.js';
 import type { PlannedUnit } from './upgrade-session.js';
+import { serverStepWords } from '../targets/postgres-server/describe.js';
 
 // A unit's steps in words, in order, for the plan screen: the same steps the
 // executor runs (and --dry-run describes), the one-off and the post-upgrade
@@ -16,6 +17,7 @@ function oneOffStep(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
 }
 
 export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: string | undefined): string[] {
+	if (unit.kind === 'postgres-server') return serverStepWords(unit);
 	const checks = unit.profile.checks ? [describeChecks(unit.profile.checks)] : [];
 	// An offline backup (--offline-backup, or a database inside the app) is taken after the stop.
 	const offline = Boolean(backup && plan.database?.offline);

@@ -13,6 +13,7 @@ import { Gates } from '../core/run/gates.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { ContainerDriver } from '../targets/container/driver.js';
 import { ComposeDriver } from '../targets/compose/driver.js';
+import { PostgresServerDriver } from '../targets/postgres-server/driver.js';
 import { serviceContainers } from '../targets/compose/health.js';
 import type { ComposeRecord } from '../targets/compose/unit.js';
 import { databasePort } from '../postgres/database-port.js';
@@ -42,6 +43,7 @@ function driversFor(engine: Engine, env: NodeJS.ProcessEnv) {
 				throw new Error('recover never plans a new hop');
 			},
 		}),
+		'postgres-server': new PostgresServerDriver({ docker: engine.docker, authFor: (ref) => registryAuthFor(ref, env) }),
 		compose: new ComposeDriver({
 			docker: engine.docker,
 			env,

@@ -8,7 +8,7 @@ import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../vers
 import { skippedByFilters } from '../versions/filter-skips.js';
 import { tagOf, repositoryOf } from '../docker/discovery.js';
 import type { Profile } from '../profiles/profile.js';
-import { majorChangeRefusal } from '../targets/postgres-server/major.js';
+import { majorChangeRefusal, postgresMajorOf, postgresMajorTarget } from '../targets/postgres-server/major.js';
 
 // From "this container, maybe --to" to the ordered hops of its upgrade: the
 // registry's tags, the running version, release metadata read from the image
@@ -36,6 +36,8 @@ export interface ResolvedPath {
 	warnings: string[];
 	/** The registry did not answer and --to names an image already on the engine: it is used as it is, not pulled. */
 	localTarget?: boolean;
+	/** A PostgreSQL server to a newer major (--to): one hop, run by the postgres-server unit kind. */
+	postgresMajor?: { from: number; to: number };
 }
 
 const MAX_CONFIG_LOOKUPS = 40;
@@ -125,6 +127,16 @@ export async function resolveUpgradePath(input: {
 		const spellings = sameReleaseTags(to, tags);
 		const hint = spellings.length > 0 ? `; did you mean ${spellings.join(' or ')}?` : '';
 		throw new UsageError(`${name}: tag not found: ${repository}:${to} is not in its registry${hint}`);
+	}
+	if (to !== undefined && postgresMajorOf(container.Config.Env) !== undefined) {
+		// Postgres tags name majors (`15`, `15-alpine`): a newer one is a data move, not a walk over versions.
+		const targetEnv = (await client.getImageConfig(`${repository}:${to}`).catch(() => undefined))?.env;
+		const major = postgresMajorTarget(name, container.Config.Env, to, targetEnv);
+		if (major) {
+			const current = tagOf(container.Config.Image) ?? String(major.from);
+			const hops: UpgradeHop[] = [{ tag: to, version: `${major.to}.0.0`, revision: 0, kind: 'major' }];
+			return { repository, current, hops, majorGate: true, releaseNotes: [], schemaVersions: {}, warnings, postgresMajor: major };
+		}
 	}
 	const runningTag = tagOf(container.Config.Image);
 	const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';

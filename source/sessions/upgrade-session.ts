@@ -28,12 +28,19 @@ import { buildComposePlan } from '../targets/compose/plan.js';
 import { describeService } from '../targets/compose/describe.js';
 import type { ComposeUnit } from '../targets/compose/unit.js';
 import { composeDriver, composeFinder, selectionKind } from './compose-units.js';
+import { planPostgresServer } from '../targets/postgres-server/plan.js';
+import { describeServer } from '../targets/postgres-server/describe.js';
+import { PostgresServerDriver } from '../targets/postgres-server/driver.js';
+import type { PostgresServerUnit } from '../targets/postgres-server/unit.js';
+import { backupDirOf } from '../core/journal/state-dir.js';
 
-export type PlannedUnit = ContainerPlan | ComposeUnit;
+export type PlannedUnit = ContainerPlan | ComposeUnit | PostgresServerUnit;
 
 /** Each unit's own lines of the plan, from its kind's describer. */
 export function describeUnit(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
-	return unit.kind === 'compose' ? describeService(unit, plan as Plan<ComposeUnit>) : describeContainer(unit, plan as Plan<ContainerPlan>);
+	if (unit.kind === 'compose') return describeService(unit, plan as Plan<ComposeUnit>);
+	if (unit.kind === 'postgres-server') return describeServer(unit, plan as Plan<PostgresServerUnit>);
+	return describeContainer(unit, plan as Plan<ContainerPlan>);
 }
 
 // One upgrade from selection to summary. The --yes reporters and the
@@ -110,7 +117,11 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 		const journal = await Journal.create({ dir: state, runId, engine: engine.endpoint, argv: request.argv, redactor });
 		const audit = await AuditLog.open(state, runId, redactor);
 		const executor = new Executor({
-			drivers: { container: containerDriver(engine, names, request, redactor, env), compose: composeDriver(engine, request, redactor, env) },
+			drivers: {
+				container: containerDriver(engine, names, request, redactor, env),
+				compose: composeDriver(engine, request, redactor, env),
+				'postgres-server': new PostgresServerDriver({ docker: engine.docker, authFor: (ref) => registryAuthFor(ref, env) }),
+			},
 			database: databasePort(engine.docker),
 			journal,
 			audit,
@@ -193,10 +204,16 @@ export async function planFor(
 					.inspect()
 					.then(() => true, () => false),
 		});
-	const plan: Plan<PlannedUnit> =
+	let plan: Plan<PlannedUnit> =
 		(await selectionKind(engine, names)) === 'compose'
 			? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
 			: await buildPlan(engine.docker, engine, names, request, resolvePath, (parkedName) => explainParked(env, parkedName));
+	if (plan.path.postgresMajor) {
+		// The server backs itself up (every database and the roles): no app database plan.
+		plan = await planPostgresServer(engine.docker, plan as Plan<ContainerPlan>, { ...request, backupDir: backupDirOf(stateDir(env), request.backupDir) }, redactor);
+		for (const unit of plan.units) redactor.addEnv(unit.inspect.Config.Env);
+		return plan;
+	}
 	// Every secret the selected containers carry is known before the first event.
 	for (const unit of plan.units) {
 		redactor.addEnv(unit.inspect.Config.Env);

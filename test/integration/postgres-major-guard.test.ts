@@ -43,16 +43,26 @@ afterAll(async () => {
 });
 
 describe('a PostgreSQL server changing major', () => {
-	it('13 -> 15 is refused with exit 2, naming both majors; the server is untouched', async () => {
+	it('13 -> 15 named with --to is the major-upgrade procedure, not a swap (--dry-run: planned, nothing touched)', async () => {
 		const server = await serverOn('13.23');
-		const run = await runWizard(['--yes', '--container', server.name, '--to', '15.18', '--skip-backup']);
-		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-		// The path walks 15.17 first: the first hop that leaves 13 is named.
-		expect(run.stderr.trim()).toBe(
-			`upgrade-wizard: ${server.name} runs PostgreSQL 13 and 15.17 is PostgreSQL 15: a new major needs the data moved to a new volume (dump and restore), which an image swap does not do, and the wizard cannot do it yet; upgrade within 13 (e.g. a newer 13.x) or move the data by hand; nothing was touched`,
-		);
+		const run = await runWizard(['--dry-run', '--container', server.name, '--to', '15.18']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout).toContain('PostgreSQL 13 -> 15: dump and restore onto a new volume');
 		const after = await inspect(server.name);
 		expect([after.Id, after.Config.Image, after.State.Running]).toEqual([server.id, `${repo}:13.23`, true]);
+	});
+
+	it('15.17 -> 13.23 (a downgrade) is refused with exit 2; the server is untouched', async () => {
+		const server = await serverOn('15.17');
+		const run = await runWizard(['--yes', '--container', server.name, '--to', '13.23']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expect(run.stderr.trim()).toBe(
+			`upgrade-wizard: ${server.name} runs PostgreSQL 15 and 13.23 is PostgreSQL 13: a downgrade of a PostgreSQL server is not possible (its data directory is of a newer major); nothing was touched`,
+		);
+		const after = await inspect(server.name);
+		expect([after.Id, after.Config.Image, after.State.Running]).toEqual([server.id, `${repo}:15.17`, true]);
+		// The next case starts its own 15.17 server under the same name.
+		await docker(['rm', '-f', server.name]);
 	});
 
 	it('15.17 -> 15.18 stays an ordinary swap', async () => {

@@ -15,7 +15,7 @@ describe('a PostgreSQL server container changing major', () => {
 	});
 	it('a newer major is refused until the data can be moved, naming both majors', () => {
 		expect(majorChangeRefusal('db', ['PG_MAJOR=15'], [{ tag: '15.5', env: ['PG_MAJOR=15'] }, { tag: '16.1', env: ['PG_MAJOR=16'] }])).toBe(
-			'db runs PostgreSQL 15 and 16.1 is PostgreSQL 16: a new major needs the data moved to a new volume (dump and restore), which an image swap does not do, and the wizard cannot do it yet; upgrade within 15 (e.g. a newer 15.x) or move the data by hand; nothing was touched',
+			'db runs PostgreSQL 15 and 16.1 is PostgreSQL 16: a new major moves the data to a new volume (dump and restore), which an image swap does not do; name the target with --to (e.g. --to 16) to run that procedure, or stay within 15; nothing was touched',
 		);
 		// Without the image's config, the tag says it.
 		expect(majorChangeRefusal('db', ['PG_MAJOR=15'], [{ tag: '16-alpine' }])).toContain('16-alpine is PostgreSQL 16');

@@ -10,11 +10,14 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
 	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);
 	if (path.currentFrom) lines.push(...describeFloating(path.currentFrom, path.current, finalTag(plan)));
-	if (path.majorGate) lines.push('Major upgrade: needs an explicit acknowledgement; read the release notes first');
+	if (path.majorGate) lines.push(path.postgresMajor ? `Major upgrade of a PostgreSQL server: the data moves to a new volume by dump and restore; needs an explicit acknowledgement` : 'Major upgrade: needs an explicit acknowledgement; read the release notes first');
 	for (const note of path.releaseNotes) lines.push(`Release notes ${note.tag}: ${note.url}`);
 	if (path.newerMajor) lines.push(`Also available: ${path.newerMajor.tag} (a major upgrade; name it with --to to go there)`);
 	for (const warning of path.warnings) lines.push(`Warning: ${warning}`);
-	lines.push(...(plan.databaseMissing ? [`Database: MISSING: ${plan.databaseMissing}`] : describeDatabase(plan.database, plan.units.length, plan.backupSkippedBy)));
+	if (path.postgresMajor) {
+		// The server is the database: its own step backs up every database and the roles.
+		lines.push(`Database: the server itself (PostgreSQL ${path.postgresMajor.from} -> ${path.postgresMajor.to}): every database and the roles are backed up and verified before anything stops; its old volume is kept as it is`);
+	} else lines.push(...(plan.databaseMissing ? [`Database: MISSING: ${plan.databaseMissing}`] : describeDatabase(plan.database, plan.units.length, plan.backupSkippedBy)));
 	lines.push(`Pull before anything stops: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
 	plan.units.forEach((unit, index) => {
 		lines.push(`${index + 1}. ${unit.name}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);

@@ -20,6 +20,8 @@ export interface PlanOptions {
 	migrateFirst?: boolean;
 	/** The loaded profiles (--profile, the user's directory, the built-ins); default: the built-ins. */
 	profiles?: ProfileSet;
+	/** --app: containers that use a PostgreSQL server moving to a new major, besides those found from their env. */
+	apps?: string[];
 }
 
 /** How a unit's health is judged; plain data, journaled for recovery. */
@@ -57,6 +59,8 @@ export interface PathSummary {
 	releaseNotes: Array<{ tag: string; url: string }>;
 	schemaVersions: Record<string, string>;
 	warnings: string[];
+	/** A PostgreSQL server moving to a newer major (one hop, the postgres-server unit kind). */
+	postgresMajor?: { from: number; to: number };
 }
 
 export interface Plan<U extends Unit = Unit> {

@@ -103,8 +103,11 @@ export class Executor {
 			}
 
 			const results = stage.map((unit) => {
-				const parked = ctx.driver(unit.kind).kept(unit);
-				const summary = ctx.summary(unit, 'upgraded', { keptOld: plan.keepOld ? parked : ctx.timings.keptOld(unit.name), backup: ctx.backupShown(), backups: ctx.backupsShown(plan.hops, plan.path.current) });
+				const driver = ctx.driver(unit.kind);
+				const parked = driver.kept(unit);
+				const keptOld = plan.keepOld ? parked : ctx.timings.keptOld(unit.name);
+				const removal = keptOld ? driver.keptRemoval?.(unit) : undefined;
+				const summary = ctx.summary(unit, 'upgraded', { keptOld, ...(removal ? { keptRemoval: removal } : {}), backup: ctx.backupShown(), backups: ctx.backupsShown(plan.hops, plan.path.current) });
 				ctx.emit({ type: 'container-done', summary });
 				return summary;
 			});

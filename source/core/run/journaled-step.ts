@@ -24,6 +24,10 @@ export async function runTransition(ctx: RunContext, unit: Pick<Unit, 'key' | 'n
 				Object.assign(journal.container(unit.key), data);
 				await journal.settle(action, 'intent', { data, undo });
 			},
+			recordBackup: async (backup) => {
+				await journal.recordBackup(backup);
+				await ctx.deps.audit.record({ container: unit.name, action: 'backup', detail: `${backup.path} sha256 ${backup.sha256}` });
+			},
 		});
 	} catch (error) {
 		await journal.settle(action, 'failed', { error: messageOf(error) });

@@ -71,7 +71,13 @@ function containerLines(container: ContainerSummary): SummaryLine[] {
 	}
 	if (container.restored) lines.push({ text: '  the database was restored from the backup', tone: 'warn' });
 	if (container.reason) lines.push({ text: `  reason: ${container.reason}`, tone: container.result === 'upgraded' ? undefined : 'warn' });
-	if (container.keptOld) lines.push({ text: `  kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}` });
+	if (container.keptOld) {
+		lines.push({
+			text: container.keptRemoval
+				? `  kept ${container.keptOld}; once you are sure, remove them with: ${container.keptRemoval.join('; ')}`
+				: `  kept ${container.keptOld}; remove it with: docker rm ${container.keptOld}`,
+		});
+	}
 	// The generic guide's post-upgrade checklist, one line per check.
 	for (const item of container.checklist ?? []) {
 		const tone = item.status === 'failed' ? 'warn' : item.status === 'not done' ? 'dim' : undefined;
