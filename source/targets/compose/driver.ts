@@ -7,7 +7,7 @@ import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js'
 import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
 import { tagOf } from '../../docker/discovery.js';
-import { withoutEnvValues } from '../container/driver.js';
+import { withoutEnvValues } from '../container/record.js';
 import { composeEnv } from './cli.js';
 import { runCompose } from './run-compose.js';
 import { editFilesTransition } from './edit-step.js';

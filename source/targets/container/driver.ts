@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
-import type { ContainerRecord } from './record.js';
+import { handOverCommands, parkedContainerFields, type ContainerRecord } from './record.js';
 import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
 import { waitHealthy } from '../../docker/health.js';
@@ -34,21 +34,6 @@ export interface ContainerDriverOptions {
 }
 
 
-/**
- * The journal keeps env keys, never values: recovery works from the parked
- * container itself, and a value the name-based masking does not recognise as
- * secret (DB_PWD, SENTRY_DSN...) must not sit in a file in clear.
- */
-export function withoutEnvValues<T>(value: T): T {
-	if (Array.isArray(value)) return value.map((item) => withoutEnvValues(item)) as T;
-	if (!value || typeof value !== 'object') return value;
-	const out: Record<string, unknown> = {};
-	for (const [key, item] of Object.entries(value)) {
-		out[key] = key === 'Env' && Array.isArray(item) ? item.map((entry) => (typeof entry === 'string' ? entry.split('=', 1)[0] : entry)) : withoutEnvValues(item);
-	}
-	return out as T;
-}
-
 function asContainer(record: UnitRecord): ContainerRecord {
 	return record as ContainerRecord;
 }
@@ -66,23 +51,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	}
 
 	record(unit: ContainerPlan, hop: string): UnitRecordInput {
-		return {
-			kind: this.kind,
-			key: unit.key,
-			name: unit.name,
-			hop,
-			holds: [unit.name, unit.parkedName],
-			parkedName: unit.parkedName,
-			oldId: unit.id,
-			oldImageId: unit.oldImageId,
-			from: unit.from,
-			to: unit.to,
-			targetRef: unit.targetRef,
-			stopTimeoutS: unit.stopTimeoutS,
-			health: unit.health,
-			inspect: { container: withoutEnvValues(unit.inspect), image: withoutEnvValues(unit.oldImage) },
-			createOptions: withoutEnvValues(unit.spec),
-		};
+		return { ...parkedContainerFields(unit, this.kind, hop), holds: [unit.name, unit.parkedName] };
 	}
 
 	async prepare(unit: ContainerPlan, ctx: Parameters<UnitDriver['prepare']>[1]): Promise<PullProgress> {
@@ -242,17 +211,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 
 	async handOver(record: UnitRecord): Promise<HandOver> {
 		const entry = asContainer(record);
-		const state = await this.stateNow(record);
-		const commands = entry.actions
-			.filter((action) => action.status !== 'undone')
-			.reverse()
-			.map((action) => this.command(record, action.undo))
-			.filter((command): command is string => Boolean(command));
-		commands.push(`docker start ${shortId(entry.oldId)}`);
-		// Never advise starting a container that already runs.
-		const old = await containerState(this.docker, entry.oldId).catch(() => undefined);
-		const start = `docker start ${shortId(entry.oldId)}`;
-		return { state, commands: [...new Set(commands)].filter((command) => !(old?.running && command === start)) };
+		return { state: await this.stateNow(record), commands: await handOverCommands(this.docker, entry, (undo) => this.command(record, undo)) };
 	}
 
 	async stateNow(record: UnitRecord): Promise<string[]> {

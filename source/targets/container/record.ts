@@ -1,5 +1,11 @@
+import type Docker from 'dockerode';
+import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import type { UnitRecord } from '../../core/journal/journal.js';
-import type { HealthOptions } from '../../core/plan/plan.js';
+import type { HealthOptions, Unit } from '../../core/plan/plan.js';
+import type { Undo } from '../../core/ports.js';
+import { containerState } from '../../docker/swap.js';
+import { shortId } from '../../text/format.js';
+import type { RecreateSpec } from './recreate-spec.js';
 
 /** A plain container's record: what its driver needs to undo and to recover. */
 export interface ContainerRecord extends UnitRecord {
@@ -12,4 +18,63 @@ export interface ContainerRecord extends UnitRecord {
 	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */
 	inspect?: { container: unknown; image: unknown };
 	createOptions?: unknown;
+}
+
+/**
+ * The journal keeps env keys, never values: recovery works from the parked
+ * container itself, and a value the name-based masking does not recognise as
+ * secret (DB_PWD, SENTRY_DSN...) must not sit in a file in clear.
+ */
+export function withoutEnvValues<T>(value: T): T {
+	if (Array.isArray(value)) return value.map((item) => withoutEnvValues(item)) as T;
+	if (!value || typeof value !== 'object') return value;
+	const out: Record<string, unknown> = {};
+	for (const [key, item] of Object.entries(value)) {
+		out[key] = key === 'Env' && Array.isArray(item) ? item.map((entry) => (typeof entry === 'string' ? entry.split('=', 1)[0] : entry)) : withoutEnvValues(item);
+	}
+	return out as T;
+}
+
+/** What any unit that parks a container as `<name>-old` and creates its successor journals of it (a plain container, a PostgreSQL server). */
+export interface ParkedContainerUnit extends Unit {
+	id: string;
+	parkedName: string;
+	oldImageId: string;
+	stopTimeoutS: number;
+	inspect: ContainerInspectInfo;
+	oldImage: ImageInspectInfo;
+	spec: RecreateSpec;
+}
+
+export function parkedContainerFields(unit: ParkedContainerUnit, kind: string, hop: string) {
+	return {
+		kind,
+		key: unit.key,
+		name: unit.name,
+		hop,
+		parkedName: unit.parkedName,
+		oldId: unit.id,
+		oldImageId: unit.oldImageId,
+		from: unit.from,
+		to: unit.to,
+		targetRef: unit.targetRef,
+		stopTimeoutS: unit.stopTimeoutS,
+		health: unit.health,
+		inspect: { container: withoutEnvValues(unit.inspect), image: withoutEnvValues(unit.oldImage) },
+		createOptions: withoutEnvValues(unit.spec),
+	};
+}
+
+/** The hand-typed undos still owed, newest first, ending with starting the old container, which is left out when it already runs. */
+export async function handOverCommands(docker: Docker, record: UnitRecord & { oldId: string }, command: (undo: Undo) => string | undefined): Promise<string[]> {
+	const commands = record.actions
+		.filter((action) => action.status !== 'undone')
+		.reverse()
+		.map((action) => command(action.undo))
+		.filter((line): line is string => Boolean(line));
+	const start = `docker start ${shortId(record.oldId)}`;
+	commands.push(start);
+	// Never advise starting a container that already runs.
+	const old = await containerState(docker, record.oldId).catch(() => undefined);
+	return [...new Set(commands)].filter((line) => !(old?.running && line === start));
 }

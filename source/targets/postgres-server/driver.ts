@@ -2,15 +2,15 @@ import type Docker from 'dockerode';
 import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
-import { TransitionFailure, type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
+import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { oldContainerHealth } from '../../core/plan/health.js';
 import type { HealthOptions } from '../../core/plan/plan.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
 import { waitHealthy } from '../../docker/health.js';
-import { containerState } from '../../docker/swap.js';
+import { containerState, stopContainer } from '../../docker/swap.js';
 import { shortId } from '../../text/format.js';
 import { gateFor } from '../container/health-gate.js';
-import { withoutEnvValues } from '../container/driver.js';
+import { handOverCommands, parkedContainerFields } from '../container/record.js';
 import { describeServer } from './describe.js';
 import { serverTransitions } from './transitions.js';
 import { undoCommand, undoLabel, undoOnce, type ServerUndo } from './undo.js';
@@ -50,27 +50,14 @@ export class PostgresServerDriver implements UnitDriver<PostgresServerUnit> {
 
 	record(unit: PostgresServerUnit, hop: string): UnitRecordInput {
 		return {
-			kind: this.kind,
-			key: unit.key,
-			name: unit.name,
-			hop,
+			...parkedContainerFields(unit, this.kind, hop),
 			holds: [unit.name, unit.parkedName, unit.tempName, ...unit.dependents.map((dependent) => dependent.name)],
-			parkedName: unit.parkedName,
 			tempName: unit.tempName,
-			oldId: unit.id,
-			oldImageId: unit.oldImageId,
-			from: unit.from,
-			to: unit.to,
-			targetRef: unit.targetRef,
 			fromMajor: unit.fromMajor,
 			toMajor: unit.toMajor,
-			stopTimeoutS: unit.stopTimeoutS,
-			health: unit.health,
 			data: unit.data,
 			// Never a password: recover needs only who to stop and start, and how to judge them.
 			dependents: unit.dependents.map(({ login, ...rest }): DependentRecord => ({ ...rest, ...(login ? { login: { user: login.user, database: login.database } } : {}) })),
-			inspect: { container: withoutEnvValues(unit.inspect), image: withoutEnvValues(unit.oldImage) },
-			createOptions: withoutEnvValues(unit.spec),
 		};
 	}
 
@@ -90,11 +77,7 @@ export class PostgresServerDriver implements UnitDriver<PostgresServerUnit> {
 			intent: `stop ${unit.name} (${shortId(unit.id)}) for ${why}`,
 			undo: { kind: 'start-container', containerId: unit.id, name: unit.name },
 			downtime: 'opens',
-			run: async () => {
-				await this.docker.getContainer(unit.id).stop({ t: unit.stopTimeoutS }).catch((error: { statusCode?: number }) => {
-					if (error.statusCode !== 304) throw error;
-				});
-			},
+			run: () => stopContainer(this.docker, unit.id, unit.stopTimeoutS),
 		};
 	}
 
@@ -170,17 +153,7 @@ export class PostgresServerDriver implements UnitDriver<PostgresServerUnit> {
 	}
 
 	async handOver(record: UnitRecord): Promise<HandOver> {
-		const entry = record as ServerRecord;
-		const state = await this.stateNow(record);
-		const commands = entry.actions
-			.filter((action) => action.status !== 'undone')
-			.reverse()
-			.map((action) => this.command(record, action.undo))
-			.filter((command): command is string => Boolean(command));
-		const old = await containerState(this.docker, entry.oldId).catch(() => undefined);
-		const start = `docker start ${shortId(entry.oldId)}`;
-		if (!commands.includes(start)) commands.push(start);
-		return { state, commands: [...new Set(commands)].filter((command) => !(old?.running && command === start)) };
+		return { state: await this.stateNow(record), commands: await handOverCommands(this.docker, record as ServerRecord, (undo) => this.command(record, undo)) };
 	}
 
 	async stateNow(record: UnitRecord): Promise<string[]> {
@@ -203,5 +176,3 @@ export class PostgresServerDriver implements UnitDriver<PostgresServerUnit> {
 		return lines;
 	}
 }
-
-export { TransitionFailure };

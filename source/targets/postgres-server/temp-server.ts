@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ContainerCreateOptions } from 'dockerode';
-import { LOCAL_SOCKET, tool } from './server-sql.js';
+import { tool } from './server-sql.js';
 import type { PostgresServerUnit } from './unit.js';
 import { superuserPassword } from './server-conn.js';
 
@@ -58,5 +58,3 @@ export async function waitReady(docker: Docker, id: string, unit: PostgresServer
 	}
 	throw new Error(`the temporary server ${unit.tempName} was not ready within ${READY_TIMEOUT_MS / 1000} s${last ? ` (${last})` : ''}`);
 }
-
-export { LOCAL_SOCKET };

@@ -4,7 +4,7 @@ import { createFromSpec, removeContainer, renameContainer, startContainer, stopC
 import { shortId } from '../../text/format.js';
 import { healthGate } from '../container/health-gate.js';
 import { moveDatabases, moveGlobals } from './data-move.js';
-import { contentDifferences, databaseContents, serverDifferences, serverInventory, type ServerInventory } from './inventory.js';
+import { contentDifferences, databaseContents, serverDifferences, serverInventory, totalRows, type ServerInventory } from './inventory.js';
 import { loginFails, rehashKnown } from './scram.js';
 import { backupServer } from './server-backup.js';
 import { freshConn, knownLogins, oldConn } from './server-conn.js';
@@ -216,7 +216,7 @@ async function verifyMoved(docker: Docker, unit: PostgresServerUnit, state: { te
 		const now = await databaseContents(docker, state.tempId, fresh, db.name);
 		problems.push(...contentDifferences(db.name, was, now));
 		tables += was.tables.length;
-		rows += was.tables.reduce((sum, table) => sum + table.rows, 0);
+		rows += totalRows(was);
 	}
 	if (problems.length > 0) throw new TransitionFailure('verify', `the new server does not hold what the old one did: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, problems);
 	const logins = knownLogins(unit);
