@@ -65,6 +65,20 @@ describe('a PostgreSQL server changing major', () => {
 		await docker(['rm', '-f', server.name]);
 	});
 
+	it('a major the repository does not have (--to 99) is refused with exit 2; the server is untouched', async () => {
+		// The first case's 13.23 server goes: this one starts its own under the same name.
+		await docker(['rm', '-f', `${id}-13-23`], { reject: false });
+		const server = await serverOn('13.23');
+		const run = await runWizard(['--yes', '--container', server.name, '--to', '99']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expect(run.stderr.trim()).toBe(`upgrade-wizard: ${server.name}: tag not found: ${repo}:99 is not in its registry`);
+		const after = await inspect(server.name);
+		expect([after.Id, after.Config.Image, after.State.Running]).toEqual([server.id, `${repo}:13.23`, true]);
+		const volumes = await docker(['volume', 'ls', '-q', '--filter', 'label=io.upgrade-wizard.pg-major']);
+		expect(volumes.stdout).not.toContain(server.name);
+		await docker(['rm', '-f', server.name]);
+	});
+
 	it('15.17 -> 15.18 stays an ordinary swap', async () => {
 		const server = await serverOn('15.17');
 		const run = await runWizard(['--dry-run', '--container', server.name, '--to', '15.18', '--skip-backup']);

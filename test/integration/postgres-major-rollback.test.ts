@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
+import { world } from '../support/world.js';
+import { tempDir } from '../support/temp-dir.js';
+import { runWizard } from '../support/wizard.js';
+
+// A PostgreSQL major upgrade whose TARGET is broken, on a repository of this
+// test's own: the world's 10 server as `10`, and two images of the world's 15
+// that claim newer majors (PG_MAJOR) and fail in two places:
+//   16: its entrypoint does not exist, so not even the temporary server starts
+//       (the failure comes before any data moved: the new volume goes too);
+//   17: its server runs but its healthcheck never passes, so the data move
+//       completes and the switched-over server fails its gate (the new volume,
+//       holding moved data, is kept and named for inspection).
+// Both: exit 1, the same old container back on its untouched volume, the app
+// that uses it the same container again, healthy.
+
+const w = world();
+const id = uniqueName('pgmrb');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const labels = ['--label', TEST_LABEL, '--label', caseLabel];
+const repo = `${w.registry}/${id}/postgres`;
+const network = `${id}-net`;
+
+async function build(tag: string, dockerfile: string) {
+	const context = tempDir('uw-pgmrb-');
+	writeFileSync(join(context, 'Dockerfile'), dockerfile);
+	await docker(['build', '-q', '-t', `${repo}:${tag}`, context]);
+	await docker(['push', '-q', `${repo}:${tag}`]);
+}
+
+async function psql(container: string, sql: string): Promise<string> {
+	const { stdout } = await docker(['exec', container, 'psql', '-X', '-q', '-t', '-A', '-U', 'postgres', '-d', 'appdb', '-c', sql]);
+	return stdout.trim();
+}
+
+async function setUp(tag: string) {
+	const server = `${id}-${tag}`;
+	const app = `${id}-${tag}-app`;
+	const volume = `${id}-${tag}-data`;
+	await docker(['run', '-d', '--name', server, ...labels, '--network', network, '--network-alias', `${tag}-db`, '-v', `${volume}:/var/lib/postgresql/data`,
+		'-e', 'POSTGRES_PASSWORD=su-secret-pw', '-e', 'POSTGRES_DB=appdb', `${repo}:10`]);
+	await waitHealthy(server);
+	await psql(server, "CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 2000) g");
+	await docker(['run', '-d', '--name', app, ...labels, '--network', network, '-e', `DATABASE_URL=postgres://postgres:su-secret-pw@${tag}-db:5432/appdb`, `${w.appRepo}:1.6.0`]);
+	await waitHealthy(app);
+	return { server, app, volume, serverId: (await inspect(server)).Id, appId: (await inspect(app)).Id };
+}
+
+async function expectBack(s: Awaited<ReturnType<typeof setUp>>) {
+	const back = await inspect(s.server);
+	expect([back.Id, back.State.Running, back.Config.Image]).toEqual([s.serverId, true, `${repo}:10`]);
+	expect(back.Mounts.find((mount: { Destination: string }) => mount.Destination === '/var/lib/postgresql/data')?.Name).toBe(s.volume);
+	await waitHealthy(s.server);
+	expect(await psql(s.server, 'SELECT count(*) FROM items')).toBe('2000');
+	expect(await psql(s.server, 'SHOW server_version_num')).toMatch(/^10/);
+	await waitHealthy(s.app);
+	expect((await inspect(s.app)).Id).toBe(s.appId);
+	expect(await exists(`${s.server}-old`)).toBe(false);
+}
+
+const volumesNamed = async (name: string) => (await docker(['volume', 'ls', '-q', '--filter', `name=^${name}$`])).stdout.trim();
+
+beforeAll(async () => {
+	const pg10 = inject('world').UW_PG10_IMAGE;
+	if (!pg10) throw new Error('world.env has no UW_PG10_IMAGE: did test/world/up.sh build the older majors?');
+	await docker(['tag', pg10, `${repo}:10`]);
+	await docker(['push', '-q', `${repo}:10`]);
+	await build('16', `FROM ${w.pgImage}\nLABEL io.upgrade-wizard.test=1\nENV PG_MAJOR=16\nENTRYPOINT ["/usr/local/bin/does-not-exist"]\n`);
+	await build('17', `FROM ${w.pgImage}\nLABEL io.upgrade-wizard.test=1\nENV PG_MAJOR=17\nHEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD ["pg_isready", "-q", "-p", "1"]\n`);
+	await docker(['network', 'create', ...labels, network]);
+}, 300_000);
+
+afterAll(async () => {
+	await removeByLabel(caseLabel);
+	const { stdout } = await docker(['volume', 'ls', '-q', '--filter', `name=${id}`]);
+	for (const volume of stdout.split('\n').filter(Boolean)) await docker(['volume', 'rm', '-f', volume], { reject: false });
+	await docker(['network', 'rm', network], { reject: false });
+	for (const tag of ['10', '16', '17']) await docker(['rmi', `${repo}:${tag}`], { reject: false });
+}, 120_000);
+
+describe('a PostgreSQL major upgrade to a broken target', () => {
+	it('a target whose server cannot start: rolled back before any data moved, the new volume removed', async () => {
+		const s = await setUp('nostart');
+		const run = await runWizard(['--yes', '--container', s.server, '--to', '16'], { timeoutMs: 300_000 });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout + run.stderr).not.toContain('su-secret-pw');
+		await expectBack(s);
+		expect(await exists(`${s.server}-pg16-move`)).toBe(false);
+		expect(await volumesNamed(`${s.volume}-pg16`)).toBe('');
+	}, 400_000);
+
+	it('a target that never turns healthy after the switch-over: rolled back, the moved data kept on the new volume and named', async () => {
+		const s = await setUp('unhealthy');
+		const run = await runWizard(['--yes', '--container', s.server, '--to', '17', '--health-timeout', '15'], { timeoutMs: 300_000 });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout + run.stderr).not.toContain('su-secret-pw');
+		await expectBack(s);
+		expect(await exists(`${s.server}-pg17-move`)).toBe(false);
+		// Kept for inspection, and the output says so by name.
+		expect(await volumesNamed(`${s.volume}-pg17`)).toBe(`${s.volume}-pg17`);
+		expect(run.stdout + run.stderr).toContain(`${s.volume}-pg17`);
+	}, 400_000);
+});
