@@ -1,4 +1,4 @@
-import type { PullProgress, RunEvent, StepName } from './events.js';
+import type { Gate, PullProgress, RunEvent, StepName } from './events.js';
 import type { Plan, Unit } from './plan/plan.js';
 import type { DatabasePlan } from './plan/database.js';
 import type { BackupRecord, UnitRecord, UnitRecordInput } from './journal/journal.js';
@@ -89,6 +89,12 @@ export interface UnitDriver<U extends Unit = Unit> {
 	kept(unit: U): string | undefined;
 	/** The commands that remove what kept() names, when `docker rm <kept>` is not all of it. */
 	keptRemoval?(unit: U): string[];
+	/**
+	 * A unit that backs itself up (a PostgreSQL server: every database and the
+	 * roles, as its first transition) asks this gate instead of the app-database
+	 * backup gate; without it, a plan with no database plan asks the skip-backup gate.
+	 */
+	backupGate?(unit: U): Gate;
 	/** The unit's steps in order, for progress views (the backup is inserted where it runs). */
 	steps(unit: U): StepName[];
 	/** Lines for the plan (what --dry-run prints for this unit). */

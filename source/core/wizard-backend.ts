@@ -24,6 +24,8 @@ export interface ContainerRow {
 	startedAt?: string;
 	/** Ticked because of --container/--image/--label. */
 	preselected: boolean;
+	/** A PostgreSQL server container (PG_MAJOR in its env): the major it runs, shown beside the version. */
+	postgresMajor?: number;
 	/** The Compose project and service, for a container Compose manages: listed under its project. */
 	compose?: { project: string; service: string };
 }

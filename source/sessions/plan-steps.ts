@@ -3,6 +3,7 @@ import { describeChecks } from '../core/plan/checks.js';
 import { describeOneOff, oneOffName } from '../targets/one-off-command.js';
 import type { PlannedUnit } from './upgrade-session.js';
 import { serverStepWords } from '../targets/postgres-server/describe.js';
+import { formatBytes } from '../text/format.js';
 
 // A unit's steps in words, in order, for the plan screen: the same steps the
 // executor runs (and --dry-run describes), the one-off and the post-upgrade
@@ -46,4 +47,21 @@ export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: st
 		...checks,
 		`remove ${unit.parkedName}`,
 	];
+}
+
+/** What the unit stops, in words, with its stop timeout. */
+export function stopWords(unit: PlannedUnit): string {
+	if (unit.kind === 'compose') return `service ${unit.service}: ${unit.containers.map((replica) => replica.name).join(', ')} (stop timeout ${unit.stopTimeoutS} s)`;
+	if (unit.kind === 'postgres-server') {
+		const apps = unit.dependents.map((dependent) => `${dependent.name} (${dependent.stopTimeoutS} s)`);
+		return `${apps.length > 0 ? `${apps.join(', ')} first, then ` : ''}${unit.name} (stop timeout ${unit.stopTimeoutS} s)`;
+	}
+	return `${unit.name} (stop timeout ${unit.stopTimeoutS} s)`;
+}
+
+/** The backup line of the plan screen: the app's database, the server's own, or none and why. */
+export function backupWords(unit: PlannedUnit, plan: Plan<PlannedUnit>): string {
+	if (unit.kind === 'postgres-server') return `roles and every database of ${unit.name} (pg_dumpall --globals-only, pg_dump -Fc each, verified) -> ${unit.backupDir}`;
+	const database = plan.database;
+	return database ? `${database.display} -> ${database.backupDir} (${formatBytes(database.sizeBytes)} database, ${formatBytes(database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`;
 }

@@ -9,6 +9,7 @@ import { skippedByFilters } from '../versions/filter-skips.js';
 import { tagOf, repositoryOf } from '../docker/discovery.js';
 import type { Profile } from '../profiles/profile.js';
 import { majorChangeRefusal, postgresMajorOf, postgresMajorTarget } from '../targets/postgres-server/major.js';
+import { familyChangeWarning } from '../targets/postgres-server/major-targets.js';
 
 // From "this container, maybe --to" to the ordered hops of its upgrade: the
 // registry's tags, the running version, release metadata read from the image
@@ -134,6 +135,8 @@ export async function resolveUpgradePath(input: {
 		const major = postgresMajorTarget(name, container.Config.Env, to, targetEnv);
 		if (major) {
 			const current = tagOf(container.Config.Image) ?? String(major.from);
+			const familyChange = familyChangeWarning(tagOf(container.Config.Image), to);
+			if (familyChange) warnings.push(familyChange);
 			const hops: UpgradeHop[] = [{ tag: to, version: `${major.to}.0.0`, revision: 0, kind: 'major' }];
 			return { repository, current, hops, majorGate: true, releaseNotes: [], schemaVersions: {}, warnings, postgresMajor: major };
 		}

@@ -12,12 +12,13 @@ import { connectEngine, type Engine } from '../docker/engine.js';
 import { containerName, isRunLock, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
 import { RegistryClient } from '../registry/client.js';
 import { parseVersionTag, selectVersions } from '../versions/parse.js';
+import { majorOfTag, postgresMajorOf } from '../targets/postgres-server/major.js';
+import { postgresMajorRows } from '../targets/postgres-server/major-targets.js';
 import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
 import { describeHealth } from '../core/plan/health.js';
 import { currentVersion } from './upgrade-path.js';
-import { stepWords } from './plan-steps.js';
-import { formatBytes } from '../text/format.js';
+import { backupWords, stepWords, stopWords } from './plan-steps.js';
 
 // The interactive wizard's backend: the same discovery, planning and executor
 // as --yes, shaped for screens. Views get plain rows and lines, never engine objects.
@@ -89,6 +90,7 @@ export class WizardSession implements WizardBackend {
 					selection.containers.includes(name) ||
 					(selection.image !== undefined && sameRepository(repositoryOf(row.Image), selection.image)) ||
 					labelled.has(row.Id),
+				...(postgresMajorOf(info?.Config.Env) !== undefined ? { postgresMajor: postgresMajorOf(info?.Config.Env) } : {}),
 				...(labels[LABEL.project] ? { compose: { project: labels[LABEL.project], service: labels[LABEL.service] ?? '?' } } : {}),
 			});
 		}
@@ -105,9 +107,16 @@ export class WizardSession implements WizardBackend {
 		const tags = await client.listTags(repository);
 		const runningTag = tagOf(info.Config.Image);
 		const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
-		const offered = selectVersions(tags, { pre: true, include: this.options.request.filters.include, exclude: this.options.request.filters.exclude, variant });
+		const majorRows = postgresMajorRows(info.Config.Env, runningTag, tags);
+		const runningMajor = postgresMajorOf(info.Config.Env);
+		// A PostgreSQL server: the semver walk stays within its major, other majors are the procedure's rows.
+		const offered = selectVersions(tags, { pre: true, include: this.options.request.filters.include, exclude: this.options.request.filters.exclude, variant }).filter(
+			(entry) => runningMajor === undefined || majorOfTag(entry.tag) === runningMajor,
+		);
 		const profile = profileFor(info, image, this.options.request.profiles);
-		const current = await currentVersion(client, info, image, profile, offered.map((entry) => entry.tag));
+		const found = await currentVersion(client, info, image, profile, offered.map((entry) => entry.tag));
+		if (!found && majorRows && runningTag) return { repository, current: runningTag, rows: majorRows, proposed: this.options.to ?? majorRows.find((row) => !row.disabledReason)?.tag };
+		const current = found;
 		if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
 		// One "now" for the screen only when they all run it: the plan would refuse anyway.
 		for (const other of containers.slice(1)) {
@@ -138,8 +147,12 @@ export class WizardSession implements WizardBackend {
 			}
 			return row;
 		});
-		const proposed = this.options.to ?? planUpgradePath({ current, available, pre: false, walk: profile.upgrade.walk }).hops.at(-1)?.tag;
-		return { repository, current, rows, proposed };
+		const proposed =
+			this.options.to ?? planUpgradePath({ current, available, pre: false, walk: profile.upgrade.walk }).hops.at(-1)?.tag ?? majorRows?.find((row) => !row.disabledReason)?.tag;
+		if (!majorRows) return { repository, current, rows, proposed };
+		// Newer majors above the versions within the running one, older majors below.
+		const newer = majorRows.filter((row) => row.kind === 'major');
+		return { repository, current, rows: [...newer, ...rows, ...majorRows.filter((row) => row.kind !== 'major')], proposed };
 	}
 
 	/** The request as the flags gave it, with the operator's answer to "no database found" on top. */
@@ -164,7 +177,11 @@ export class WizardSession implements WizardBackend {
 			lines: describePlan(plan, describeUnit),
 			warnings: [
 				...plan.path.warnings,
-				...(plan.path.majorGate ? ['major upgrade: expect breaking changes'] : []),
+				...(plan.path.postgresMajor
+					? [`PostgreSQL ${plan.path.postgresMajor.from} -> ${plan.path.postgresMajor.to}: the data moves to a new volume; the old server and volume are kept`]
+					: plan.path.majorGate
+						? ['major upgrade: expect breaking changes']
+						: []),
 				...(plan.database?.migratingHops.length ? [`schema migration in ${plan.database.migratingHops.join(', ')}: the backup is the only way back`] : []),
 			],
 			containers: plan.units.map((container) => ({
@@ -173,13 +190,10 @@ export class WizardSession implements WizardBackend {
 				to: final,
 				hops: plan.hops.slice(0, -1),
 				steps: stepWords(container, plan, plan.database?.display),
-				stops:
-					container.kind === 'compose'
-						? `service ${container.service}: ${container.containers.map((replica) => replica.name).join(', ')} (stop timeout ${container.stopTimeoutS} s)`
-						: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
+				stops: stopWords(container),
 				...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
 				profile: `${container.profile.name} (${container.profile.id}, ${container.profile.source})`,
-				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
+				backup: backupWords(container, plan),
 				health: describeHealth(container.health).replace(/^health gate: /, ''),
 			})),
 		};

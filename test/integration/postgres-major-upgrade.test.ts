@@ -70,6 +70,9 @@ describe('PostgreSQL 10 -> 15 on a new volume', () => {
 		const run = await runWizard(['--yes', '--container', s.server, '--to', '15'], { timeoutMs: 300_000 });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
 		expect(run.stdout + run.stderr).not.toContain('secret-pw');
+		// The server's own backup gate, not the skip-backup warning of a plan without an app database.
+		expect(run.stdout + run.stderr).toContain('Back up the PostgreSQL server');
+		expect(run.stdout + run.stderr).not.toContain('no database backup will be taken');
 		expect(run.stdout).toContain(`once you are sure, remove them with: docker rm ${s.server}-old; docker volume rm ${s.volume}`);
 
 		const now = await inspect(s.server);

@@ -61,7 +61,13 @@ export class Executor {
 				});
 				if (!major) return ctx.finish(ExitCode.usage, notTouched('major upgrade not acknowledged; nothing was changed'), 'done');
 			}
-			if (!plan.database) {
+			const ownBackups = plan.units.flatMap((unit) => ctx.driver(unit.kind).backupGate?.(unit) ?? []);
+			if (ownBackups.length > 0) {
+				// The units back themselves up as their first step: their gate, not the app database's.
+				for (const gate of ownBackups) {
+					if (!(await gates.ask(gate))) return ctx.finish(ExitCode.usage, notTouched('backup not confirmed; nothing was changed'), 'done');
+				}
+			} else if (!plan.database) {
 				ctx.emit({ type: 'warning', message: 'no database backup will be taken (--skip-backup): a failed migration cannot be undone' });
 				const skip = await gates.ask(skipBackupGate());
 				if (!skip) return ctx.finish(ExitCode.usage, notTouched('upgrade without a backup not confirmed; nothing was changed'), 'done');

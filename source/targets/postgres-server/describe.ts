@@ -1,3 +1,4 @@
+import type { Gate } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import { describeHealth } from '../../core/plan/health.js';
 import type { PostgresServerUnit } from './unit.js';
@@ -42,4 +43,21 @@ export function serverStepWords(unit: PostgresServerUnit): string[] {
 		...(apps.length > 0 ? [`start ${apps.join(', ')}, each health-gated`] : []),
 		`keep ${unit.parkedName} and the volume ${unit.data.oldVolume}`,
 	];
+}
+
+/** The backup gate of a major upgrade: the server backs itself up, everything still running. */
+export function serverBackupGate(unit: PostgresServerUnit): Gate {
+	return {
+		kind: 'backup',
+		title: 'Back up the PostgreSQL server',
+		message: `The roles and every database of ${unit.name} are dumped and verified before anything stops`,
+		container: unit.name,
+		details: [
+			`server: ${unit.name}, PostgreSQL ${unit.fromMajor} (data on volume ${unit.data.oldVolume})`,
+			`roles: pg_dumpall --globals-only; each database: pg_dump -Fc, verified with pg_restore --list and a sha256`,
+			`dumped by: the PostgreSQL ${unit.toMajor} tools of ${unit.targetRef}, in a one-off container on network ${unit.network}`,
+			`destination: ${unit.backupDir}`,
+			`beside it, the old volume ${unit.data.oldVolume} is never written and kept after the upgrade: the second way back`,
+		],
+	};
 }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { PullProgress, StepName } from '../../core/events.js';
+import type { Gate, PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
 import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
@@ -11,7 +11,7 @@ import { containerState, stopContainer } from '../../docker/swap.js';
 import { shortId } from '../../text/format.js';
 import { gateFor } from '../container/health-gate.js';
 import { handOverCommands, parkedContainerFields } from '../container/record.js';
-import { describeServer } from './describe.js';
+import { describeServer, serverBackupGate } from './describe.js';
 import { serverTransitions } from './transitions.js';
 import { undoCommand, undoLabel, undoOnce, type ServerUndo } from './undo.js';
 import type { Dependent, PostgresServerUnit } from './unit.js';
@@ -104,6 +104,10 @@ export class PostgresServerDriver implements UnitDriver<PostgresServerUnit> {
 
 	keptRemoval(unit: PostgresServerUnit): string[] {
 		return [`docker rm ${unit.parkedName}`, `docker volume rm ${unit.data.oldVolume}`];
+	}
+
+	backupGate(unit: PostgresServerUnit): Gate {
+		return serverBackupGate(unit);
 	}
 
 	steps(unit: PostgresServerUnit): StepName[] {

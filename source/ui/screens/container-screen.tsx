@@ -36,6 +36,12 @@ interface ScreenState {
 
 type Line = { kind: 'group'; repository: string; count: number } | { kind: 'row'; row: ContainerRow; index: number };
 
+/** The version cell; a PostgreSQL server says its major, since a newer one is a procedure of its own. */
+function versionText(row: ContainerRow): string {
+	const version = row.version ?? '?';
+	return row.postgresMajor === undefined ? version : `${version} (PG ${row.postgresMajor})`;
+}
+
 export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, onQuit }: ContainerScreenProps) {
 	const { helpOpen, setHelpOpen } = useChrome();
 	const { columns } = useTerminalSize();
@@ -163,7 +169,7 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 	}
 
 	const name = columnWidth(rows.map((row) => row.name), 4, 32);
-	const version = columnWidth(rows.map((row) => row.version ?? '?'), 7, 18);
+	const version = columnWidth(rows.map(versionText), 7, 18);
 	const state = columnWidth(rows.map((row) => row.state), 5, 10);
 	const health = columnWidth(rows.map((row) => row.health ?? '-'), 6, 10);
 	const now = Date.now();
@@ -187,7 +193,7 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 		const { row } = line;
 		const here = line.index === cursor;
 		const text =
-			`${here ? '›' : ' '} ${ticked.has(row.name) ? '[x]' : '[ ]'} ${cell(row.name, name)}  ${cell(row.version ?? '?', version)}  ` +
+			`${here ? '›' : ' '} ${ticked.has(row.name) ? '[x]' : '[ ]'} ${cell(row.name, name)}  ${cell(versionText(row), version)}  ` +
 			`${cell(row.state, state)}  ${cell(row.health ?? '-', health)}  ${formatUptime(row.startedAt, now) ? `up ${formatUptime(row.startedAt, now)}` : ''}` +
 			// Under a project heading the repository is not in the heading: say it on the row.
 			(row.compose ? `  ${row.compose.service}: ${row.repository}` : '');
