@@ -71,6 +71,14 @@ beforeAll(async () => {
 	await docker(['push', '-q', `${repo}:10`]);
 	await build('16', `FROM ${w.pgImage}\nLABEL io.upgrade-wizard.test=1\nENV PG_MAJOR=16\nENTRYPOINT ["/usr/local/bin/does-not-exist"]\n`);
 	await build('17', `FROM ${w.pgImage}\nLABEL io.upgrade-wizard.test=1\nENV PG_MAJOR=17\nHEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD ["pg_isready", "-q", "-p", "1"]\n`);
+	// The official image reads POSTGRES_PASSWORD_FILE; the world's fixture entrypoint does not, so these wrap it.
+	for (const [tag, base] of [['10-pwfile', pg10], ['15-pwfile', w.pgImage]] as const) {
+		const context = tempDir('uw-pgmrb-');
+		writeFileSync(join(context, 'pwfile-entrypoint.sh'), '#!/bin/sh\nset -eu\nif [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then read -r POSTGRES_PASSWORD < "$POSTGRES_PASSWORD_FILE"; export POSTGRES_PASSWORD; fi\nexec /usr/local/bin/docker-entrypoint.sh "$@"\n', { mode: 0o755 });
+		writeFileSync(join(context, 'Dockerfile'), `FROM ${base}\nLABEL io.upgrade-wizard.test=1\nCOPY pwfile-entrypoint.sh /usr/local/bin/\nENTRYPOINT ["/usr/local/bin/pwfile-entrypoint.sh"]\nCMD ["postgres"]\n`);
+		await docker(['build', '-q', '-t', `${repo}:${tag}`, context]);
+		await docker(['push', '-q', `${repo}:${tag}`]);
+	}
 	await docker(['network', 'create', ...labels, network]);
 }, 300_000);
 
@@ -79,7 +87,7 @@ afterAll(async () => {
 	const { stdout } = await docker(['volume', 'ls', '-q', '--filter', `name=${id}`]);
 	for (const volume of stdout.split('\n').filter(Boolean)) await docker(['volume', 'rm', '-f', volume], { reject: false });
 	await docker(['network', 'rm', network], { reject: false });
-	for (const tag of ['10', '16', '17']) await docker(['rmi', `${repo}:${tag}`], { reject: false });
+	for (const tag of ['10', '16', '17', '10-pwfile', '15-pwfile']) await docker(['rmi', `${repo}:${tag}`], { reject: false });
 }, 120_000);
 
 describe('a PostgreSQL major upgrade to a broken target', () => {
@@ -103,5 +111,27 @@ describe('a PostgreSQL major upgrade to a broken target', () => {
 		// Kept for inspection, and the output says so by name.
 		expect(await volumesNamed(`${s.volume}-pg17`)).toBe(`${s.volume}-pg17`);
 		expect(run.stdout + run.stderr).toContain(`${s.volume}-pg17`);
+	}, 400_000);
+
+	it('a server whose password is in POSTGRES_PASSWORD_FILE: read once, never printed, and the temporary server reads the same file', async () => {
+		const secrets = tempDir('uw-pgmrb-secret-');
+		writeFileSync(join(secrets, 'pg'), 'file-secret-pw\n', { mode: 0o644 });
+		const server = `${id}-pwfile`;
+		const volume = `${id}-pwfile-data`;
+		await docker(['run', '-d', '--name', server, ...labels, '--network', network, '-v', `${volume}:/var/lib/postgresql/data`, '-v', `${secrets}:/run/secrets:ro`,
+			'-e', 'POSTGRES_PASSWORD_FILE=/run/secrets/pg', '-e', 'POSTGRES_DB=appdb', `${repo}:10-pwfile`]);
+		await waitHealthy(server);
+		await psql(server, "CREATE TABLE items (id int); INSERT INTO items SELECT generate_series(1, 77)");
+		const run = await runWizard(['--yes', '--container', server, '--to', '15-pwfile'], { timeoutMs: 300_000 });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout + run.stderr).not.toContain('file-secret-pw');
+		const now = await inspect(server);
+		expect(now.Config.Image).toBe(`${repo}:15-pwfile`);
+		expect(now.Mounts.map((mount: { Destination: string }) => mount.Destination).sort()).toEqual(['/run/secrets', '/var/lib/postgresql/data']);
+		expect(await psql(server, 'SELECT count(*) FROM items')).toBe('77');
+		// The superuser's hash was set again as SCRAM from the file's password, and it logs in over TCP with it.
+		const address = now.NetworkSettings.Networks[network].IPAddress;
+		const login = await docker(['exec', '-e', 'PGPASSWORD=file-secret-pw', server, 'psql', '-X', '-t', '-A', '-w', '-h', address, '-U', 'postgres', '-d', 'appdb', '-c', 'SELECT 1'], { reject: false });
+		expect(login.stdout.trim(), login.stderr).toBe('1');
 	}, 400_000);
 });

@@ -8,6 +8,7 @@ import type { ContainerPlan } from '../container/plan.js';
 import { findDataMount, withNewVolume } from './data-mount.js';
 import { findDependents } from './dependents.js';
 import { POSTGRES_SERVER_STEPS, type PostgresServerUnit } from './unit.js';
+import { readPasswordFile } from './password-file.js';
 
 // A PostgreSQL major upgrade planned from the container plan of the same
 // server (its recreate spec is the one place the recreate rules live), with
@@ -48,12 +49,12 @@ export async function planPostgresServer(
 
 	const port = Number(envValue(env, 'PGPORT')) || 5432;
 	const superuser = envValue(env, 'POSTGRES_USER') || 'postgres';
-	const passwordKey = envValue(env, 'POSTGRES_PASSWORD') ? 'POSTGRES_PASSWORD' : undefined;
+	const passwordFile = envValue(env, 'POSTGRES_PASSWORD') ? undefined : await readPasswordFile(docker, info);
+	const passwordKey = envValue(env, 'POSTGRES_PASSWORD') ? 'POSTGRES_PASSWORD' : passwordFile ? 'POSTGRES_PASSWORD_FILE' : undefined;
 	if (!passwordKey && envValue(env, 'POSTGRES_HOST_AUTH_METHOD') !== 'trust') {
-		throw new UsageError(
-			`${name}: no POSTGRES_PASSWORD in its env${envValue(env, 'POSTGRES_PASSWORD_FILE') ? ' (POSTGRES_PASSWORD_FILE is not read)' : ''}: the wizard needs the superuser's password to read the old server and to set up the new one`,
-		);
+		throw new UsageError(`${name}: no POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE in its env: the wizard needs the superuser's password to read the old server and to set up the new one`);
 	}
+	if (passwordFile) redactor?.add(passwordFile.password);
 	const dependents = await findDependents(docker, info, options.apps ?? [], options, redactor);
 	const spec = withNewVolume(unit.spec, data);
 	const server: PostgresServerUnit = {
@@ -79,6 +80,7 @@ export async function planPostgresServer(
 		port,
 		superuser,
 		...(passwordKey ? { passwordKey } : {}),
+		...(passwordFile ? { passwordFile } : {}),
 		dependents,
 		stopTimeoutS: unit.stopTimeoutS,
 		health: unit.health,

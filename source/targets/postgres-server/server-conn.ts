@@ -7,6 +7,7 @@ import type { PostgresServerUnit } from './unit.js';
 // are read from the containers' env now, never from the journal.
 
 export function superuserPassword(unit: PostgresServerUnit): string | undefined {
+	if (unit.passwordFile) return unit.passwordFile.password;
 	return unit.passwordKey ? envValue(unit.inspect.Config.Env, unit.passwordKey) : undefined;
 }
 

@@ -24,7 +24,10 @@ export function tempServerOptions(unit: PostgresServerUnit, runLabel: string): C
 		Labels: { [TEMP_LABEL]: unit.name, 'io.upgrade-wizard.run': runLabel },
 		HostConfig: {
 			NetworkMode: unit.network,
-			Mounts: [{ Type: 'volume', Source: unit.data.newVolume, Target: unit.data.destination }],
+			Mounts: [
+				{ Type: 'volume', Source: unit.data.newVolume, Target: unit.data.destination },
+				...(unit.passwordFile ? [{ Type: unit.passwordFile.mount.type, Source: unit.passwordFile.mount.source, Target: unit.passwordFile.mount.destination, ReadOnly: true }] : []),
+			],
 			...(create.HostConfig?.ShmSize ? { ShmSize: create.HostConfig.ShmSize } : {}),
 		},
 	};

@@ -52,6 +52,12 @@ export interface PostgresServerUnit extends Unit {
 	superuser: string;
 	/** Env key holding the superuser's password in the server container (POSTGRES_PASSWORD); the value is read again, never journaled. */
 	passwordKey?: string;
+	/**
+	 * POSTGRES_PASSWORD_FILE: the password read from that file at plan time
+	 * (in memory only, never journaled), and the mount holding it, which the
+	 * temporary server mounts read-only so its entrypoint reads the same file.
+	 */
+	passwordFile?: { path: string; password: string; mount: { type: 'bind' | 'volume'; source: string; destination: string } };
 	dependents: Dependent[];
 	stopTimeoutS: number;
 	health: HealthOptions;
