@@ -42,7 +42,13 @@ export function failureLine(result: ProcessResult, conn: Conn): string {
 
 /** A query whose one value is JSON, parsed. */
 export async function queryJson<T>(docker: Docker, container: string, conn: Conn, sql: string): Promise<T> {
-	const result = await tool(docker, container, conn, ['psql', ...PSQL_ARGS, '-c', `SELECT (${sql})::text`]);
+	return jsonOf<T>(await tool(docker, container, conn, jsonQuery(sql)), conn);
+}
+
+const jsonQuery = (sql: string) => ['psql', ...PSQL_ARGS, '-c', `SELECT (${sql})::text`];
+
+/** The one JSON value a jsonQuery printed; a failure is one line without the password. */
+function jsonOf<T>(result: ProcessResult, conn: Conn): T {
 	if (result.exitCode !== 0) throw new ServerSqlError(`psql on ${conn.database}@${conn.host}: ${failureLine(result, conn)}`);
 	return JSON.parse(result.stdout.trim() || 'null') as T;
 }
@@ -65,7 +71,5 @@ export function ident(text: string): string {
 
 /** The same JSON query from a one-off container of `image` on `network` (before any temporary server exists). */
 export async function oneOffJson<T>(docker: Docker, spec: { image: string; network: string }, conn: Conn, sql: string): Promise<T> {
-	const result = await runOneOff(docker, { ...spec, labels: { 'io.upgrade-wizard.pg-tool': '1' } }, ['psql', ...PSQL_ARGS, '-c', `SELECT (${sql})::text`], connEnv(conn));
-	if (result.exitCode !== 0) throw new ServerSqlError(`psql on ${conn.database}@${conn.host}: ${failureLine(result, conn)}`);
-	return JSON.parse(result.stdout.trim() || 'null') as T;
+	return jsonOf<T>(await runOneOff(docker, { ...spec, labels: { 'io.upgrade-wizard.pg-tool': '1' } }, jsonQuery(sql), connEnv(conn)), conn);
 }

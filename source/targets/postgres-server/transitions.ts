@@ -4,12 +4,13 @@ import { createFromSpec, removeContainer, renameContainer, startContainer, stopC
 import { shortId } from '../../text/format.js';
 import { healthGate } from '../container/health-gate.js';
 import { moveDatabases, moveGlobals } from './data-move.js';
-import { contentDifferences, databaseContents, serverDifferences, serverInventory, totalRows, type ServerInventory } from './inventory.js';
-import { loginFails, rehashKnown } from './scram.js';
+import { serverInventory, type ServerInventory } from './inventory.js';
+import { loginFails } from './scram.js';
 import { backupServer } from './server-backup.js';
 import { freshConn, knownLogins, oldConn } from './server-conn.js';
 import { oneOffJson } from './server-sql.js';
 import { addressOf, tempServerOptions, waitReady } from './temp-server.js';
+import { verifyMoved } from './verify-moved.js';
 import type { PostgresServerUnit } from './unit.js';
 
 // The transitions of a PostgreSQL major upgrade, in order, each with its typed
@@ -113,7 +114,7 @@ export function serverTransitions(docker: Docker, unit: PostgresServerUnit): Tra
 		step: 'verify',
 		intent: `compare ${unit.tempName} with the old server: databases, roles, row counts, sequences, views, extensions, encodings; and the logins`,
 		undo: { kind: 'none', why: 'a comparison changes nothing' },
-		run: async (ctx) => verifyMoved(docker, unit, state, ctx),
+		run: async (ctx) => verifyMoved(docker, unit, { ...state, old, fresh, logins }, ctx),
 	};
 
 	const stopOld: Transition = {
@@ -201,37 +202,4 @@ export function serverTransitions(docker: Docker, unit: PostgresServerUnit): Tra
 	}));
 
 	return [backup, ...stopApps, createVolume, startTemp, move, verify, stopOld, rename, retireTemp, createNew, startNew, healthy, ...startApps];
-}
-
-async function verifyMoved(docker: Docker, unit: PostgresServerUnit, state: { tempId: string; tempAddress: string; inventory?: ServerInventory }, ctx: TransitionContext): Promise<string> {
-	const old = oldConn(unit);
-	const fresh = freshConn(unit);
-	const before = state.inventory ?? (await serverInventory(docker, state.tempId, old));
-	const after = await serverInventory(docker, state.tempId, fresh);
-	const problems = serverDifferences(before, after);
-	let tables = 0;
-	let rows = 0;
-	for (const db of before.databases) {
-		const was = await databaseContents(docker, state.tempId, old, db.name);
-		const now = await databaseContents(docker, state.tempId, fresh, db.name);
-		problems.push(...contentDifferences(db.name, was, now));
-		tables += was.tables.length;
-		rows += totalRows(was);
-	}
-	if (problems.length > 0) throw new TransitionFailure('verify', `the new server does not hold what the old one did: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, problems);
-	const logins = knownLogins(unit);
-	const { rehashed, left } = await rehashKnown(docker, state.tempId, fresh, logins);
-	if (rehashed.length > 0) ctx.emit({ type: 'log', container: unit.name, source: 'one-off', line: `set the passwords of ${rehashed.join(', ')} again as SCRAM (they were md5 hashes, which scram-sha-256 logins cannot use)` });
-	if (left.length > 0) {
-		ctx.emit({ type: 'warning', container: unit.name, message: `role${left.length === 1 ? '' : 's'} ${left.join(', ')} still ha${left.length === 1 ? 's an' : 've'} md5 password hash${left.length === 1 ? '' : 'es'}: if the new server's pg_hba.conf asks for scram-sha-256, set ${left.length === 1 ? 'its password' : 'their passwords'} again (ALTER ROLE ... PASSWORD)` });
-	}
-	for (const login of logins) {
-		const fails = await loginFails(docker, state.tempId, state.tempAddress, unit.port, login);
-		if (fails) throw new TransitionFailure('verify', `${login.who} cannot log in to the new server: ${fails}`);
-	}
-	const encodings = [...new Set(before.databases.map((db) => `${db.encoding}/${db.collate}`))].join(', ');
-	if (before.databases.some((db) => !/^(C|POSIX)(\..*)?$/i.test(db.collate))) {
-		ctx.emit({ type: 'warning', container: unit.name, message: `the databases use the ${encodings} collation: if the new image's C library sorts text differently, indexes on text need REINDEX` });
-	}
-	return `${before.databases.length} databases, ${before.roles.length} roles, ${tables} tables (${rows} rows), sequences, views and extensions equal; ${encodings}; ${logins.length} login${logins.length === 1 ? '' : 's'} checked`;
 }
