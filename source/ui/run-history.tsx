@@ -24,8 +24,9 @@ function HistoryLine({ line }: { line: FinishedLine }) {
 		);
 	}
 	const mark = line.kind === 'step' ? '✔' : line.kind === 'failure' ? '✖' : line.kind === 'rollback' ? '↺' : '•';
+	// Failures, rollback reasons, warnings and gate answers are read whole: they wrap (log lines are cut above).
 	return (
-		<Text wrap="truncate" color={lineColor(line)}>
+		<Text wrap="wrap" color={lineColor(line)}>
 			{`${mark} ${line.text}`}
 		</Text>
 	);

@@ -2,7 +2,7 @@ import React, { memo } from 'react';
 import { Box, Text } from 'ink';
 import { downtimeOf, type ContainerRunState, type PullState, type RunState, type StepState } from '../core/run-state.js';
 import type { PlanPreviewContainer } from '../core/wizard-backend.js';
-import { cell, formatBytes, formatClock, formatDuration, RESULT_WORDS, truncate } from './format.js';
+import { cell, formatBytes, formatClock, formatDuration, RESULT_WORDS, truncate, wrapText } from './format.js';
 import { Spin } from './spin.js';
 import { useNow } from './ticker.js';
 import { useTerminalSize } from './terminal.js';
@@ -117,9 +117,20 @@ export interface ContainerDetailProps {
 }
 
 /** The lines a container's detail needs before the layer list and the log tail. */
-export function detailFixedLines(container: ContainerRunState): number {
+/** Why it failed and why it rolls back: read whole, so wrapped (the first character is the mark's place). */
+function reasonLines(container: ContainerRunState, columns: number): { failure: string[]; rollback: string[] } {
+	const rollback = container.rollback;
+	const words = rollback ? (rollback.status === 'running' ? 'rolling back' : rollback.status === 'done' ? 'rolled back' : 'ROLLBACK INCOMPLETE') : '';
+	return {
+		failure: container.failure ? wrapText(`  ✖ failed at ${container.failure.step}: ${container.failure.message}`, columns, '    ') : [],
+		rollback: rollback ? wrapText(`  * ${words}: ${rollback.reason}`, columns, '    ') : [],
+	};
+}
+
+export function detailFixedLines(container: ContainerRunState, columns = Number.POSITIVE_INFINITY): number {
 	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
-	return 1 + container.steps.length + (pullRunning ? 1 : 0) + (container.failure ? 1 : 0) + (container.rollback ? 1 + container.rollback.steps.length : 0);
+	const reasons = reasonLines(container, columns);
+	return 1 + container.steps.length + (pullRunning ? 1 : 0) + reasons.failure.length + reasons.rollback.length + (container.rollback?.steps.length ?? 0);
 }
 
 export const ContainerDetail = memo(function ContainerDetail({ container, plan, layersOpen, budget }: ContainerDetailProps) {
@@ -127,13 +138,14 @@ export const ContainerDetail = memo(function ContainerDetail({ container, plan, 
 	const name = container.name;
 	const finished = container.summary !== undefined;
 	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
-	let remaining = budget - detailFixedLines(container);
+	let remaining = budget - detailFixedLines(container, columns);
+	const reasons = reasonLines(container, columns);
 	const layers = layersOpen && pullRunning && container.pull ? container.pull.layers.slice(0, Math.max(0, remaining)) : [];
 	remaining -= layers.length;
 	const tail = remaining > 0 ? container.logTail.slice(-remaining) : [];
 	const rollback = container.rollback;
 	return (
-		<Box flexDirection="column" height={Math.min(budget, detailFixedLines(container) + layers.length + tail.length)} overflow="hidden">
+		<Box flexDirection="column" height={Math.min(budget, detailFixedLines(container, columns) + layers.length + tail.length)} overflow="hidden">
 			<Text wrap="truncate">
 				<Text bold>{name}</Text>
 				{`  ${versions(container, plan)}`}
@@ -152,18 +164,26 @@ export const ContainerDetail = memo(function ContainerDetail({ container, plan, 
 						: null}
 				</React.Fragment>
 			))}
-			{container.failure ? (
-				<Text wrap="truncate" color="red">
-					{`  ✖ failed at ${container.failure.step}: ${container.failure.message}`}
+			{reasons.failure.map((line, index) => (
+				<Text key={`f${index}`} wrap="truncate" color="red">
+					{line}
 				</Text>
-			) : null}
+			))}
 			{rollback ? (
 				<>
-					<Text wrap="truncate" color="yellow">
-						{'  '}
-						{rollback.status === 'running' ? <Spin /> : <Text>{rollback.status === 'done' ? '↺' : '✖'}</Text>}
-						{` ${rollback.status === 'running' ? 'rolling back' : rollback.status === 'done' ? 'rolled back' : 'ROLLBACK INCOMPLETE'}: ${rollback.reason}`}
-					</Text>
+					{reasons.rollback.map((line, index) =>
+						index === 0 ? (
+							<Text key="r0" wrap="truncate" color="yellow">
+								{'  '}
+								{rollback.status === 'running' ? <Spin /> : <Text>{rollback.status === 'done' ? '↺' : '✖'}</Text>}
+								{line.slice(3)}
+							</Text>
+						) : (
+							<Text key={`r${index}`} wrap="truncate" color="yellow">
+								{line}
+							</Text>
+						),
+					)}
 					{rollback.steps.map((step, index) => (
 						<Text key={index} wrap="truncate" color={step.ok ? undefined : 'red'}>
 							{`    ${step.ok ? '✔' : '✖'} ${step.action}${step.detail ? `: ${step.detail}` : ''}`}
@@ -225,6 +245,7 @@ export interface RunProgressProps {
 }
 
 export function RunProgress({ state, plans, tag, layersOpen, height, title: fixedTitle }: RunProgressProps) {
+	const { columns } = useTerminalSize();
 	const { order, phase } = state;
 	const names = order.length > 0 ? order : plans.map((plan) => plan.name);
 	const shownActive = state.active ?? names[0];
@@ -232,7 +253,7 @@ export function RunProgress({ state, plans, tag, layersOpen, height, title: fixe
 	const others = names.filter((name) => name !== shownActive);
 	const planOf = (name: string) => plans.find((plan) => plan.name === name);
 	// The active container's steps come first; the others share what is left.
-	const otherRoom = Math.max(0, height - 1 - Math.max(active ? detailFixedLines(active) : 0, 1));
+	const otherRoom = Math.max(0, height - 1 - Math.max(active ? detailFixedLines(active, columns) : 0, 1));
 	const shownOthers = others.length > otherRoom ? others.slice(0, Math.max(0, otherRoom - 1)) : others;
 	const hiddenOthers = others.length - shownOthers.length;
 	const detailBudget = Math.max(1, height - 1 - shownOthers.length - (hiddenOthers > 0 ? 1 : 0));

@@ -158,3 +158,29 @@ describe('abort while running', () => {
 		expect(onExit).toHaveBeenCalledWith(2);
 	});
 });
+
+describe('why a run failed and rolls back', () => {
+	it('is wrapped on the run screen, never cut with an ellipsis', async () => {
+		const failure = 'the new app-1 did not become healthy: the Docker healthcheck reported unhealthy 3 times in a row (last check: HTTP 503 from /health) END-OF-FAILURE';
+		const reason = 'health failed after 120 s, so the old container is started again on its untouched data and the backup is restored END-OF-REASON';
+		const hold = deferred<void>();
+		const run: WizardBackend['run'] = async (_containers, _tag, { onEvent }) => {
+			const emit = (event: RunEvent) => onEvent({ ...event, at: Date.now() } as Parameters<typeof onEvent>[0]);
+			emit({ type: 'run-started', runId: 'r', containers: ['app-1'], dryRun: false });
+			emit({ type: 'step-started', container: 'app-1', step: 'health', detail: 'Docker healthcheck' });
+			emit({ type: 'failure', container: 'app-1', step: 'health', message: failure });
+			emit({ type: 'rollback-started', container: 'app-1', reason });
+			await hold.promise;
+			const summary: RunSummary = { runId: 'r', exitCode: 1, containers: [ABORTED] };
+			emit({ type: 'run-done', summary });
+			return summary;
+		};
+		const { lastFrame } = await startRun(run);
+		const frame = await waitForFrame(lastFrame, 'END-OF-REASON');
+		const text = frame.split('\n').map((line) => line.trim()).join(' ');
+		expect(text).toContain('(last check: HTTP 503 from /health) END-OF-FAILURE');
+		expect(text).toContain('the backup is restored END-OF-REASON');
+		expect(frame.split('\n').filter((line) => line.includes('failed at') || line.includes('rolling back')).join('\n')).not.toContain('…');
+		hold.resolve();
+	});
+});

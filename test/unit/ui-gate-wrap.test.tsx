@@ -57,3 +57,35 @@ describe('the plan screen', () => {
 		app.unmount();
 	});
 });
+
+/** The last frame drawn at 80x24 that shows `marker`, without escape codes. */
+async function at80(element: React.ReactElement, marker: string): Promise<string> {
+	const stdout = new SizedStdout(80, 24);
+	const app = render(element, { stdout: stdout as unknown as NodeJS.WriteStream, stdin: new FakeStdin() as unknown as NodeJS.ReadStream, patchConsole: false });
+	unmount = app.unmount;
+	await tick(50);
+	const drawn = [...stdout.frames].reverse().find((each) => each.includes(marker));
+	if (!drawn) throw new Error(`no frame showed ${marker}`);
+	return drawn.replace(/\u001b\[[?0-9;]*[A-Za-z]/g, '');
+}
+
+describe('the safety sentences of the other screens at 80 columns', () => {
+	it('the no-database screen wraps why the backup needs the database', async () => {
+		const { NoDatabaseScreen } = await import('../../source/ui/screens/no-database-screen.js');
+		const frame = await at80(
+			<NoDatabaseScreen container="app-1" message="app-1: no database found (no DATABASE_URL in its environment)" onAnswer={() => undefined} onBack={() => undefined} onQuit={() => undefined} />,
+			'No database found',
+		);
+		const text = frame.split('\n').map((line) => line.trim()).join(' ');
+		expect(text).toContain('it is the only way back from a migration.');
+		expect(frame).not.toContain('…');
+		for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+	});
+
+	it('the abort dialog says in full what aborting does', async () => {
+		const { AbortDialog } = await import('../../source/ui/screens/abort-dialog.js');
+		const frame = await at80(<AbortDialog active onChoose={() => undefined} />, 'Abort this upgrade?');
+		expect(frame).toContain('the old container comes back as it was.');
+		expect(frame).not.toContain('…');
+	});
+});

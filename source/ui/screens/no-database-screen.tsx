@@ -86,15 +86,24 @@ export function NoDatabaseScreen({ container, notPostgres = false, message, onAn
 					</Text>
 				))}
 				<Text> </Text>
-				<Text wrap="truncate">
-					{notPostgres
+				{wrapText(
+					notPostgres
 						? 'The wizard backs up only PostgreSQL: this upgrade can go ahead only without a backup.'
-						: 'The backup before the upgrade needs the app\'s database: it is the only way back from a migration.'}
-				</Text>
+						: "The backup before the upgrade needs the app's database: it is the only way back from a migration.",
+					columns,
+				).map((line, index) => (
+					<Text key={`w${index}`} wrap="truncate">
+						{line}
+					</Text>
+				))}
 				<Text> </Text>
 				{mode === 'url' ? (
 					<>
-						<Text wrap="truncate">Database URL (postgres://user:password@host:port/db; the password is not shown):</Text>
+						{wrapText('Database URL (postgres://user:password@host:port/db; the password is not shown):', columns).map((line, index) => (
+							<Text key={`u${index}`} wrap="truncate">
+								{line}
+							</Text>
+						))}
 						<TextInput
 							active={!helpOpen}
 							placeholder="postgres://"
