@@ -39,6 +39,15 @@ export interface ContainerSummary {
 	restored?: boolean;
 	/** Upgraded: the post-upgrade checklist (version, health, logs), each done, failed or not done. */
 	checklist?: ChecklistItem[];
+	/** When each step ran and when the unit was down, in ms from the unit's start: the summary's timeline. */
+	timeline?: Timeline;
+}
+
+export interface Timeline {
+	/** Steps in the order they ran; `hop` is the target tag of the hop they belong to. */
+	steps: Array<{ hop: string; step: StepName; startMs: number; endMs: number }>;
+	/** Each stop issued -> healthy again (one per hop that stopped the unit). */
+	down: Array<{ startMs: number; endMs: number }>;
 }
 
 export interface RunSummary {

@@ -35,6 +35,8 @@ export class RunContext {
 		// The redaction boundary: nothing leaves a run unredacted.
 		const shown = this.deps.redactor.value(event);
 		if (shown.type === 'checklist') this.timings.checked(shown.container, shown.items);
+		else if (shown.type === 'step-started') this.timings.stepStarted(shown.container, shown.step);
+		else if (shown.type === 'step-done') this.timings.stepDone(shown.container, shown.step, shown.durationMs);
 		this.deps.onEvent({ ...shown, at: Date.now() });
 	}
 

@@ -20,6 +20,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	const database = plan.database;
 	const migrates = database?.migratingHops.includes(tag) ?? false;
 	await journal.startHop(tag, hopIndex, migrates);
+	ctx.timings.hopStarted(tag);
 	for (const unit of stage) await journal.addUnit(ctx.driver(unit.kind).record(unit, tag));
 	const stayed = hopIndex === 0 ? 'nothing was stopped' : `the containers stay on ${plan.hops[hopIndex - 1]}`;
 	const endsBeforeAnyStop = async (lead: Unit, reason: string, what: string) =>

@@ -1,4 +1,4 @@
-import type { ContainerResult, ContainerSummary } from '../events.js';
+import type { ContainerResult, ContainerSummary, StepName, Timeline } from '../events.js';
 import { defaultChecklist, type ChecklistItem } from '../plan/checks.js';
 import type { Journal } from '../journal/journal.js';
 import type { Unit } from '../plan/plan.js';
@@ -18,13 +18,42 @@ interface Timing {
 	now: string;
 	/** The last hop's post-upgrade checklist. */
 	checklist?: ChecklistItem[];
+	timeline: Timeline;
+	/** Steps started and not yet done: step -> start (ms from startedAt). */
+	running: Map<StepName, number>;
 }
+
+/** Bounds what a summary carries: a long cluster run keeps its first steps. */
+const MAX_TIMELINE_STEPS = 200;
 
 export class Timings {
 	private readonly byName = new Map<string, Timing>();
+	private hop = '';
 
 	start(units: Unit[], finalRef: string): void {
-		for (const unit of units) this.byName.set(unit.name, { startedAt: Date.now(), originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from });
+		for (const unit of units) {
+			this.byName.set(unit.name, { startedAt: Date.now(), originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from, timeline: { steps: [], down: [] }, running: new Map() });
+		}
+	}
+
+	/** The hop to `tag` begins: the steps from here belong to it. */
+	hopStarted(tag: string): void {
+		this.hop = tag;
+	}
+
+	stepStarted(name: string, step: StepName): void {
+		const timing = this.byName.get(name);
+		if (timing) timing.running.set(step, Date.now() - timing.startedAt);
+	}
+
+	stepDone(name: string, step: StepName, durationMs: number): void {
+		const timing = this.byName.get(name);
+		if (!timing || timing.timeline.steps.length >= MAX_TIMELINE_STEPS) return;
+		const endMs = Date.now() - timing.startedAt;
+		// A step reported done without its start (a cluster's "already pulled") lasted what it says.
+		const startMs = timing.running.get(step) ?? Math.max(0, endMs - durationMs);
+		timing.running.delete(step);
+		timing.timeline.steps.push({ hop: this.hop, step, startMs, endMs });
 	}
 
 	/** A stop was issued: the downtime window opens (once, until it closes). */
@@ -37,7 +66,9 @@ export class Timings {
 	downtimeClosed(name: string): void {
 		const timing = this.byName.get(name);
 		if (!timing?.stopIssuedAt) return;
-		timing.downtimeMs += Date.now() - timing.stopIssuedAt;
+		const now = Date.now();
+		timing.downtimeMs += now - timing.stopIssuedAt;
+		timing.timeline.down.push({ startMs: timing.stopIssuedAt - timing.startedAt, endMs: now - timing.startedAt });
 		timing.stopIssuedAt = undefined;
 	}
 
@@ -81,6 +112,7 @@ export class Timings {
 			summary.pullMs = timing.pullMs;
 			summary.totalMs = Date.now() - timing.startedAt;
 			if (timing.downtimeMs > 0) summary.downtimeMs = timing.downtimeMs;
+			if (timing.timeline.steps.length > 0) summary.timeline = { steps: [...timing.timeline.steps], down: [...timing.timeline.down] };
 		}
 		if (result === 'upgraded') summary.checklist = timing?.checklist ?? defaultChecklist();
 		return summary;

@@ -5,6 +5,7 @@ import { Frame, useBodyHeight, useChrome } from '../chrome.js';
 import { formatBytes, formatDuration, RESULT_WORDS, wrapText } from '../format.js';
 import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport, maxScroll } from '../viewport.js';
+import { timelineLines } from '../timeline.js';
 
 // Screen 8: what happened and what to do next, per container; the exit code
 // is the --yes exit code for the same outcome. A recovery ends here too, in
@@ -48,7 +49,7 @@ function versionStep(from: string, to: string): string {
 	return a && b && a[1] === b[1] ? `${a[2]} → ${b[2]}` : `${from} → ${to}`;
 }
 
-function containerLines(container: ContainerSummary): SummaryLine[] {
+function containerLines(container: ContainerSummary, columns: number): SummaryLine[] {
 	const lines: SummaryLine[] = [];
 	const tone: Tone = container.result === 'upgraded' ? 'good' : container.result === 'rollback-failed' ? 'bad' : container.result === 'rolled-back' || container.result === 'failed' ? 'warn' : undefined;
 	lines.push({ text: `${container.container}  ${versionStep(container.from, container.to)}  ${RESULT_WORDS[container.result] ?? container.result}`, tone });
@@ -92,6 +93,8 @@ function containerLines(container: ContainerSummary): SummaryLine[] {
 		lines.push({ text: '  to finish by hand:', tone: 'bad' });
 		for (const text of container.commands) lines.push({ text: `    ${text}` });
 	}
+	// Last: what must be read comes first, where the time went is there to look at.
+	for (const text of timelineLines(container.timeline, columns)) lines.push({ text, tone: 'dim' });
 	return lines;
 }
 
@@ -120,7 +123,7 @@ function nextSteps(summary: RunSummary, flow: SummaryFlow): string[] {
 	return steps;
 }
 
-export function summaryLines(outcome: RunOutcome, flow: SummaryFlow = 'upgrade'): SummaryLine[] {
+export function summaryLines(outcome: RunOutcome, flow: SummaryFlow = 'upgrade', columns = 80): SummaryLine[] {
 	if (outcome.kind === 'error') {
 		const lines: SummaryLine[] = [
 			{ text: `✖ The ${flow === 'recover' ? 'recovery' : 'run'} stopped with an error.`, tone: 'bad' },
@@ -136,7 +139,7 @@ export function summaryLines(outcome: RunOutcome, flow: SummaryFlow = 'upgrade')
 	const { summary } = outcome;
 	const lines: SummaryLine[] = [headline(summary.exitCode, flow)];
 	if (summary.message) lines.push({ text: summary.message });
-	for (const container of summary.containers) lines.push(...containerLines(container));
+	for (const container of summary.containers) lines.push(...containerLines(container, columns));
 	lines.push({ text: 'Next', tone: 'title' });
 	for (const step of nextSteps(summary, flow)) lines.push({ text: `  • ${step}` });
 	if (summary.journal) lines.push({ text: `journal: ${summary.journal}`, tone: 'dim' });
@@ -164,7 +167,7 @@ export function SummaryScreen({ outcome, onExit, flow = 'upgrade', onNext }: Sum
 	const [offset, setOffset] = useState(0);
 	const { columns } = useTerminalSize();
 	// Reasons and commands must be read whole: wrapped here, so the frame can count its lines.
-	const lines = summaryLines(outcome, flow).flatMap((line) => wrapText(line.text, columns, line.text.match(/^\s*(?:•\s)?/)?.[0].replace('•', ' ') ?? '').map((text) => ({ ...line, text })));
+	const lines = summaryLines(outcome, flow, columns).flatMap((line) => wrapText(line.text, columns, line.text.match(/^\s*(?:•\s)?/)?.[0].replace('•', ' ') ?? '').map((text) => ({ ...line, text })));
 	const limit = maxScroll(lines.length, height);
 	const code = exitCodeOf(outcome);
 
