@@ -116,6 +116,12 @@ export async function resolveUpgradePath(input: {
 			const was = parseVersionTag(current);
 			const kind = !parsed || !was ? 'minor' : semver.major(parsed.version) !== semver.major(was.version) ? 'major' : semver.minor(parsed.version) !== semver.minor(was.version) ? 'minor' : 'patch';
 			const hops: UpgradeHop[] = [{ tag: to, version: parsed?.version ?? to, revision: parsed?.revision ?? 0, kind }];
+			// A newer PostgreSQL major named with --to is the procedure, from the local image as well.
+			const major = postgresMajorTarget(name, container.Config.Env, to, undefined);
+			if (major) {
+				const hops: UpgradeHop[] = [{ tag: to, version: `${major.to}.0.0`, revision: 0, kind: 'major' }];
+				return { repository, current, hops, majorGate: true, releaseNotes: [], schemaVersions: {}, warnings, postgresMajor: major, localTarget: true };
+			}
 			const majorChange = majorChangeRefusal(name, container.Config.Env, [{ tag: to }]);
 			if (majorChange) throw new UsageError(majorChange);
 			// As announced: the local image is used, never pulled (the registry does not answer).

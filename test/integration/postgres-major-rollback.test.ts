@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
+import { docker, exists, freePort, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
 import { world } from '../support/world.js';
 import { tempDir } from '../support/temp-dir.js';
 import { runWizard } from '../support/wizard.js';
@@ -16,7 +16,9 @@ import { runWizard } from '../support/wizard.js';
 //       completes and the switched-over server fails its gate (the new volume,
 //       holding moved data, is kept and named for inspection).
 // Both: exit 1, the same old container back on its untouched volume, the app
-// that uses it the same container again, healthy.
+// that uses it the same container again, healthy. Beside them, two targets that
+// work in less usual ways: a password in POSTGRES_PASSWORD_FILE, and a registry
+// that does not answer (the target image already on the engine).
 
 const w = world();
 const id = uniqueName('pgmrb');
@@ -62,6 +64,7 @@ async function expectBack(s: Awaited<ReturnType<typeof setUp>>) {
 	expect(await exists(`${s.server}-old`)).toBe(false);
 }
 
+const goneRefs: string[] = [];
 const volumesNamed = async (name: string) => (await docker(['volume', 'ls', '-q', '--filter', `name=^${name}$`])).stdout.trim();
 
 beforeAll(async () => {
@@ -88,6 +91,7 @@ afterAll(async () => {
 	for (const volume of stdout.split('\n').filter(Boolean)) await docker(['volume', 'rm', '-f', volume], { reject: false });
 	await docker(['network', 'rm', network], { reject: false });
 	for (const tag of ['10', '16', '17', '10-pwfile', '15-pwfile']) await docker(['rmi', `${repo}:${tag}`], { reject: false });
+	for (const ref of goneRefs) await docker(['rmi', ref], { reject: false });
 }, 120_000);
 
 describe('a PostgreSQL major upgrade to a broken target', () => {
@@ -133,5 +137,25 @@ describe('a PostgreSQL major upgrade to a broken target', () => {
 		const address = now.NetworkSettings.Networks[network].IPAddress;
 		const login = await docker(['exec', '-e', 'PGPASSWORD=file-secret-pw', server, 'psql', '-X', '-t', '-A', '-w', '-h', address, '-U', 'postgres', '-d', 'appdb', '-c', 'SELECT 1'], { reject: false });
 		expect(login.stdout.trim(), login.stderr).toBe('1');
+	}, 400_000);
+
+	it('a registry that does not answer: --to 15 runs the procedure from the image already on the engine, never pulled', async () => {
+		const gone = `127.0.0.1:${await freePort()}/acme/postgres`;
+		for (const [tag, source] of [['10', `${repo}:10`], ['15', w.pgImage]] as const) {
+			await docker(['tag', source, `${gone}:${tag}`]);
+			goneRefs.push(`${gone}:${tag}`);
+		}
+		const server = `${id}-offline`;
+		await docker(['run', '-d', '--name', server, ...labels, '--network', network, '-v', `${id}-offline-data:/var/lib/postgresql/data`,
+			'-e', 'POSTGRES_PASSWORD=su-secret-pw', '-e', 'POSTGRES_DB=appdb', `${gone}:10`]);
+		await waitHealthy(server);
+		await psql(server, 'CREATE TABLE items (id int); INSERT INTO items SELECT generate_series(1, 55)');
+		const run = await runWizard(['--yes', '--container', server, '--to', '15'], { timeoutMs: 300_000 });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout + run.stderr).toContain('upgrading straight to the local 15');
+		const now = await inspect(server);
+		expect(now.Config.Image).toBe(`${gone}:15`);
+		expect(await psql(server, 'SELECT count(*) FROM items')).toBe('55');
+		expect(await psql(server, 'SHOW server_version_num')).toMatch(/^15/);
 	}, 400_000);
 });

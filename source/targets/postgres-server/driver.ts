@@ -62,6 +62,11 @@ export class PostgresServerDriver implements UnitDriver<PostgresServerUnit> {
 	}
 
 	async prepare(unit: PostgresServerUnit, ctx: Parameters<UnitDriver['prepare']>[1]): Promise<PullProgress> {
+		if (unit.localImage) {
+			// Planned without the registry: the image on the engine is the target; prove it is still there.
+			await this.docker.getImage(unit.targetRef).inspect();
+			return { current: 0, total: 0, layersDone: 0, layersKnown: 0 };
+		}
 		const auth = await this.options.authFor(unit.targetRef);
 		return pullImage(this.docker, unit.targetRef, { auth, onProgress: ctx.onProgress, onRetry: ctx.onWarning, signal: ctx.signal });
 	}

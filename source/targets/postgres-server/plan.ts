@@ -68,6 +68,7 @@ export async function planPostgresServer(
 		parkedName: unit.parkedName,
 		tempName: `${name}-pg${major.to}-move`,
 		oldImageId: unit.oldImageId,
+		...(unit.localImage ? { localImage: true } : {}),
 		inspect: info,
 		oldImage: unit.oldImage,
 		spec,

@@ -58,6 +58,8 @@ export interface PostgresServerUnit extends Unit {
 	 * temporary server mounts read-only so its entrypoint reads the same file.
 	 */
 	passwordFile?: { path: string; password: string; mount: { type: 'bind' | 'volume'; source: string; destination: string } };
+	/** Planned without the registry (it did not answer): the target is the image already on the engine, never pulled. */
+	localImage?: boolean;
 	dependents: Dependent[];
 	stopTimeoutS: number;
 	health: HealthOptions;
