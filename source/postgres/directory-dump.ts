@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { chmod, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writePrivateFile } from './backup-files.js';
 import { hashDumpDirectory, manifestText, sha256Text } from './dump-manifest.js';
@@ -51,7 +51,7 @@ export async function runDirectoryDump(input: DirectoryDumpInput): Promise<Proce
 		return await input.runner.run(
 			'pg_dump',
 			['--format=directory', `--jobs=${input.jobs}`, '--no-password', `--snapshot=${input.snapshot}`, `--file=${input.path}`],
-			{ signal: input.signal },
+			{ signal: input.signal, privateFiles: true },
 		);
 	} finally {
 		if (timer) clearInterval(timer);
@@ -60,6 +60,9 @@ export async function runDirectoryDump(input: DirectoryDumpInput): Promise<Proce
 
 /** Hash every file and write the manifest beside the directory (0600, never over an existing one). */
 export async function sealDirectoryDump(path: string): Promise<DirectoryDump> {
+	// Already 0600 (umask 077 at spawn); made sure of, for a pg_dump that sets modes of its own.
+	for (const name of await readdir(path)) await chmod(join(path, name), 0o600);
+	await chmod(path, 0o700);
 	const entries = await hashDumpDirectory(path);
 	const text = manifestText(basename(path), entries);
 	const manifestPath = `${path}.sha256`;

@@ -21,6 +21,8 @@ export interface DatabaseOptions {
 	pgBin?: string;
 	/** Postgres image for the tools when the host has none new enough (default postgres:<server major>). */
 	pgImage?: string;
+	/** --backup-format: auto (default) picks custom or directory by size, tables and tools. */
+	backupFormat?: 'auto' | 'custom' | 'directory';
 }
 
 /**
@@ -75,6 +77,8 @@ export interface DatabasePlan {
 	freeBytes: number;
 	/** pg_dump on the host (path) or in the database's container. */
 	dumpWith: string;
+	/** Custom (one file) or directory (pg_dump -Fd -j N); absent in plans before it: custom. */
+	dumpFormat?: { format: 'custom' | 'directory'; jobs: number; why: string };
 	/** --pg-bin: where host tools are looked for (backup and restore alike). */
 	toolDirs?: string[];
 	schemaFrom?: number;
@@ -92,11 +96,18 @@ export interface DatabasePlan {
 	locator?: DatabaseLocator;
 }
 
+/** "pg_dump -Fd -j 2 (directory format: 4 tables, …)" or "pg_dump -Fc". */
+export function dumpCommand(database: Pick<DatabasePlan, 'dumpFormat'>): string {
+	const choice = database.dumpFormat;
+	if (!choice || choice.format === 'custom') return `pg_dump -Fc${choice ? ` (custom format: ${choice.why})` : ''}`;
+	return `pg_dump -Fd -j ${choice.jobs} (directory format: ${choice.why}; restored with pg_restore -j)`;
+}
+
 export function describeDatabase(database: DatabasePlan | undefined, containers: number, skippedBy = '--skip-backup'): string[] {
 	if (!database) return [`Database: NO BACKUP (${skippedBy}): a failed migration cannot be undone`];
 	const lines = database.embedded ? embeddedLines(database, database.embedded) : [
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), ${database.schemaName ?? 'schema'} ${database.schemaFrom ?? database.schemaReported ?? 'unknown'}`,
-		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
+		`Backup: ${dumpCommand(database)} to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
 	if (database.foundIn) lines.splice(1, 0, `Database found in: ${database.foundIn}`);
 	if (!database.embedded) lines.push(`Dumped by: ${database.dumpWith}`);
