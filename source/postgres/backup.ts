@@ -76,11 +76,11 @@ function checkStem(stem: string): void {
 
 async function runnerForBackup(target: DatabaseTarget, session: SnapshotSession, opts: BackupOptions): Promise<ToolRunner> {
 	if (target.kind === 'container') return containerRunner(target, opts.docker);
-	const tools = await (opts.findTools ?? findPgDump)(session.info.major);
+	const tools = await (opts.findTools ?? findPgDump)(session.major);
 	if (!tools) {
 		throw new BackupError(
 			'no-pg-dump',
-			`no pg_dump for PostgreSQL ${session.info.major} or newer on this host (looked in /usr/lib/postgresql/*/bin and PATH); install postgresql-client-${session.info.major}`,
+			`no pg_dump for PostgreSQL ${session.major} or newer on this host (looked in /usr/lib/postgresql/*/bin and PATH); install postgresql-client-${session.major}`,
 		);
 	}
 	return hostRunner(target, tools);
@@ -183,11 +183,12 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
 		if (signal?.aborted) throw abortedError(target);
 		await ensureBackupDir(dir);
 		session = await openSnapshotSession(target, opts.docker);
-		const { info } = session;
+		const counting = session.info;
 		const runner = await runnerForBackup(target, session, opts);
 		const dump = format === 'directory' ? directoryDump : customDump;
 		const result = await dump(opts, runner, session, path, created, () => (dumped = true));
 		session = undefined;
+		const info = await counting;
 		const listed = await verifyDump(target, runner, path, info.tables, signal);
 		if (opts.containerInspect !== undefined) {
 			created.push(inspectPath);
