@@ -1,3 +1,4 @@
+import { dumpCommand } from '../core/plan/database.js';
 import type { ContainerInspectInfo } from 'dockerode';
 import semver from 'semver';
 import { UsageError } from '../core/errors.js';
@@ -179,7 +180,7 @@ export class WizardSession implements WizardBackend {
 						: `${container.name} (stop timeout ${container.stopTimeoutS} s)`,
 				...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
 				profile: `${container.profile.name} (${container.profile.id}, ${container.profile.source})`,
-				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
+				backup: plan.database ? `${plan.database.display} -> ${plan.database.backupDir} (${formatBytes(plan.database.sizeBytes)} database, ${formatBytes(plan.database.freeBytes)} free${plan.database.dumpFormat ? `, ${dumpCommand(plan.database)}` : ''})` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`,
 				health: describeHealth(container.health).replace(/^health gate: /, ''),
 			})),
 		};

@@ -186,7 +186,8 @@ describe('--backup-format directory through the CLI', () => {
 		const stateHome = newStateHome();
 		const run = await runWizard(['--yes', '--container', name, '--to', '1.7.1-badmigration', '--health-timeout', '20', '--backup-format', 'directory'], { stateHome });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
-		expect(run.stdout).toMatch(/Backup: pg_dump -Fd -j 2 \(directory format: --backup-format directory; restored with pg_restore -j\)/);
+		expect(run.stdout).toMatch(/Backup: pg_dump -Fd -j 2 to /);
+		expect(run.stdout).toContain('Backup format: directory, 2 parallel jobs (--backup-format directory); a sha256 per file in a manifest; restored with pg_restore -j 2');
 		expect(run.stdout).toMatch(/backup done .*directory format, pg_dump -j 2, \d+ files in its manifest/);
 		expect(run.stdout).toMatch(/restore done .*row counts equal to the backup's \(pg_restore -j 2 into a scratch database, swapped in\)/);
 		expect(run.stdout).toContain('database restored from that backup');

@@ -96,11 +96,17 @@ export interface DatabasePlan {
 	locator?: DatabaseLocator;
 }
 
-/** "pg_dump -Fd -j 2 (directory format: 4 tables, …)" or "pg_dump -Fc". */
+/** "pg_dump -Fd -j 2" or "pg_dump -Fc". */
 export function dumpCommand(database: Pick<DatabasePlan, 'dumpFormat'>): string {
 	const choice = database.dumpFormat;
-	if (!choice || choice.format === 'custom') return `pg_dump -Fc${choice ? ` (custom format: ${choice.why})` : ''}`;
-	return `pg_dump -Fd -j ${choice.jobs} (directory format: ${choice.why}; restored with pg_restore -j)`;
+	return choice?.format === 'directory' ? `pg_dump -Fd -j ${choice.jobs}` : 'pg_dump -Fc';
+}
+
+/** Why this format, in the plan's words. */
+function formatLine(choice: NonNullable<DatabasePlan['dumpFormat']>): string {
+	return choice.format === 'directory'
+		? `Backup format: directory, ${choice.jobs} parallel jobs (${choice.why}); a sha256 per file in a manifest; restored with pg_restore -j ${choice.jobs}`
+		: `Backup format: custom, one file (${choice.why})`;
 }
 
 export function describeDatabase(database: DatabasePlan | undefined, containers: number, skippedBy = '--skip-backup'): string[] {
@@ -111,6 +117,7 @@ export function describeDatabase(database: DatabasePlan | undefined, containers:
 	];
 	if (database.foundIn) lines.splice(1, 0, `Database found in: ${database.foundIn}`);
 	if (!database.embedded) lines.push(`Dumped by: ${database.dumpWith}`);
+	if (!database.embedded && database.dumpFormat) lines.push(formatLine(database.dumpFormat));
 	if (database.migratingHops.length > 0) {
 		lines.push(
 			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> ${schemaAfter(database, tag)}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,
