@@ -6,7 +6,7 @@ import { RestoreError, errorText } from './errors.js';
 import { clientConfig } from './libpq-env.js';
 import type { PgTools } from './pg-tools.js';
 import { compareTables, problemsText, type VerifiedTable } from './restore-check.js';
-import { serverInfo } from './server-info.js';
+import { countRowsParallel } from './parallel-count.js';
 import type { TableRows } from './sql.js';
 import { hostRunner } from './tool-runner.js';
 
@@ -142,7 +142,7 @@ export async function restoreBySwap(input: SwapRestoreInput): Promise<SwapOutcom
 		if (restored.exitCode !== 0) {
 			throw new RestoreError('restore-failed', `pg_restore -j ${input.jobs} of ${input.archive} failed (${keyLine(restored.stderr) || `exit code ${restored.exitCode}`}); the database was left as it was`, [target.password]);
 		}
-		const { verified, problems } = compareTables(input.tables, (await serverInfo(scratchTarget)).tables);
+		const { verified, problems } = compareTables(input.tables, await countRowsParallel(scratchTarget, input.jobs));
 		if (problems.length > 0) throw new RestoreError('verify-failed', `the restored copy does not match the backup: ${problemsText(problems)}; the database was left as it was`);
 
 		const replaced = `uw_replaced_${scratch.slice(SCRATCH_PREFIX.length)}`;
