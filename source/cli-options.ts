@@ -72,6 +72,7 @@ const SPEC = {
 	'migrate-first': { type: 'boolean' },
 	'pg-bin': { type: 'string' },
 	'pg-image': { type: 'string' },
+	'backup-format': { type: 'string' },
 	down: { type: 'boolean' },
 	profile: { type: 'string', multiple: true },
 	'profile-id': { type: 'string' },
@@ -94,6 +95,12 @@ function seconds(name: string, value: string | undefined, fallback: number | und
 		throw new UsageError(`--${name} takes a number of seconds (${min}..86400), not "${value}"`);
 	}
 	return parsed;
+}
+
+function backupFormat(value: string | undefined): 'auto' | 'custom' | 'directory' {
+	if (value === undefined) return 'auto';
+	if (value === 'auto' || value === 'custom' || value === 'directory') return value;
+	throw new UsageError(`--backup-format takes auto, custom or directory, not ${JSON.stringify(value)}`);
 }
 
 export function parseCli(argv: string[]): CliOptions {
@@ -164,6 +171,7 @@ export function parseCli(argv: string[]): CliOptions {
 		stopAllFirst: values['stop-all-first'] ?? false,
 		pgBin: values['pg-bin'],
 		pgImage: values['pg-image'],
+		backupFormat: backupFormat(values['backup-format']),
 		command: command as CliOptions['command'],
 		demoDown: values.down ?? false,
 		profileFiles: values.profile ?? [],
@@ -196,6 +204,8 @@ Database (found from the app's DATABASE_URL unless given; PG* variables and
       --db URL            the app's database (postgres://user@host:port/db)
       --db-container NAME the database runs in this container (dump/restore run in it)
       --backup-dir DIR    where the verified pg_dump goes (default: state dir/backups)
+      --backup-format F   auto (default), custom (pg_dump -Fc, one file) or directory
+                          (pg_dump -Fd -j N, restored with pg_restore -j; host tools only)
       --offline-backup    stop the app first and dump while it is stopped (longer downtime)
       --skip-backup       upgrade without a backup (never the default; asks again)
       --no-migrations     refuse (exit 2) when the target migrates the schema

@@ -46,6 +46,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean, p
 		stopAllFirst: options.stopAllFirst,
 		pgBin: options.pgBin,
 		pgImage: options.pgImage,
+		backupFormat: options.backupFormat,
 		unattended,
 		dryRun: options.dryRun,
 		argv,

@@ -32,9 +32,10 @@ export interface ContainerSummary {
 	keptOld?: string;
 	/** How to remove what was kept, when it is more than `docker rm <keptOld>` (a PostgreSQL server's old volume). */
 	keptRemoval?: string[];
-	backup?: { path: string; sha256: string; sizeBytes: number };
+	/** format: how it was dumped, when not the single-file custom format ("directory, pg_dump -j 2, 9 files; sha256 of its manifest"). */
+	backup?: { path: string; sha256: string; sizeBytes: number; format?: string };
 	/** Every backup of a multi-hop run, each with the version restoring it returns to (the first one returns to the start). */
-	backups?: Array<{ path: string; sha256: string; sizeBytes: number; returnsTo: string }>;
+	backups?: Array<{ path: string; sha256: string; sizeBytes: number; returnsTo: string; format?: string }>;
 	/** The database was restored from the backup during rollback. */
 	restored?: boolean;
 	/** Upgraded: the post-upgrade checklist (version, health, logs), each done, failed or not done. */

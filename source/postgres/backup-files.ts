@@ -120,6 +120,7 @@ export async function pathExists(path: string): Promise<boolean> {
 	return stat(path).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT');
 }
 
+/** Files, or a directory dump with everything in it. */
 export async function removeQuietly(paths: string[]): Promise<void> {
-	await Promise.all(paths.map((path) => rm(path, { force: true }).catch(() => undefined)));
+	await Promise.all(paths.map((path) => rm(path, { force: true, recursive: true }).catch(() => undefined)));
 }

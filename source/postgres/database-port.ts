@@ -38,6 +38,8 @@ export function databasePort(docker: Docker): DatabasePort {
 				target: database.target,
 				dir: database.backupDir,
 				fileStem: input.fileStem,
+				format: database.dumpFormat?.format ?? 'custom',
+				jobs: database.dumpFormat?.jobs ?? 1,
 				containerInspect: input.containerInspect,
 				docker,
 				signal: input.signal,
@@ -53,6 +55,9 @@ export function databasePort(docker: Docker): DatabasePort {
 				inspectPath: result.inspectPath,
 				database: database.display,
 				sha256Path: result.sha256Path,
+				format: result.format,
+				jobs: result.jobs,
+				...(result.files !== undefined ? { files: result.files } : {}),
 			};
 		},
 		async restore(database, backup, onProgress) {
@@ -61,11 +66,11 @@ export function databasePort(docker: Docker): DatabasePort {
 			const result = await restoreDatabase({
 				...toolLookup(database.toolDirs),
 				target: database.target,
-				backup: { path: backup.path, sha256: backup.sha256, tables: backup.tables },
+				backup: { path: backup.path, sha256: backup.sha256, tables: backup.tables, format: backup.format ?? 'custom' },
 				docker,
 				onProgress,
 			});
-			return `${result.verified.length} tables, row counts equal to the backup's`;
+			return `${result.verified.length} tables, row counts equal to the backup's (${result.how})`;
 		},
 		checkSpace: (dir, sizeBytes) => checkBackupSpace(dir, sizeBytes),
 	};

@@ -10,6 +10,8 @@ export interface ServerInfo {
 	/** server_version as the server reports it, e.g. "15.18 (Debian 15.18-0+deb12u1)". */
 	serverVersion: string;
 	databaseSizeBytes: number;
+	/** pg_table_size of the largest user table: whether a parallel dump has more than one table to share out. */
+	largestTableBytes: number;
 	/** Exact row counts (count(*)): a restore is verified against these. */
 	tables: TableRows[];
 }
@@ -23,17 +25,20 @@ export const SERVER_INFO_SQL = `SELECT jsonb_build_object(
 	'num', current_setting('server_version_num')::int,
 	'version', current_setting('server_version'),
 	'size', pg_database_size(current_database()),
+	'largest', (SELECT coalesce(max(pg_table_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'),
 	'tables', (${TABLES_SQL}))`;
 
 interface RawInfo {
 	num: number;
 	version: string;
 	size: number;
+	largest?: number;
 	tables: TableRows[];
 }
 
 export function toServerInfo(raw: RawInfo): ServerInfo {
-	return { versionNum: raw.num, major: majorOf(raw.num), serverVersion: raw.version, databaseSizeBytes: raw.size, tables: raw.tables };
+	return { versionNum: raw.num, major: majorOf(raw.num), serverVersion: raw.version, databaseSizeBytes: raw.size, largestTableBytes: Number(raw.largest ?? 0), tables: raw.tables };
 }
 
 /** Version, size and exact per-table row counts; for kind 'container' psql runs in the container. */

@@ -23,7 +23,7 @@ export interface ToolRunner {
 	 * Run one tool. `archive` names a dump file on the host: host tools get its
 	 * path as an argument, tools in a container get it streamed on stdin.
 	 */
-	run(tool: PgTool, args: string[], io?: ProcessIo & { archive?: string; createStdin?: () => Readable }): Promise<ProcessResult>;
+	run(tool: PgTool, args: string[], io?: ProcessIo & { archive?: string; createStdin?: () => Readable; privateFiles?: boolean }): Promise<ProcessResult>;
 }
 
 export function applicationName(): string {
@@ -36,7 +36,10 @@ export function hostRunner(target: DatabaseTarget, tools: PgTools): ToolRunner {
 		where: `host ${tools.pgDump.replace(/\/pg_dump$/, '')} (PostgreSQL ${tools.major})`,
 		async run(tool, args, io = {}) {
 			const stdin = io.stdin ?? io.createStdin?.();
-			const child = execa(paths[tool], io.archive ? [...args, io.archive] : args, {
+			// pg_dump -Fd creates its files with the umask: the child starts with 077,
+			// so a dump file is 0600 from the moment it exists (spawn is synchronous).
+			const umask = io.privateFiles ? process.umask(0o077) : undefined;
+			const spawn = () => execa(paths[tool], io.archive ? [...args, io.archive] : args, {
 				env: hostToolEnv(target, applicationName()),
 				extendEnv: false,
 				stdin: stdin ? 'pipe' : 'ignore',
@@ -49,6 +52,12 @@ export function hostRunner(target: DatabaseTarget, tools: PgTools): ToolRunner {
 				cancelSignal: io.signal,
 				forceKillAfterDelay: 3_000,
 			});
+			let child: ReturnType<typeof spawn>;
+			try {
+				child = spawn();
+			} finally {
+				if (umask !== undefined) process.umask(umask);
+			}
 			if (stdin && child.stdin) {
 				// A tool that stops reading early closes its stdin: not an error of ours.
 				child.stdin.on('error', () => undefined);

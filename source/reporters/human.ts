@@ -100,8 +100,8 @@ export function summaryLines(summary: RunSummary): string[] {
 			);
 		}
 		if (container.backups) {
-			for (const backup of container.backups) lines.push(`    backup (restores ${backup.returnsTo}): ${backup.path} (sha256 ${backup.sha256})`);
-		} else if (container.backup) lines.push(`    backup: ${container.backup.path} (sha256 ${container.backup.sha256})`);
+			for (const backup of container.backups) lines.push(`    backup (restores ${backup.returnsTo}): ${backup.path} (${backup.format ? `${backup.format} ` : ''}sha256 ${backup.sha256})`);
+		} else if (container.backup) lines.push(`    backup: ${container.backup.path} (${container.backup.format ? `${container.backup.format} ` : ''}sha256 ${container.backup.sha256})`);
 		if (container.restored) lines.push('    database restored from that backup and verified (row counts; for an embedded server, every file of its data directory)');
 		if (container.checklist) lines.push(`    ${describeChecklist(container.checklist)}`);
 		if (container.state?.length) {

@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import { availableParallelism } from 'node:os';
+import { chooseDumpFormat } from '../postgres/dump-format.js';
 import { UsageError, messageOf, oneLine } from '../core/errors.js';
 import type { Plan, Unit } from '../core/plan/plan.js';
 import type { Profile } from '../profiles/profile.js';
@@ -101,6 +103,17 @@ export async function planDatabase(
 			dumpWith = `pg_dump in a one-off ${image} container (host network): ${where}`;
 		}
 	}
+	// Parallel only with host tools, enough data and tables to share out; --backup-format directory where it cannot work is refused.
+	const dumpFormat = chooseDumpFormat({
+		requested: options.backupFormat ?? 'auto',
+		hostTools: target.kind === 'host',
+		serverVersionNum: info.versionNum,
+		sizeBytes: info.databaseSizeBytes,
+		largestTableBytes: info.largestTableBytes,
+		tableCount: info.tables.length,
+		cores: availableParallelism(),
+	});
+	if (dumpFormat.refused) throw new UsageError(`${dumpFormat.refused}; use --backup-format auto or custom`);
 	// Absolute in the plan and the journal: a relative --backup-dir means the directory it named when given.
 	const backupDir = backupDirOf(context.stateDir, options.backupDir);
 	const space = await checkBackupSpace(backupDir, info.databaseSizeBytes, { dryRun: context.dryRun }).catch(asUsage);
@@ -125,6 +138,7 @@ export async function planDatabase(
 		...(space.wouldCreate ? { backupDirMissing: true } : {}),
 		freeBytes: space.freeBytes,
 		dumpWith,
+		dumpFormat: { format: dumpFormat.format, jobs: dumpFormat.jobs, why: dumpFormat.why },
 		toolDirs,
 		schemaFrom,
 		...(typeof reported === 'string' ? { schemaReported: reported } : {}),

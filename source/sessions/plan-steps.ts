@@ -4,6 +4,7 @@ import { describeOneOff, oneOffName } from '../targets/one-off-command.js';
 import type { PlannedUnit } from './upgrade-session.js';
 import { serverStepWords } from '../targets/postgres-server/describe.js';
 import { formatBytes } from '../text/format.js';
+import { dumpCommand } from '../core/plan/database.js';
 
 // A unit's steps in words, in order, for the plan screen: the same steps the
 // executor runs (and --dry-run describes), the one-off and the post-upgrade
@@ -63,5 +64,7 @@ export function stopWords(unit: PlannedUnit): string {
 export function backupWords(unit: PlannedUnit, plan: Plan<PlannedUnit>): string {
 	if (unit.kind === 'postgres-server') return `roles and every database of ${unit.name} (pg_dumpall --globals-only, pg_dump -Fc each, verified) -> ${unit.backupDir}`;
 	const database = plan.database;
-	return database ? `${database.display} -> ${database.backupDir} (${formatBytes(database.sizeBytes)} database, ${formatBytes(database.freeBytes)} free)` : `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`;
+	return database
+		? `${database.display} -> ${database.backupDir} (${formatBytes(database.sizeBytes)} database, ${formatBytes(database.freeBytes)} free${database.dumpFormat ? `, ${dumpCommand(database)}` : ''})`
+		: `NONE (${plan.backupSkippedBy ?? '--skip-backup'})`;
 }

@@ -77,6 +77,12 @@ export interface BackupRecord {
 	serverVersion: string;
 	tables: Array<{ schema: string; name: string; rows: number }>;
 	inspectPath?: string;
+	/** Absent in journals before directory backups: custom (one file). Directory: `path` is the dump directory, `sha256` that of its manifest <path>.sha256. */
+	format?: 'custom' | 'directory';
+	/** pg_dump workers. */
+	jobs?: number;
+	/** Directory format: files in the manifest. */
+	files?: number;
 	/** A copy of an embedded server's data directory (a tar) rather than a pg_dump: how many entries it holds. */
 	dataDir?: { path: string; entries: number; bytes: number };
 }

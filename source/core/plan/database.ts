@@ -21,6 +21,8 @@ export interface DatabaseOptions {
 	pgBin?: string;
 	/** Postgres image for the tools when the host has none new enough (default postgres:<server major>). */
 	pgImage?: string;
+	/** --backup-format: auto (default) picks custom or directory by size, tables and tools. */
+	backupFormat?: 'auto' | 'custom' | 'directory';
 }
 
 /**
@@ -75,6 +77,8 @@ export interface DatabasePlan {
 	freeBytes: number;
 	/** pg_dump on the host (path) or in the database's container. */
 	dumpWith: string;
+	/** Custom (one file) or directory (pg_dump -Fd -j N); absent in plans before it: custom. */
+	dumpFormat?: { format: 'custom' | 'directory'; jobs: number; why: string };
 	/** --pg-bin: where host tools are looked for (backup and restore alike). */
 	toolDirs?: string[];
 	schemaFrom?: number;
@@ -92,14 +96,28 @@ export interface DatabasePlan {
 	locator?: DatabaseLocator;
 }
 
+/** "pg_dump -Fd -j 2" or "pg_dump -Fc". */
+export function dumpCommand(database: Pick<DatabasePlan, 'dumpFormat'>): string {
+	const choice = database.dumpFormat;
+	return choice?.format === 'directory' ? `pg_dump -Fd -j ${choice.jobs}` : 'pg_dump -Fc';
+}
+
+/** Why this format, in the plan's words. */
+function formatLine(choice: NonNullable<DatabasePlan['dumpFormat']>): string {
+	return choice.format === 'directory'
+		? `Backup format: directory, ${choice.jobs} parallel jobs (${choice.why}); a sha256 per file in a manifest; restored with pg_restore -j ${choice.jobs}`
+		: `Backup format: custom, one file (${choice.why})`;
+}
+
 export function describeDatabase(database: DatabasePlan | undefined, containers: number, skippedBy = '--skip-backup'): string[] {
 	if (!database) return [`Database: NO BACKUP (${skippedBy}): a failed migration cannot be undone`];
 	const lines = database.embedded ? embeddedLines(database, database.embedded) : [
 		`Database: ${database.display} (server ${database.serverVersion}, ${formatBytes(database.sizeBytes)}), ${database.schemaName ?? 'schema'} ${database.schemaFrom ?? database.schemaReported ?? 'unknown'}`,
-		`Backup: pg_dump -Fc to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
+		`Backup: ${dumpCommand(database)} to ${database.backupDir}${database.backupDirMissing ? ' (does not exist yet: a run creates it, 0700)' : ''} (${formatBytes(database.freeBytes)} free), verified with pg_restore --list and sha256, ${database.offline ? 'taken with the app STOPPED (--offline-backup: longer downtime)' : 'taken right before the first stop while the app runs'}`,
 	];
 	if (database.foundIn) lines.splice(1, 0, `Database found in: ${database.foundIn}`);
 	if (!database.embedded) lines.push(`Dumped by: ${database.dumpWith}`);
+	if (!database.embedded && database.dumpFormat) lines.push(formatLine(database.dumpFormat));
 	if (database.migratingHops.length > 0) {
 		lines.push(
 			`Schema migration: ${database.migratingHops.map((tag) => `${tag} -> ${schemaAfter(database, tag)}`).join(', ')}; health timeout extended; no automatic downgrade, the backup is the way back`,

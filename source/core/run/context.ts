@@ -1,5 +1,5 @@
 import type { ContainerResult, ContainerSummary, EventListener, Prompter, RunEvent, RunSummary } from '../events.js';
-import type { Journal } from '../journal/journal.js';
+import type { BackupRecord, Journal } from '../journal/journal.js';
 import type { AuditLog } from '../journal/audit-log.js';
 import type { Redactor } from '../../text/redact.js';
 import type { DatabasePort, UnitDriver } from '../ports.js';
@@ -51,7 +51,7 @@ export class RunContext {
 	/** The newest backup of the run as a summary shows it. */
 	backupShown(): ContainerSummary['backup'] {
 		const backup = this.journal.lastBackup();
-		return backup ? { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes } : undefined;
+		return backup ? { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes, ...backupFormatShown(backup) } : undefined;
 	}
 
 	/** Every backup of the run when there is more than one, each with the version it returns to. */
@@ -60,7 +60,7 @@ export class RunContext {
 		if (all.length < 2) return undefined;
 		return all.map((backup) => {
 			const index = hops.indexOf(backup.hop);
-			return { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes, returnsTo: index > 0 ? hops[index - 1]! : start };
+			return { path: backup.path, sha256: backup.sha256, sizeBytes: backup.sizeBytes, returnsTo: index > 0 ? hops[index - 1]! : start, ...backupFormatShown(backup) };
 		});
 	}
 
@@ -76,4 +76,10 @@ export class RunContext {
 		if (!driver) throw new Error(`no driver for units of kind ${kind}`);
 		return driver as UnitDriver<U>;
 	}
+}
+
+/** A directory backup says so where its path is shown: its sha256 is of the manifest beside it, not of a file. */
+function backupFormatShown(backup: BackupRecord): { format?: string } {
+	if (backup.format !== 'directory') return {};
+	return { format: `directory format (pg_dump -j ${backup.jobs ?? 1}, ${backup.files ?? "?"} files), manifest` };
 }

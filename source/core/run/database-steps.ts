@@ -11,7 +11,7 @@ import { throttled } from './throttle.js';
 // stops, and the restore a rollback (or a recovery) runs from the backup the
 // journal recorded, never from what memory believes.
 
-/** pg_dump -Fc, verified, checksummed; recorded in the journal before anything stops. */
+/** pg_dump -Fc (or -Fd -j N), verified, checksummed; recorded in the journal before anything stops. */
 export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: Unit & { inspect?: unknown }, tag: string): Promise<BackupRecord> {
 	const started = Date.now();
 	// Named for the hop it guards: the versions before and after it.
@@ -34,7 +34,11 @@ export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: 
 		step: 'backup',
 		durationMs: Date.now() - started,
 		detail: `${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256.slice(0, 16)}…, ${
-			result.dataDir ? `${result.dataDir.entries} entries of ${result.dataDir.path} verified` : `${result.tables.length} tables verified`
+			result.dataDir
+				? `${result.dataDir.entries} entries of ${result.dataDir.path} verified`
+				: result.format === 'directory'
+					? `directory format, pg_dump -j ${result.jobs ?? 1}, ${result.files ?? '?'} files in its manifest, ${result.tables.length} tables verified`
+					: `${result.tables.length} tables verified`
 		})`,
 	});
 	return record;

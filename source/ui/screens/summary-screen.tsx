@@ -64,11 +64,11 @@ function containerLines(container: ContainerSummary, columns: number): SummaryLi
 		// A multi-hop run: each hop's backup, and the version it takes the database back to.
 		for (const each of backups) {
 			lines.push({ text: `  backup ${each.path} (${formatBytes(each.sizeBytes)}): restores ${each.returnsTo}` });
-			lines.push({ text: `  sha256 ${each.sha256}`, tone: 'dim' });
+			lines.push({ text: `  ${each.format ? `${each.format} ` : ''}sha256 ${each.sha256}`, tone: 'dim' });
 		}
 	} else if (backup?.path) {
 		lines.push({ text: `  backup ${backup.path}${backup.sizeBytes !== undefined ? ` (${formatBytes(backup.sizeBytes)})` : ''}` });
-		if (backup.sha256) lines.push({ text: `  sha256 ${backup.sha256}`, tone: 'dim' });
+		if (backup.sha256) lines.push({ text: `  ${backup.format ? `${backup.format} ` : ''}sha256 ${backup.sha256}`, tone: 'dim' });
 	}
 	if (container.restored) lines.push({ text: '  the database was restored from the backup', tone: 'warn' });
 	if (container.reason) lines.push({ text: `  reason: ${container.reason}`, tone: container.result === 'upgraded' ? undefined : 'warn' });
