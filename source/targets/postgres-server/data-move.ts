@@ -55,14 +55,25 @@ export async function moveGlobals(input: Pick<MoveInput, 'docker' | 'temp' | 'ol
 	}
 }
 
-async function moveDatabase(input: MoveInput, db: DatabaseInfo, index: number): Promise<void> {
+/** Milliseconds of each phase of one database's move, for the log line. */
+interface Phases {
+	dump: number;
+	restore: number;
+	analyze: number;
+}
+
+async function moveDatabase(input: MoveInput, db: DatabaseInfo, index: number): Promise<Phases> {
 	const { docker, temp, old, fresh, jobs, signal } = input;
 	const scratch = `/tmp/upgrade-wizard-move-${index}`;
 	const create = db.name !== 'postgres';
 	if (create && input.created.includes(db.name)) await runSql(docker, temp, { ...fresh, database: 'postgres' }, `DROP DATABASE ${ident(db.name)};\n`);
+	const phases: Phases = { dump: 0, restore: 0, analyze: 0 };
+	let t0 = Date.now();
 	try {
 		const dump = await tool(docker, temp, { ...old, database: db.name }, ['pg_dump', '--format=directory', `--jobs=${jobs}`, '--compress=0', '--no-password', `--file=${scratch}`], { signal });
 		if (dump.exitCode !== 0) throw new MoveError(`pg_dump of ${db.name} from the old server failed: ${failureLine(dump, old)}`);
+		phases.dump = Date.now() - t0;
+		t0 = Date.now();
 		// -C creates the database as the old server had it (owner, encoding, locale, settings).
 		const target = create ? 'postgres' : db.name;
 		const restore = await tool(
@@ -73,10 +84,14 @@ async function moveDatabase(input: MoveInput, db: DatabaseInfo, index: number): 
 			{ signal },
 		);
 		if (restore.exitCode !== 0) throw new MoveError(`pg_restore of ${db.name} into the new server failed: ${failureLine(restore, fresh)}`);
+		phases.restore = Date.now() - t0;
 	} finally {
 		await tool(docker, temp, fresh, ['rm', '-rf', scratch]).catch(() => undefined);
 	}
+	t0 = Date.now();
 	await runSql(docker, temp, { ...fresh, database: db.name }, 'ANALYZE;\n');
+	phases.analyze = Date.now() - t0;
+	return phases;
 }
 
 /** Every database, one after the other, each with `jobs` parallel workers; progress in bytes of the old server's databases. */
@@ -88,9 +103,9 @@ export async function moveDatabases(input: MoveInput): Promise<string> {
 		if (input.signal?.aborted) throw new MoveError('the data move was aborted');
 		input.onProgress({ database: db.name, doneBytes, totalBytes });
 		const one = Date.now();
-		await moveDatabase(input, db, index);
+		const phases = await moveDatabase(input, db, index);
 		doneBytes += db.sizeBytes;
-		input.onLine(`moved ${db.name} (${formatBytes(db.sizeBytes)}) in ${formatDuration(Date.now() - one)}`);
+		input.onLine(`moved ${db.name} (${formatBytes(db.sizeBytes)}) in ${formatDuration(Date.now() - one)}: dump ${formatDuration(phases.dump)}, restore ${formatDuration(phases.restore)}, ANALYZE ${formatDuration(phases.analyze)}`);
 		input.onProgress({ database: db.name, doneBytes, totalBytes });
 	}
 	return `${input.databases.length} database${input.databases.length === 1 ? '' : 's'}, ${formatBytes(totalBytes)}, ${input.jobs} parallel job${input.jobs === 1 ? '' : 's'}, in ${formatDuration(Date.now() - started)}`;
