@@ -37,6 +37,10 @@ await build({
 		// dockerode's ssh transport (ssh2, and its native cpu-features): engines
 		// are reached over unix sockets and TCP here; ssh:// is refused in one line.
 		ssh2: join(root, 'scripts/no-ssh2.cjs'),
+		// dockerode's BuildKit session (gRPC, protobuf): only buildImage uses it.
+		'@grpc/grpc-js': join(root, 'scripts/no-buildkit.cjs'),
+		'@grpc/proto-loader': join(root, 'scripts/no-buildkit.cjs'),
+		protobufjs: join(root, 'scripts/no-buildkit.cjs'),
 	},
 	define: { 'process.env.UPGRADE_WIZARD_VERSION': JSON.stringify(version) },
 	// Bundled CommonJS dependencies (dockerode, pg) still call require().

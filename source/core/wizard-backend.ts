@@ -115,6 +115,12 @@ export interface WizardBackend {
 	/** Throws an Error whose message says what is wrong and how to fix it. */
 	connect(): Promise<EngineInfo>;
 	listContainers(): Promise<ContainerRow[]>;
+	/**
+	 * The rows listContainers gave, with what only an inspect of each says (uptime,
+	 * a PostgreSQL server's major): asked after the list is on the screen, so the
+	 * first frame waits for one list call, not one round trip per container.
+	 */
+	containerDetails?(rows: ContainerRow[]): Promise<ContainerRow[]>;
 	targets(containers: string[]): Promise<TargetChoice>;
 	/** Rejects with a NoDatabaseProblem-shaped Error when the app names no database and `overrides` says nothing. */
 	preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview>;

@@ -15,6 +15,7 @@ import { TargetScreen } from './screens/target-screen.js';
 import { KeysProvider, useCtrlC } from './terminal.js';
 import { TickProvider, createTicker } from './ticker.js';
 import { useLoad } from './use-load.js';
+import { useContainerDetails } from './use-container-details.js';
 import { useOutsideSignal } from './use-outside-signal.js';
 import { useUpgradeChoices } from './use-upgrade-choices.js';
 import { EXIT_INCOMPLETE, nextAfterRecovery, useRecoveryRun } from './use-recovery-run.js';
@@ -65,7 +66,8 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	const [runsLoad, retryRuns] = useLoad(engine ? `runs:${generation}` : undefined, () =>
 		backend.interruptedRuns().then((runs) => (options.runId ? runs.filter((run) => run.runId === options.runId) : runs)),
 	);
-	const [containersLoad, retryContainers] = useLoad(engine && mode === 'wizard' ? `containers:${generation}` : undefined, () => backend.listContainers());
+	const [listedLoad, retryContainers] = useLoad(engine && mode === 'wizard' ? `containers:${generation}` : undefined, () => backend.listContainers());
+	const containersLoad = useContainerDetails(backend, listedLoad);
 	const runsLeft = runsLoad.status === 'ready' ? runsLoad.value.length : undefined;
 
 	// The engine answered: move on by itself (the header keeps saying which engine),
