@@ -34,6 +34,7 @@ async function bundledHello() {
 		platform: 'node',
 		target: 'node20',
 		logLevel: 'warning',
+		define: { 'process.env.NODE_ENV': '"production"' },
 		alias: { 'react-devtools-core': join(root, 'scripts/empty-module.mjs') },
 		banner: { js: "import { createRequire as __uwCreateRequire } from 'node:module'; const require = __uwCreateRequire(import.meta.url);" },
 	});
