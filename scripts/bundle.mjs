@@ -37,10 +37,11 @@ await build({
 		// dockerode's ssh transport (ssh2, and its native cpu-features): engines
 		// are reached over unix sockets and TCP here; ssh:// is refused in one line.
 		ssh2: join(root, 'scripts/no-ssh2.cjs'),
-		// dockerode's BuildKit session (gRPC, protobuf): only buildImage uses it.
-		'@grpc/grpc-js': join(root, 'scripts/no-buildkit.cjs'),
-		'@grpc/proto-loader': join(root, 'scripts/no-buildkit.cjs'),
-		protobufjs: join(root, 'scripts/no-buildkit.cjs'),
+		// dockerode's image builds (BuildKit's gRPC session, the build context's tar):
+		// loaded with dockerode, never used by the wizard.
+		...Object.fromEntries(
+			['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'uuid', 'tar-fs', '@balena/dockerignore'].map((name) => [name, join(root, 'scripts/no-image-builds.cjs')]),
+		),
 	},
 	// React's production build: the development one (prop checks, warnings nobody
 	// reads in a terminal tool) was two thirds of the code parsed before the first frame.

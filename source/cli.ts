@@ -69,6 +69,10 @@ async function interactive(request: UpgradeRequest, signals: ProcessSignals, rec
 	const backend = new WizardSession({ selection, to, request: rest });
 	if (!recover) backend.prefetch();
 	const { renderWizard } = await import('./ui/render.js');
+	// Ink redraws at most every 66 ms (15 frames/s): an engine that answers within
+	// about that long after the screens are loaded is in the first frame, and
+	// the terminal does not show "connecting" only to replace it a frame later.
+	await backend.settle(60);
 	keepGoingWithoutTerminal();
 	// `recover` in a terminal without --yes: the same wizard, opened on its Recovery screen.
 	const mode = recover ? { mode: 'recover' as const, runId: recover.runId } : { to };

@@ -111,6 +111,13 @@ export interface InterruptedRunRow {
 	journal: string;
 }
 
+/** What a backend asked the engine before the screens were mounted, as far as it has answered. */
+export interface Prefetched {
+	engine?: EngineInfo;
+	interruptedRuns?: InterruptedRunRow[];
+	containers?: ContainerRow[];
+}
+
 export interface WizardBackend {
 	/** Throws an Error whose message says what is wrong and how to fix it. */
 	connect(): Promise<EngineInfo>;
@@ -121,6 +128,8 @@ export interface WizardBackend {
 	 * first frame waits for one list call, not one round trip per container.
 	 */
 	containerDetails?(rows: ContainerRow[]): Promise<ContainerRow[]>;
+	/** Answers already in when the screens mount: the first frame shows them instead of "connecting". */
+	prefetched?(): Prefetched;
 	targets(containers: string[]): Promise<TargetChoice>;
 	/** Rejects with a NoDatabaseProblem-shaped Error when the app names no database and `overrides` says nothing. */
 	preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview>;

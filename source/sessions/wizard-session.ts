@@ -1,7 +1,7 @@
 import type { ContainerInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
-import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
-import { connectEngine, type Engine } from '../docker/engine.js';
+import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, Prefetched, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
+import { connectEngine, engineClient, type Engine } from '../docker/engine.js';
 import type { Selection } from '../docker/discovery.js';
 import { interruptedRunFiles } from '../core/journal/read-journal.js';
 import { stateDir } from '../core/journal/state-dir.js';
@@ -26,15 +26,18 @@ export class WizardSession implements WizardBackend {
 	private readonly env: NodeJS.ProcessEnv;
 	/** The first list, asked before the screens are loaded (prefetch). */
 	private early?: Promise<ContainerRow[]>;
+	/** What the prefetch's answers were, once they came: the first frame can show them. */
+	private settled: Prefetched = {};
+	private answered: Promise<void> = Promise.resolve();
 	private listed = new Map<string, ContainerInfo>();
 
 	constructor(private readonly options: WizardSessionOptions) {
 		this.env = options.env ?? process.env;
 	}
 
-	private docker(): Promise<Engine> {
+	private docker(client?: ReturnType<typeof engineClient>): Promise<Engine> {
 		// One connection for the session; a failed one is tried again on the next call (retry).
-		this.engine ??= connectEngine(this.env).catch((error: unknown) => {
+		this.engine ??= connectEngine(this.env, client).catch((error: unknown) => {
 			this.engine = undefined;
 			throw error;
 		});
@@ -43,12 +46,42 @@ export class WizardSession implements WizardBackend {
 
 	/**
 	 * Ask the engine before the screens are loaded: the version and the list go out
-	 * at once and are answered while Ink is still being parsed.
+	 * together and are answered while Ink is still being parsed.
 	 */
 	prefetch(): void {
-		const early = this.fetchRows();
-		early.catch(() => undefined);
+		let client: ReturnType<typeof engineClient>;
+		try {
+			client = engineClient(this.env);
+		} catch {
+			return; // a bad DOCKER_HOST: the Engine screen says so, as without a prefetch
+		}
+		const ignore = () => undefined;
+		const runs = this.docker(client).then((engine) => {
+			this.settled.engine = { endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+			return this.interruptedRuns().then((found) => (this.settled.interruptedRuns = found));
+		});
+		const early = listRows(client.docker, this.options.selection, this.options.request.profiles).then(({ rows, listed }) => {
+			this.listed = listed;
+			return rows;
+		});
+		const rows = early.then((found) => (this.settled.containers = found));
 		this.early = early;
+		this.answered = Promise.all([runs, rows]).then(ignore, ignore);
+	}
+
+	/** Until the prefetch is answered, at most `ms`: a frame that waits that long for the list need not be drawn twice. */
+	async settle(ms: number): Promise<void> {
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([this.answered, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+		clearTimeout(timer);
+	}
+
+	/** The prefetch's answers that are in; taken once (a later list is asked anew). */
+	prefetched(): Prefetched {
+		const taken = this.settled;
+		this.settled = {};
+		if (taken.containers) this.early = undefined;
+		return taken;
 	}
 
 	async connect(): Promise<EngineInfo> {
