@@ -4,7 +4,8 @@
 // wizard is (the real floor) and loaded from node_modules. All run in a real
 // terminal (tmux); a frame counts when its text appears in capture-pane (polled
 // every 10 ms). Peak RSS is the process's own maxRSS, written at exit
-// (bench/report-rss.mjs). `docker ps` (the CLI, to its exit) is the engine
+// (bench/report-rss.mjs), which also notes, from inside the process, when the
+// frame's text was written and the CPU time spent until then. `docker ps` (the CLI, to its exit) is the engine
 // round trip the wizard cannot beat.
 //
 // Usage: npm run world:up && npm run build && node bench/tui-startup.mjs [rounds=5]
@@ -48,7 +49,7 @@ async function firstFrame(label, text, command) {
 	const session = `uw-bench-${process.pid}`;
 	const t0 = performance.now();
 	const [node, ...rest] = command;
-	await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-e', `XDG_STATE_HOME=${dir}`, '-e', `UW_RSS_FILE=${rss}`, '--', node, '--import', join(root, 'bench/report-rss.mjs'), ...rest);
+	await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-e', `XDG_STATE_HOME=${dir}`, '-e', `UW_RSS_FILE=${rss}`, '-e', `UW_FRAME_TEXT=${text}`, '--', node, '--import', join(root, 'bench/report-rss.mjs'), ...rest);
 	let ms;
 	let paintMs;
 	for (let i = 0; i < 1000 && ms === undefined; i++) {
@@ -60,9 +61,12 @@ async function firstFrame(label, text, command) {
 	await tmux('send-keys', '-t', session, 'q').catch(() => undefined);
 	for (let i = 0; i < 300 && !existsSync(rss); i++) await sleep(20);
 	await tmux('kill-session', '-t', session).catch(() => undefined);
-	const peakKiB = Number(readFileSync(rss, 'utf8').trim().split('\n').at(-1));
-	if (ms === undefined) throw new Error(`${label}: no frame with ${text}`);
-	return { ms, paintMs, peakMiB: peakKiB / 1024 };
+	const lines = readFileSync(rss, 'utf8').trim().split('\n');
+	const peakKiB = Number(lines.at(-1));
+	if (ms === undefined || lines.length < 2) throw new Error(`${label}: no frame with ${text}`);
+	// The process's own view: since its start, to the write that put the text on the terminal.
+	const inner = JSON.parse(lines[0]);
+	return { ms, paintMs, innerMs: inner.ms, cpuMs: inner.cpuMs, peakMiB: peakKiB / 1024 };
 }
 
 async function dockerPs() {
@@ -89,6 +93,7 @@ try {
 	const summary = (list) => ({
 		firstFrameMs: Math.round(median(list.map((r) => r.ms))),
 		...(list[0].paintMs !== undefined ? { firstPaintMs: Math.round(median(list.map((r) => r.paintMs))) } : {}),
+		...(list[0].innerMs !== undefined ? { innerMs: Math.round(median(list.map((r) => r.innerMs))), cpuMs: Math.round(median(list.map((r) => r.cpuMs))) } : {}),
 		...(list[0].peakMiB !== undefined ? { peakMiB: Math.round(median(list.map((r) => r.peakMiB))) } : {}),
 	});
 	const out = Object.fromEntries(Object.entries(results).map(([key, list]) => [key, summary(list)]));
@@ -101,6 +106,8 @@ try {
 				wizardFrameOverBundledHello: +(out.wizard.firstFrameMs / floor.firstFrameMs).toFixed(2),
 				wizardPaintOverBundledHello: +(out.wizard.firstPaintMs / floor.firstFrameMs).toFixed(2),
 				wizardRssOverBundledHello: +(out.wizard.peakMiB / floor.peakMiB).toFixed(2),
+				wizardInnerOverBundledHello: +(out.wizard.innerMs / floor.innerMs).toFixed(2),
+				wizardCpuOverBundledHello: +(out.wizard.cpuMs / floor.cpuMs).toFixed(2),
 			},
 		}),
 	);
