@@ -37,8 +37,15 @@ await build({
 		// dockerode's ssh transport (ssh2, and its native cpu-features): engines
 		// are reached over unix sockets and TCP here; ssh:// is refused in one line.
 		ssh2: join(root, 'scripts/no-ssh2.cjs'),
+		// dockerode's image builds (BuildKit's gRPC session, the build context's tar):
+		// loaded with dockerode, never used by the wizard.
+		...Object.fromEntries(
+			['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'uuid', 'tar-fs', '@balena/dockerignore'].map((name) => [name, join(root, 'scripts/no-image-builds.cjs')]),
+		),
 	},
-	define: { 'process.env.UPGRADE_WIZARD_VERSION': JSON.stringify(version) },
+	// React's production build: the development one (prop checks, warnings nobody
+	// reads in a terminal tool) was two thirds of the code parsed before the first frame.
+	define: { 'process.env.UPGRADE_WIZARD_VERSION': JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
 	// Bundled CommonJS dependencies (dockerode, pg) still call require().
 	banner: { js: "import { createRequire as __uwCreateRequire } from 'node:module'; const require = __uwCreateRequire(import.meta.url);" },
 });

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ExitCode, NothingToDo, UsageError, messageOf, oneLine } from './core/errors.js';
 import type { Prompter, TimedEvent } from './core/events.js';
 import { parseCli, USAGE, type CliOptions } from './cli-options.js';
-import { runUpgrade, type UpgradeRequest } from './sessions/upgrade-session.js';
-import { runRecover } from './sessions/recover-session.js';
+import type { UpgradeRequest } from './sessions/upgrade-session.js';
 import { describeProfiles, loadProfiles } from './profiles/load.js';
 import type { ProfileSet } from './profiles/profile.js';
 import { humanReporter } from './reporters/human.js';
@@ -64,9 +63,17 @@ async function interactive(request: UpgradeRequest, signals: ProcessSignals, rec
 	// starts with a terminal on both ends, where a person needs the live screens.
 	delete process.env.CI;
 	delete process.env.CONTINUOUS_INTEGRATION;
-	const [{ renderWizard }, { WizardSession }] = await Promise.all([import('./ui/render.js'), import('./sessions/wizard-session.js')]);
+	// The engine is asked first, Ink loaded second: the list is on its way while
+	// the screens are parsed, and the first frame can show it.
+	const { WizardSession } = await import('./sessions/wizard-session.js');
 	const { selection, to, ...rest } = request;
 	const backend = new WizardSession({ selection, to, request: rest });
+	if (!recover) backend.prefetch();
+	const { renderWizard } = await import('./ui/render.js');
+	// Ink redraws at most every 66 ms (15 frames/s): an engine that answers within
+	// about that long after the screens are loaded is in the first frame, and
+	// the terminal does not show "connecting" only to replace it a frame later.
+	await backend.settle(60);
 	keepGoingWithoutTerminal();
 	// `recover` in a terminal without --yes: the same wizard, opened on its Recovery screen.
 	const mode = recover ? { mode: 'recover' as const, runId: recover.runId } : { to };
@@ -213,8 +220,9 @@ export async function main(argv: string[]): Promise<number> {
 			report(event);
 		};
 		const io = { onEvent, prompter: yesPrompter, signal: signals.signal };
-		if (options.command === 'recover') return await runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
-		return await runUpgrade(requestFrom(options, argv, true, profiles), io);
+		// The planner and executor load here, not at start: the wizard's first frame does not wait for them.
+		if (options.command === 'recover') return await (await import('./sessions/recover-session.js')).runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
+		return await (await import('./sessions/upgrade-session.js')).runUpgrade(requestFrom(options, argv, true, profiles), io);
 	} catch (error) {
 		return failed(error);
 	} finally {

@@ -111,10 +111,25 @@ export interface InterruptedRunRow {
 	journal: string;
 }
 
+/** What a backend asked the engine before the screens were mounted, as far as it has answered. */
+export interface Prefetched {
+	engine?: EngineInfo;
+	interruptedRuns?: InterruptedRunRow[];
+	containers?: ContainerRow[];
+}
+
 export interface WizardBackend {
 	/** Throws an Error whose message says what is wrong and how to fix it. */
 	connect(): Promise<EngineInfo>;
 	listContainers(): Promise<ContainerRow[]>;
+	/**
+	 * The rows listContainers gave, with what only an inspect of each says (uptime,
+	 * a PostgreSQL server's major): asked after the list is on the screen, so the
+	 * first frame waits for one list call, not one round trip per container.
+	 */
+	containerDetails?(rows: ContainerRow[]): Promise<ContainerRow[]>;
+	/** Answers already in when the screens mount: the first frame shows them instead of "connecting". */
+	prefetched?(): Prefetched;
 	targets(containers: string[]): Promise<TargetChoice>;
 	/** Rejects with a NoDatabaseProblem-shaped Error when the app names no database and `overrides` says nothing. */
 	preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview>;

@@ -39,10 +39,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /**
- * Connect to the engine named by DOCKER_HOST (else the default socket) and ask
- * its version. Unreachable is bad input (exit 2): nothing has been touched.
+ * The client for the engine named by DOCKER_HOST (else the default socket),
+ * before any round trip: a caller may send its first request alongside the
+ * version (the wizard's list does). Refusals are bad input (exit 2).
  */
-export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+export function engineClient(env: NodeJS.ProcessEnv = process.env): { docker: Docker; endpoint: string } {
 	const endpoint = engineEndpoint(env);
 	// dockerode's ssh transport needs ssh2 (native, optional), which the package
 	// does not ship: say so in one line, with the way round it.
@@ -51,14 +52,21 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promi
 			`DOCKER_HOST ${endpoint}: ssh:// engines are not supported; forward the engine's socket (ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock`,
 		);
 	}
-	let docker: Docker;
 	try {
-		docker = new Docker(modemOptions(env));
+		return { docker: new Docker(modemOptions(env)), endpoint };
 	} catch (error) {
 		throw new UsageError(`invalid DOCKER_HOST ${endpoint}: ${oneLine(messageOf(error))}`);
 	}
+}
+
+/**
+ * Connect to the engine (engineClient's, or the one given) and ask its version.
+ * Unreachable is bad input (exit 2): nothing has been touched.
+ */
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env, client = engineClient(env)): Promise<Engine> {
+	const { docker, endpoint } = client;
 	try {
-		await withTimeout(docker.ping(), PING_TIMEOUT_MS, `the Docker engine at ${endpoint}`);
+		// One round trip: an engine that says its version is reachable (a ping first only added latency).
 		const version = await withTimeout(docker.version(), PING_TIMEOUT_MS, `the Docker engine at ${endpoint}`);
 		return { docker, endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version };
 	} catch (error) {

@@ -1,27 +1,18 @@
-import type { ContainerInspectInfo } from 'dockerode';
-import semver from 'semver';
+import type { ContainerInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
-import { describeInterrupted, recoverRuns } from './recover-session.js';
-import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, TargetChoice, TargetRow, UpgradeKind, WizardBackend } from '../core/wizard-backend.js';
-import { describePlan } from '../core/plan/describe.js';
-import { editDiff } from '../targets/compose/describe.js';
-import { LABEL } from '../targets/compose/labels.js';
-import { describeUnit, executeUpgrade, planFor, type UpgradeRequest } from './upgrade-session.js';
-import { Redactor } from '../text/redact.js';
-import { connectEngine, type Engine } from '../docker/engine.js';
-import { containerName, isRunLock, repositoryOf, sameRepository, tagOf, type Selection } from '../docker/discovery.js';
-import { RegistryClient } from '../registry/client.js';
-import { parseVersionTag, selectVersions } from '../versions/parse.js';
-import { majorOfTag, postgresMajorOf } from '../targets/postgres-server/major.js';
-import { postgresMajorRows } from '../targets/postgres-server/major-targets.js';
-import { planUpgradePath } from '../versions/path.js';
-import { profileFor } from '../profiles/profile.js';
-import { describeHealth } from '../core/plan/health.js';
-import { currentVersion } from './upgrade-path.js';
-import { backupWords, stepWords, stopWords } from './plan-steps.js';
+import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, Prefetched, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
+import { connectEngine, engineClient, type Engine } from '../docker/engine.js';
+import type { Selection } from '../docker/discovery.js';
+import { interruptedRunFiles } from '../core/journal/read-journal.js';
+import { stateDir } from '../core/journal/state-dir.js';
+import type { UpgradeRequest } from './upgrade-session.js';
+import { detailRows, listRows } from './container-rows.js';
 
 // The interactive wizard's backend: the same discovery, planning and executor
 // as --yes, shaped for screens. Views get plain rows and lines, never engine objects.
+// Only what the first screens need is imported here: the planner, the executor
+// and the registry client come by import() when a later screen asks for them,
+// so they are not parsed before the first frame.
 
 export interface WizardSessionOptions {
 	selection: Selection;
@@ -30,31 +21,67 @@ export interface WizardSessionOptions {
 	env?: NodeJS.ProcessEnv;
 }
 
-function healthOf(status: string): string | undefined {
-	const match = /\((healthy|unhealthy|health: starting)\)/.exec(status);
-	return match ? match[1]!.replace('health: ', '') : undefined;
-}
-
-function upgradeKind(from: string, to: string): UpgradeKind {
-	const cmp = semver.compare(to, from);
-	if (cmp === 0) return 'same';
-	if (cmp < 0) return 'downgrade';
-	if (semver.major(to) !== semver.major(from)) return 'major';
-	if (semver.minor(to) !== semver.minor(from)) return 'minor';
-	return 'patch';
-}
-
 export class WizardSession implements WizardBackend {
-	private engine?: Engine;
+	private engine?: Promise<Engine>;
 	private readonly env: NodeJS.ProcessEnv;
+	/** The first list, asked before the screens are loaded (prefetch). */
+	private early?: Promise<ContainerRow[]>;
+	/** What the prefetch's answers were, once they came: the first frame can show them. */
+	private settled: Prefetched = {};
+	private answered: Promise<void> = Promise.resolve();
+	private listed = new Map<string, ContainerInfo>();
 
 	constructor(private readonly options: WizardSessionOptions) {
 		this.env = options.env ?? process.env;
 	}
 
-	private async docker(): Promise<Engine> {
-		this.engine ??= await connectEngine(this.env);
+	private docker(client?: ReturnType<typeof engineClient>): Promise<Engine> {
+		// One connection for the session; a failed one is tried again on the next call (retry).
+		this.engine ??= connectEngine(this.env, client).catch((error: unknown) => {
+			this.engine = undefined;
+			throw error;
+		});
 		return this.engine;
+	}
+
+	/**
+	 * Ask the engine before the screens are loaded: the version and the list go out
+	 * together and are answered while Ink is still being parsed.
+	 */
+	prefetch(): void {
+		let client: ReturnType<typeof engineClient>;
+		try {
+			client = engineClient(this.env);
+		} catch {
+			return; // a bad DOCKER_HOST: the Engine screen says so, as without a prefetch
+		}
+		const ignore = () => undefined;
+		const runs = this.docker(client).then((engine) => {
+			this.settled.engine = { endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+			return this.interruptedRuns().then((found) => (this.settled.interruptedRuns = found));
+		});
+		const early = listRows(client.docker, this.options.selection, this.options.request.profiles).then(({ rows, listed }) => {
+			this.listed = listed;
+			return rows;
+		});
+		const rows = early.then((found) => (this.settled.containers = found));
+		this.early = early;
+		this.answered = Promise.all([runs, rows]).then(ignore, ignore);
+	}
+
+	/** Until the prefetch is answered, at most `ms`: a frame that waits that long for the list need not be drawn twice. */
+	async settle(ms: number): Promise<void> {
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([this.answered, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+		clearTimeout(timer);
+	}
+
+	/** The prefetch's answers that are in; taken once (a later list is asked anew). */
+	prefetched(): Prefetched {
+		const taken = this.settled;
+		this.settled = {};
+		if (taken.containers) this.early = undefined;
+		return taken;
 	}
 
 	async connect(): Promise<EngineInfo> {
@@ -62,97 +89,33 @@ export class WizardSession implements WizardBackend {
 		return { endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
 	}
 
-	async listContainers(): Promise<ContainerRow[]> {
+	private async fetchRows(): Promise<ContainerRow[]> {
 		const { docker } = await this.docker();
-		const { selection } = this.options;
-		const labelled = new Set<string>();
-		if (selection.labels.length > 0) {
-			for (const row of await docker.listContainers({ all: true, filters: { label: selection.labels } })) labelled.add(row.Id);
+		const { rows, listed } = await listRows(docker, this.options.selection, this.options.request.profiles);
+		this.listed = listed;
+		return rows;
+	}
+
+	async listContainers(): Promise<ContainerRow[]> {
+		const early = this.early;
+		this.early = undefined;
+		// A prefetch that failed (no engine yet) is not the answer to a retry.
+		if (early) {
+			const rows = await early.catch(() => undefined);
+			if (rows) return rows;
 		}
-		const rows = (await docker.listContainers({ all: true })).filter((row) => !isRunLock(row.Labels));
-		const out: ContainerRow[] = [];
-		for (const row of rows) {
-			const name = containerName(row);
-			const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
-			const labels = (info?.Config.Labels ?? row.Labels ?? {}) as Record<string, string>;
-			const tag = tagOf(row.Image);
-			const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(info ?? { Config: { Image: row.Image, Labels: row.Labels }, Command: row.Command }, undefined, this.options.request.profiles).labels.version];
-			out.push({
-				name,
-				id: row.Id,
-				image: info?.Config.Image ?? row.Image,
-				repository: repositoryOf(info?.Config.Image ?? row.Image),
-				version,
-				state: row.State,
-				health: healthOf(row.Status),
-				startedAt: info?.State.Running ? info.State.StartedAt : undefined,
-				preselected:
-					selection.containers.includes(name) ||
-					(selection.image !== undefined && sameRepository(repositoryOf(row.Image), selection.image)) ||
-					labelled.has(row.Id),
-				...(postgresMajorOf(info?.Config.Env) !== undefined ? { postgresMajor: postgresMajorOf(info?.Config.Env) } : {}),
-				...(labels[LABEL.project] ? { compose: { project: labels[LABEL.project], service: labels[LABEL.service] ?? '?' } } : {}),
-			});
-		}
-		return out.sort((a, b) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name));
+		return this.fetchRows();
+	}
+
+	async containerDetails(rows: ContainerRow[]): Promise<ContainerRow[]> {
+		const { docker } = await this.docker();
+		const wanted = new Map([...this.listed].filter(([id]) => rows.some((row) => row.id === id)));
+		return detailRows(docker, wanted, this.options.selection, this.options.request.profiles);
 	}
 
 	async targets(containers: string[]): Promise<TargetChoice> {
-		const { docker } = await this.docker();
-		if (containers.length === 0) throw new UsageError('no container selected');
-		const info: ContainerInspectInfo = await docker.getContainer(containers[0]!).inspect();
-		const image = await docker.getImage(info.Image).inspect();
-		const repository = repositoryOf(info.Config.Image);
-		const client = new RegistryClient({ env: this.env });
-		const tags = await client.listTags(repository);
-		const runningTag = tagOf(info.Config.Image);
-		const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
-		const majorRows = postgresMajorRows(info.Config.Env, runningTag, tags);
-		const runningMajor = postgresMajorOf(info.Config.Env);
-		// A PostgreSQL server: the semver walk stays within its major, other majors are the procedure's rows.
-		const offered = selectVersions(tags, { pre: true, include: this.options.request.filters.include, exclude: this.options.request.filters.exclude, variant }).filter(
-			(entry) => runningMajor === undefined || majorOfTag(entry.tag) === runningMajor,
-		);
-		const profile = profileFor(info, image, this.options.request.profiles);
-		const found = await currentVersion(client, info, image, profile, offered.map((entry) => entry.tag));
-		if (!found && majorRows && runningTag) return { repository, current: runningTag, rows: majorRows, proposed: this.options.to ?? majorRows.find((row) => !row.disabledReason)?.tag };
-		const current = found;
-		if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
-		// One "now" for the screen only when they all run it: the plan would refuse anyway.
-		for (const other of containers.slice(1)) {
-			const otherInfo: ContainerInspectInfo = await docker.getContainer(other).inspect();
-			if (otherInfo.Config.Image === info.Config.Image) continue;
-			const otherImage = await docker.getImage(otherInfo.Image).inspect();
-			const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherInfo, otherImage, this.options.request.profiles), offered.map((entry) => entry.tag));
-			if (otherCurrent !== current) {
-				throw new UsageError(`the selected containers run different versions (${containers[0]}: ${current}, ${other}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);
-			}
-		}
-		// Only an image that declares a schema version is known to migrate; for any other the reason is the order alone.
-		const downgradeReason =
-			image.Config?.Labels?.[profile.labels.schemaVersion] !== undefined
-				? 'downgrade: a release that migrated the schema cannot go back; restore a backup instead'
-				: `downgrade: older than the running ${current}; the wizard only upgrades`;
-		const currentParsed = parseVersionTag(current)!;
-		const available = offered.map((entry) => ({ tag: entry.tag, version: entry.version, revision: entry.revision }));
-		const rows: TargetRow[] = offered.map((entry) => {
-			const kind = entry.tag === current ? 'same' : upgradeKind(currentParsed.version, entry.version);
-			const row: TargetRow = { tag: entry.tag, version: entry.version, kind, prerelease: entry.prerelease, hops: [] };
-			if (kind === 'downgrade') row.disabledReason = downgradeReason;
-			else if (kind === 'same') row.disabledReason = 'the running version';
-			else {
-				const path = planUpgradePath({ current, available, target: entry.tag, allowMajor: true, pre: true, walk: profile.upgrade.walk });
-				if (path.refused) row.disabledReason = path.refused.reason;
-				else row.hops = path.hops.slice(0, -1).map((hop) => hop.tag);
-			}
-			return row;
-		});
-		const proposed =
-			this.options.to ?? planUpgradePath({ current, available, pre: false, walk: profile.upgrade.walk }).hops.at(-1)?.tag ?? majorRows?.find((row) => !row.disabledReason)?.tag;
-		if (!majorRows) return { repository, current, rows, proposed };
-		// Newer majors above the versions within the running one, older majors below.
-		const newer = majorRows.filter((row) => row.kind === 'major');
-		return { repository, current, rows: [...newer, ...rows, ...majorRows.filter((row) => row.kind !== 'major')], proposed };
+		const { targetChoice } = await import('./wizard-targets.js');
+		return targetChoice(await this.docker(), containers, this.options, this.env);
 	}
 
 	/** The request as the flags gave it, with the operator's answer to "no database found" on top. */
@@ -168,48 +131,27 @@ export class WizardSession implements WizardBackend {
 	}
 
 	async preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview> {
-		const request = this.request(tag, overrides);
-		const engine = await this.docker();
-		// A preview touches nothing, as --dry-run: a missing backup dir is reported, not created.
-		const plan = await planFor(engine, containers, { ...request, dryRun: true }, this.env, new Redactor());
-		const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
-		return {
-			lines: describePlan(plan, describeUnit),
-			warnings: [
-				...plan.path.warnings,
-				...(plan.path.postgresMajor
-					? [`PostgreSQL ${plan.path.postgresMajor.from} -> ${plan.path.postgresMajor.to}: the data moves to a new volume; the old server and volume are kept`]
-					: plan.path.majorGate
-						? ['major upgrade: expect breaking changes']
-						: []),
-				...(plan.database?.migratingHops.length ? [`schema migration in ${plan.database.migratingHops.join(', ')}: the backup is the only way back`] : []),
-			],
-			containers: plan.units.map((container) => ({
-				name: container.name,
-				from: container.from,
-				to: final,
-				hops: plan.hops.slice(0, -1),
-				steps: stepWords(container, plan, plan.database?.display),
-				stops: stopWords(container),
-				...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
-				profile: `${container.profile.name} (${container.profile.id}, ${container.profile.source})`,
-				backup: backupWords(container, plan),
-				health: describeHealth(container.health).replace(/^health gate: /, ''),
-			})),
-		};
+		const { previewPlan } = await import('./wizard-preview.js');
+		return previewPlan(await this.docker(), containers, this.request(tag, overrides), this.env);
 	}
 
-	interruptedRuns(): Promise<InterruptedRunRow[]> {
-		return this.docker().then((engine) => describeInterrupted(this.env, engine));
+	async interruptedRuns(): Promise<InterruptedRunRow[]> {
+		const engine = await this.docker();
+		// Nearly always none: the recovery code is loaded only when there is one to describe.
+		if ((await interruptedRunFiles(stateDir(this.env), engine.endpoint)).length === 0) return [];
+		const { describeInterrupted } = await import('./recover-session.js');
+		return describeInterrupted(this.env, engine);
 	}
 
 	async recover(runId: string, io: Parameters<WizardBackend['recover']>[1]) {
+		const { recoverRuns } = await import('./recover-session.js');
 		return recoverRuns({ runId, dryRun: false }, { ...io, env: this.env }, await this.docker());
 	}
 
 	async run(containers: string[], tag: string, io: Parameters<WizardBackend['run']>[2], overrides?: DatabaseOverrides) {
 		const request = this.request(tag, overrides);
 		const engine = await this.docker();
+		const { executeUpgrade } = await import('./upgrade-session.js');
 		return executeUpgrade(engine, containers, { ...request, argv: ['(interactive)'] }, { ...io, env: this.env });
 	}
 }

@@ -15,6 +15,7 @@ import { TargetScreen } from './screens/target-screen.js';
 import { KeysProvider, useCtrlC } from './terminal.js';
 import { TickProvider, createTicker } from './ticker.js';
 import { useLoad } from './use-load.js';
+import { useContainerDetails } from './use-container-details.js';
 import { useOutsideSignal } from './use-outside-signal.js';
 import { useUpgradeChoices } from './use-upgrade-choices.js';
 import { EXIT_INCOMPLETE, nextAfterRecovery, useRecoveryRun } from './use-recovery-run.js';
@@ -49,7 +50,9 @@ export interface WizardAppProps {
 export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	const { exit } = useApp();
 	const mode = options.mode ?? 'wizard';
-	const [stage, setStage] = useState<Stage>('Engine');
+	// Answers the backend had before mounting: with them the first frame is already the list.
+	const [early] = useState(() => backend.prefetched?.() ?? {});
+	const [stage, setStage] = useState<Stage>(() => (mode === 'wizard' && early.engine && early.interruptedRuns?.length === 0 ? 'Containers' : 'Engine'));
 	const [helpOpen, setHelpOpen] = useState(false);
 	const exited = useRef(false);
 	const [ticker] = useState(() => createTicker());
@@ -60,12 +63,14 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	const upgrade = useUpgradeRun(backend);
 	const recovery = useRecoveryRun(backend);
 
-	const [engineLoad, retryEngine] = useLoad('engine', () => backend.connect());
+	const [engineLoad, retryEngine] = useLoad('engine', () => backend.connect(), early.engine);
 	const engine = engineLoad.status === 'ready' ? engineLoad.value : undefined;
 	const [runsLoad, retryRuns] = useLoad(engine ? `runs:${generation}` : undefined, () =>
 		backend.interruptedRuns().then((runs) => (options.runId ? runs.filter((run) => run.runId === options.runId) : runs)),
+		options.runId ? undefined : early.interruptedRuns,
 	);
-	const [containersLoad, retryContainers] = useLoad(engine && mode === 'wizard' ? `containers:${generation}` : undefined, () => backend.listContainers());
+	const [listedLoad, retryContainers] = useLoad(engine && mode === 'wizard' ? `containers:${generation}` : undefined, () => backend.listContainers(), early.containers);
+	const containersLoad = useContainerDetails(backend, listedLoad);
 	const runsLeft = runsLoad.status === 'ready' ? runsLoad.value.length : undefined;
 
 	// The engine answered: move on by itself (the header keeps saying which engine),

@@ -21,9 +21,12 @@ function errorLoad(error: unknown): { status: 'error'; message: string; kind?: s
 	};
 }
 
-export function useLoad<T>(key: string | undefined, load: () => Promise<T>): [Load<T>, () => void] {
+/** `initial`: the answer already in at mount (the backend's prefetch): the first frame shows it, no load. */
+export function useLoad<T>(key: string | undefined, load: () => Promise<T>, initial?: T): [Load<T>, () => void] {
 	const [attempt, setAttempt] = useState(0);
-	const [state, setState] = useState<{ key?: string; attempt: number; load: Load<T> }>({ attempt: -1, load: { status: 'idle' } });
+	const [state, setState] = useState<{ key?: string; attempt: number; load: Load<T> }>(() =>
+		key !== undefined && initial !== undefined ? { key, attempt: 0, load: { status: 'ready', value: initial } } : { attempt: -1, load: { status: 'idle' } },
+	);
 
 	useEffect(() => {
 		if (key === undefined) return;

@@ -168,6 +168,8 @@ export interface FakeBackend extends WizardBackend {
 export interface FakeOptions {
 	connect?: () => Promise<EngineInfo>;
 	listContainers?: () => Promise<ContainerRow[]>;
+	/** What the inspects add after the list; none by default (the list rows are complete). */
+	containerDetails?: (rows: ContainerRow[]) => Promise<ContainerRow[]>;
 	targets?: (containers: string[]) => Promise<TargetChoice>;
 	preview?: (containers: string[], tag: string, overrides?: DatabaseOverrides) => Promise<PlanPreview>;
 	run?: WizardBackend['run'];
@@ -188,6 +190,7 @@ export function fakeBackend(options: FakeOptions = {}): FakeBackend {
 			calls.listContainers++;
 			return options.listContainers ? options.listContainers() : CONTAINERS;
 		},
+		...(options.containerDetails ? { containerDetails: options.containerDetails } : {}),
 		async targets(containers) {
 			calls.targets.push(containers);
 			return options.targets ? options.targets(containers) : TARGETS;
