@@ -49,6 +49,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean, p
 		unattended,
 		dryRun: options.dryRun,
 		argv,
+		engines: options.engines,
 	};
 }
 
@@ -212,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
 			report(event);
 		};
 		const io = { onEvent, prompter: yesPrompter, signal: signals.signal };
-		if (options.command === 'recover') return await runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
+		if (options.command === 'recover') return await runRecover({ runId: options.runId, dryRun: options.dryRun, engines: options.engines }, io);
 		return await runUpgrade(requestFrom(options, argv, true, profiles), io);
 	} catch (error) {
 		return failed(error);

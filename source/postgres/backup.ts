@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerFor } from '../docker/engine.js';
 import { connectionKindOfText, connectionMessage, keyLine } from './connection-errors.js';
 import type { DatabaseTarget } from './database-target.js';
 import { createPrivateFile, ensureBackupDir, pathExists, removeQuietly, sha256File, sha256Line, writePrivateFile } from './backup-files.js';
@@ -131,7 +132,7 @@ export function lostServerDetail(stderr: string): string {
 async function dumpFailure(target: DatabaseTarget, runner: ToolRunner, docker: Docker | undefined, exitCode: number, stderr: string): Promise<BackupError> {
 	const lost = LOST_SERVER.test(stderr);
 	if (target.container) {
-		const engine = docker ?? new Docker();
+		const engine = docker ?? dockerFor();
 		const inspectState = () => engine.getContainer(target.container!).inspect().then((info) => info.State, () => undefined);
 		let state = await inspectState();
 		// A tool killed with its container (or cut off by a shutting-down server) ends a

@@ -53,7 +53,7 @@ export class WizardSession implements WizardBackend {
 	}
 
 	private async docker(): Promise<Engine> {
-		this.engine ??= await connectEngine(this.env);
+		this.engine ??= await connectEngine(this.env, this.options.request.engines);
 		return this.engine;
 	}
 
