@@ -75,7 +75,7 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, refs: 
 		return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version };
 	} catch (error) {
 		const cause = (error as { code?: string }).code === 'ESSHDIAL' ? oneLine(messageOf(error)) : ((error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error)));
-		throw new UsageError(`cannot reach the Docker engine at ${where}, from ${target.via} (${cause}); start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
+		throw new UsageError(`cannot reach the Docker engine at ${where} (${cause}), named by ${target.via}; start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
 	}
 }
 
