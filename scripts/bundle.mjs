@@ -34,8 +34,8 @@ await build({
 	alias: {
 		// Ink imports the React devtools only when DEV=true; never in this tool.
 		'react-devtools-core': join(root, 'scripts/empty-module.mjs'),
-		// dockerode's ssh transport (ssh2, and its native cpu-features): engines
-		// are reached over unix sockets and TCP here; ssh:// is refused in one line.
+		// dockerode's ssh transport (ssh2, and its native cpu-features) stays out:
+		// ssh:// engines go through the system's ssh and `docker system dial-stdio`.
 		ssh2: join(root, 'scripts/no-ssh2.cjs'),
 		// dockerode's image builds (BuildKit's gRPC session, the build context's tar):
 		// loaded with dockerode, never used by the wizard.

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './core/errors.js';
 import { joinDashValues } from './cli-dash-values.js';
 import type { DatabaseOptions } from './core/plan/database.js';
+import type { EngineRef } from './docker/engine-resolve.js';
 
 // The command-line contract (README, issue #3). Parsing is pure so it can be
 // tested without an engine; every mistake is a UsageError (exit 2).
@@ -38,6 +39,8 @@ export interface CliOptions extends DatabaseOptions {
 	demoDown: boolean;
 	/** recover RUN_ID: only this run. */
 	runId?: string;
+	/** --host/--context (-H), in the order given. */
+	engines: EngineRef[];
 }
 
 const SPEC = {
@@ -76,6 +79,8 @@ const SPEC = {
 	down: { type: 'boolean' },
 	profile: { type: 'string', multiple: true },
 	'profile-id': { type: 'string' },
+	host: { type: 'string', short: 'H', multiple: true },
+	context: { type: 'string', multiple: true },
 } as const;
 
 function regex(name: string, value: string | undefined): RegExp | undefined {
@@ -107,11 +112,12 @@ export function parseCli(argv: string[]): CliOptions {
 	let parsed;
 	const args = joinDashValues(argv, SPEC);
 	try {
-		parsed = parseArgs({ args, options: SPEC, allowPositionals: true, strict: true });
+		parsed = parseArgs({ args, options: SPEC, allowPositionals: true, strict: true, tokens: true });
 	} catch (error) {
 		throw new UsageError(`${(error as Error).message.split('\n')[0]} (see --help)`);
 	}
 	const { values, positionals } = parsed;
+	const engines = engineRefs(parsed.tokens);
 	const [command, ...extra] = positionals;
 	if (command !== undefined && command !== 'demo' && command !== 'recover' && command !== 'profiles') throw new UsageError(`unexpected argument "${command}" (see --help)`);
 	const runId = command === 'recover' ? extra.shift() : undefined;
@@ -177,7 +183,19 @@ export function parseCli(argv: string[]): CliOptions {
 		profileFiles: values.profile ?? [],
 		profileId: values['profile-id'],
 		runId,
+		engines,
 	};
+}
+
+/** --host and --context keep their command-line order: engine after engine, in the order given. */
+function engineRefs(tokens: ReadonlyArray<{ kind: string; name?: string; value?: string }>): EngineRef[] {
+	const refs: EngineRef[] = [];
+	for (const token of tokens) {
+		if (token.kind !== 'option' || (token.name !== 'host' && token.name !== 'context')) continue;
+		if (!token.value) throw new UsageError(`--${token.name} takes ${token.name === 'host' ? 'an endpoint (unix://, tcp://, ssh://)' : 'a docker context name'}`);
+		refs.push({ kind: token.name, value: token.value });
+	}
+	return refs;
 }
 
 export const USAGE = `upgrade-wizard: upgrade Docker containers to a new image version, safely
@@ -228,6 +246,14 @@ PostgreSQL server containers, --to a newer major (e.g. --to 15):
       --app NAME          a container that uses the server (repeatable; found from the
                           containers' env otherwise): stopped during the move, started after
 
+Engine (as the docker CLI finds it; default: DOCKER_HOST, DOCKER_CONTEXT, the
+currentContext of $DOCKER_CONFIG/config.json, else unix:///var/run/docker.sock):
+  -H, --host ENDPOINT     unix:///path, tcp://host:port (TLS: DOCKER_TLS_VERIFY and
+                          DOCKER_CERT_PATH) or ssh://[user@]host[:port] (runs
+                          ssh ... docker system dial-stdio; keys or agent, no prompts)
+      --context NAME      a docker context (docker context ls); "default" is DOCKER_HOST
+                          or the socket; one engine for now (--host or --context once)
+
 Modes:
   -y, --yes               unattended: answer every confirmation yes (and log it)
       --json              NDJSON events on stdout, one object per line
@@ -260,6 +286,7 @@ Exit codes:
   3  failure and the rollback did not complete: the output says what is where and
      the commands to finish by hand
 
-Environment: DOCKER_HOST selects the engine; DOCKER_CONFIG the registry credentials;
-XDG_STATE_HOME where journals, locks and the audit log live.
+Environment: DOCKER_HOST and DOCKER_CONTEXT select the engine; DOCKER_CONFIG holds the
+contexts and the registry credentials; XDG_STATE_HOME where journals, locks and the
+audit log live.
 `;

@@ -49,6 +49,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean, p
 		unattended,
 		dryRun: options.dryRun,
 		argv,
+		engines: options.engines,
 	};
 }
 
@@ -221,7 +222,7 @@ export async function main(argv: string[]): Promise<number> {
 		};
 		const io = { onEvent, prompter: yesPrompter, signal: signals.signal };
 		// The planner and executor load here, not at start: the wizard's first frame does not wait for them.
-		if (options.command === 'recover') return await (await import('./sessions/recover-session.js')).runRecover({ runId: options.runId, dryRun: options.dryRun }, io);
+		if (options.command === 'recover') return await (await import('./sessions/recover-session.js')).runRecover({ runId: options.runId, dryRun: options.dryRun, engines: options.engines }, io);
 		return await (await import('./sessions/upgrade-session.js')).runUpgrade(requestFrom(options, argv, true, profiles), io);
 	} catch (error) {
 		return failed(error);

@@ -1,8 +1,15 @@
+import { readFileSync } from 'node:fs';
+import type { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import Docker from 'dockerode';
 import { UsageError, messageOf, oneLine } from '../core/errors.js';
+import { resolveEngine, type EngineRef, type EngineTarget } from './engine-resolve.js';
+import { SshDialAgent } from './ssh-dial.js';
 
 export interface Engine {
 	docker: Docker;
+	/** Short name for the plan and summary: the docker context's name, else the endpoint. */
+	name: string;
 	/** Where the engine was reached, for messages and the lock key (never holds credentials). */
 	endpoint: string;
 	apiVersion: string;
@@ -11,23 +18,36 @@ export interface Engine {
 
 const PING_TIMEOUT_MS = 5_000;
 
-export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-	return env.DOCKER_HOST && env.DOCKER_HOST.length > 0 ? env.DOCKER_HOST : 'unix:///var/run/docker.sock';
+/**
+ * Every modem field is given, so nothing of process.env's DOCKER_HOST leaks in
+ * (docker-modem fills the blanks from it): the resolver alone decides.
+ */
+/** docker-modem takes an http.Agent; dockerode's types leave it out. */
+type ModemOptions = Docker.DockerOptions & { agent?: HttpAgent };
+
+function modemOptions(target: EngineTarget): ModemOptions {
+	const none = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, agent: undefined };
+	const { transport, tls } = target;
+	if (transport.kind === 'socket') return { ...none, socketPath: transport.path };
+	if (transport.kind === 'ssh') {
+		// The host name only fills the request line; every byte goes through the ssh child.
+		return { ...none, host: 'docker', port: 80, protocol: 'http', agent: new SshDialAgent(transport) };
+	}
+	if (!tls) return { ...none, host: transport.host, port: transport.port, protocol: 'http' };
+	const read = (path: string | undefined) => (path ? readFileSync(path) : undefined);
+	const material = { ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key) };
+	// SkipTLSVerify: encrypted, the engine's certificate unchecked (as the CLI does it).
+	const agent = tls.verify ? undefined : new HttpsAgent({ ...material, rejectUnauthorized: false });
+	return { ...none, ...material, host: transport.host, port: transport.port, protocol: 'https', agent };
 }
 
-/**
- * dockerode reads DOCKER_HOST (and the TLS variables) from process.env itself;
- * an explicit environment (the wizard session's) is honoured for the plain
- * unix:// and tcp:// forms, everything else falls back to dockerode's own parsing.
- */
-function modemOptions(env: NodeJS.ProcessEnv): Docker.DockerOptions | undefined {
-	if (env === process.env || env.DOCKER_HOST === process.env.DOCKER_HOST) return undefined;
-	const host = env.DOCKER_HOST;
-	if (!host) return { socketPath: '/var/run/docker.sock' };
-	if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) || '/var/run/docker.sock' };
-	const url = new URL(host.includes('://') ? host : `tcp://${host}`);
-	if (url.protocol === 'tcp:' && env.DOCKER_TLS_VERIFY !== '1') return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
-	return undefined;
+/** A client for the resolved engine, without asking it anything (callers that were handed none). */
+export function dockerFor(target: EngineTarget = resolveEngine()): Docker {
+	try {
+		return new Docker(modemOptions(target) as Docker.DockerOptions);
+	} catch (error) {
+		throw new UsageError(`${target.via}: cannot use ${target.endpoint}: ${oneLine(messageOf(error))}`);
+	}
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -38,42 +58,38 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/**
- * The client for the engine named by DOCKER_HOST (else the default socket),
- * before any round trip: a caller may send its first request alongside the
- * version (the wizard's list does). Refusals are bad input (exit 2).
- */
-export function engineClient(env: NodeJS.ProcessEnv = process.env): { docker: Docker; endpoint: string } {
-	const endpoint = engineEndpoint(env);
-	// dockerode's ssh transport needs ssh2 (native, optional), which the package
-	// does not ship: say so in one line, with the way round it.
-	if (/^ssh:\/\//i.test(endpoint)) {
-		throw new UsageError(
-			`DOCKER_HOST ${endpoint}: ssh:// engines are not supported; forward the engine's socket (ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock`,
-		);
-	}
-	try {
-		return { docker: new Docker(modemOptions(env)), endpoint };
-	} catch (error) {
-		throw new UsageError(`invalid DOCKER_HOST ${endpoint}: ${oneLine(messageOf(error))}`);
-	}
+/** A client for the engine the resolver names, before any round trip: a caller may send its first request alongside the version (the wizard's list does). */
+export interface EngineClient {
+	docker: Docker;
+	target: EngineTarget;
 }
 
 /**
- * Connect to the engine (engineClient's, or the one given) and ask its version.
+ * The client for the engine the docker CLI would use (--host/--context,
+ * DOCKER_HOST, DOCKER_CONTEXT, currentContext, the default socket), without
+ * asking it anything. Refusals are bad input (exit 2).
+ */
+export function engineClient(env: NodeJS.ProcessEnv = process.env, refs: readonly EngineRef[] = []): EngineClient {
+	const target = resolveEngine(refs, env);
+	return { docker: dockerFor(target), target };
+}
+
+/**
+ * Connect (engineClient's client, or the one given) and ask the version: one
+ * round trip, since an engine that says its version is reachable.
  * Unreachable is bad input (exit 2): nothing has been touched.
  */
-export async function connectEngine(env: NodeJS.ProcessEnv = process.env, client = engineClient(env)): Promise<Engine> {
-	const { docker, endpoint } = client;
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env, refs: readonly EngineRef[] = [], client: EngineClient = engineClient(env, refs)): Promise<Engine> {
+	const { docker, target } = client;
+	const where = target.name === target.endpoint ? target.endpoint : `${target.endpoint} (context ${target.name})`;
+	// ssh starts a process and authenticates: give it the CLI's connect timeout, not a socket's.
+	const timeoutMs = target.transport.kind === 'ssh' ? 6 * PING_TIMEOUT_MS : PING_TIMEOUT_MS;
 	try {
-		// One round trip: an engine that says its version is reachable (a ping first only added latency).
-		const version = await withTimeout(docker.version(), PING_TIMEOUT_MS, `the Docker engine at ${endpoint}`);
-		return { docker, endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version };
+		const version = await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${where}`);
+		return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version };
 	} catch (error) {
-		const cause = (error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error));
-		throw new UsageError(
-			`cannot reach the Docker engine at ${endpoint} (${cause}); start dockerd or point DOCKER_HOST at a running engine`,
-		);
+		const cause = (error as { code?: string }).code === 'ESSHDIAL' ? oneLine(messageOf(error)) : ((error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error)));
+		throw new UsageError(`cannot reach the Docker engine at ${where} (${cause}), named by ${target.via}; start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
 	}
 }
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { keyLine } from './connection-errors.js';
 import type { DatabaseTarget } from './database-target.js';
 import { createPrivateFile, ensureBackupDir, pathExists, removeQuietly, sha256File, sha256Line, writePrivateFile } from './backup-files.js';

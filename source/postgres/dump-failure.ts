@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerFor } from '../docker/engine.js';
 import { connectionKindOfText, connectionMessage, keyLine } from './connection-errors.js';
 import type { DatabaseTarget } from './database-target.js';
 import { BackupError } from './errors.js';
@@ -37,7 +38,7 @@ export function lostServerDetail(stderr: string): string {
 export async function dumpFailure(target: DatabaseTarget, runner: ToolRunner, docker: Docker | undefined, exitCode: number, stderr: string): Promise<BackupError> {
 	const lost = LOST_SERVER.test(stderr);
 	if (target.container) {
-		const engine = docker ?? new Docker();
+		const engine = docker ?? dockerFor();
 		const inspectState = () => engine.getContainer(target.container!).inspect().then((info) => info.State, () => undefined);
 		let state = await inspectState();
 		// A tool killed with its container (or cut off by a shutting-down server) ends a

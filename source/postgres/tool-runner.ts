@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerFor } from '../docker/engine.js';
 import { execa } from 'execa';
 import type { DatabaseTarget } from './database-target.js';
 import { execInContainer, runOneOff, type ProcessIo, type ProcessResult } from './docker-exec.js';
@@ -85,7 +86,7 @@ export function hostRunner(target: DatabaseTarget, tools: PgTools): ToolRunner {
  * socket; tools in a one-off container of target.image connect to
  * target.host:port over target.network.
  */
-export function containerRunner(target: DatabaseTarget, docker: Docker = new Docker()): ToolRunner {
+export function containerRunner(target: DatabaseTarget, docker: Docker = dockerFor()): ToolRunner {
 	const inDb = Boolean(target.container);
 	return {
 		where: inDb ? `container ${target.container}` : `a one-off ${target.image} container on ${target.network ?? 'bridge'}`,

@@ -11,6 +11,7 @@ import { RunContext } from '../core/run/context.js';
 import { planRecovery, recoverRun, type RecoveryPlan } from '../core/run/recovery.js';
 import { Gates } from '../core/run/gates.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
+import type { EngineRef } from '../docker/engine-resolve.js';
 import { ContainerDriver } from '../targets/container/driver.js';
 import { ComposeDriver } from '../targets/compose/driver.js';
 import { PostgresServerDriver } from '../targets/postgres-server/driver.js';
@@ -30,6 +31,8 @@ import type { InterruptedRunRow } from '../core/wizard-backend.js';
 export interface RecoverRequest {
 	runId?: string;
 	dryRun: boolean;
+	/** --host/--context: the engine whose runs to recover. */
+	engines?: EngineRef[];
 }
 
 export type InterruptedRun = InterruptedRunRow;
@@ -76,7 +79,7 @@ async function selectRuns(state: string, engine: Engine, runId: string | undefin
 	const found = (await listRuns(state)).find((run) => run.doc?.runId === runId || run.path.endsWith(`/${runId}.json`));
 	if (!found) throw new UsageError(`no run ${runId} in ${state}/runs`);
 	if (!found.doc) throw new UsageError(found.problem ?? `run ${runId} cannot be read`);
-	if (found.doc.engine !== engine.endpoint) throw new UsageError(`run ${runId} was on the engine ${found.doc.engine}, not ${engine.endpoint}; point DOCKER_HOST at it`);
+	if (found.doc.engine !== engine.endpoint) throw new UsageError(`run ${runId} was on the engine ${found.doc.engine}, not ${engine.endpoint}; point --host, --context or DOCKER_HOST at it`);
 	if (runIsLive(found.doc) && (found.doc.status === 'running' || found.doc.recovery?.status === 'running')) {
 		throw new UsageError(`run ${runId} is still in progress (pid ${found.doc.recovery?.status === 'running' ? found.doc.recovery.pid : found.doc.pid} on ${found.doc.host}); let it finish`);
 	}
@@ -146,7 +149,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 	const env = io.env ?? process.env;
 	const redactor = new Redactor();
 	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
-	const engine = reached ?? (await connectEngine(env));
+	const engine = reached ?? (await connectEngine(env, request.engines));
 	const state = stateDir(env);
 	for (const run of await listRuns(state)) {
 		if (run.problem) emit({ type: 'warning', message: run.problem });

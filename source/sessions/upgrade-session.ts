@@ -19,6 +19,7 @@ import { holderOf, interruptedRuns, isInterrupted, parkedBy } from '../core/jour
 import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
 import { planDatabase } from './plan-database.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
+import type { EngineRef } from '../docker/engine-resolve.js';
 import { selectContainers, type Selection } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
 import { pullImage } from '../docker/pull.js';
@@ -55,6 +56,8 @@ export interface UpgradeRequest extends PlanOptions, DatabaseOptions {
 	/** --yes: a major upgrade must be named with --to or allowed with --allow-major. */
 	unattended: boolean;
 	argv: string[];
+	/** --host/--context in the order given; none: DOCKER_HOST, DOCKER_CONTEXT, currentContext, the socket. */
+	engines?: EngineRef[];
 }
 
 export interface SessionIo {
@@ -70,7 +73,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
 	if (request.to !== undefined) validateTag(request.to);
 
-	const engine = await connectEngine(env);
+	const engine = await connectEngine(env, request.engines);
 	// Before the selection is resolved: a held container may not even exist under its name now.
 	await refuseHeld(engine, request.selection.containers, env);
 	const names = await selectContainers(engine.docker, request.selection);

@@ -1,7 +1,7 @@
 import type { ContainerInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
 import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, Prefetched, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
-import { connectEngine, engineClient, type Engine } from '../docker/engine.js';
+import { connectEngine, engineClient, type Engine, type EngineClient } from '../docker/engine.js';
 import type { Selection } from '../docker/discovery.js';
 import { interruptedRunFiles } from '../core/journal/read-journal.js';
 import { stateDir } from '../core/journal/state-dir.js';
@@ -35,9 +35,9 @@ export class WizardSession implements WizardBackend {
 		this.env = options.env ?? process.env;
 	}
 
-	private docker(client?: ReturnType<typeof engineClient>): Promise<Engine> {
+	private docker(client?: EngineClient): Promise<Engine> {
 		// One connection for the session; a failed one is tried again on the next call (retry).
-		this.engine ??= connectEngine(this.env, client).catch((error: unknown) => {
+		this.engine ??= connectEngine(this.env, this.options.request.engines, client).catch((error: unknown) => {
 			this.engine = undefined;
 			throw error;
 		});
@@ -49,9 +49,9 @@ export class WizardSession implements WizardBackend {
 	 * together and are answered while Ink is still being parsed.
 	 */
 	prefetch(): void {
-		let client: ReturnType<typeof engineClient>;
+		let client: EngineClient;
 		try {
-			client = engineClient(this.env);
+			client = engineClient(this.env, this.options.request.engines);
 		} catch {
 			return; // a bad DOCKER_HOST: the Engine screen says so, as without a prefetch
 		}

@@ -179,10 +179,10 @@ describe('the npm package', () => {
 		expect(after.Config.Image).toBe(`${w.appRepo}:1.6.0`);
 	});
 
-	it('refuses DOCKER_HOST=ssh:// in one line (no ssh transport is shipped)', async () => {
+	it('reaches for DOCKER_HOST=ssh:// through the system ssh (no ssh2 in the bundle): an sshd that does not answer is one line, exit 2', async () => {
 		const refused = await installedBinary(['--dry-run', '--container', app], { env: { DOCKER_HOST: 'ssh://deploy@127.0.0.1:1' } });
 		expect(refused.exitCode).toBe(2);
-		expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/ssh:\/\/ engines are not supported; forward the engine's socket/)]);
+		expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:1 \(ssh 127\.0\.0\.1: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\), named by DOCKER_HOST/)]);
 	});
 
 	it('opens the interactive wizard in a real terminal, on the container screen', async () => {

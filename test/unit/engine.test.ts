@@ -6,18 +6,23 @@ describe('connectEngine', () => {
 	it('uses the DOCKER_HOST of the environment it is given, not only process.env', async () => {
 		const attempt = connectEngine({ ...process.env, DOCKER_HOST: 'tcp://127.0.0.1:1' });
 		await expect(attempt).rejects.toBeInstanceOf(UsageError);
-		await expect(attempt).rejects.toThrow(/cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+		await expect(attempt).rejects.toThrow(/cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\), named by DOCKER_HOST/);
 	});
 
 	it('says what is missing when the socket does not exist', async () => {
 		await expect(connectEngine({ ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).rejects.toThrow(
-			/cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\); start dockerd or point DOCKER_HOST/,
+			/cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\), named by DOCKER_HOST; start dockerd or point --host, --context or DOCKER_HOST/,
 		);
 	});
 
-	it('refuses an ssh:// DOCKER_HOST in one line (no ssh transport is shipped) before any connection', async () => {
+	it('reaches an ssh:// DOCKER_HOST through ssh, and says in one line what ssh said when it cannot', async () => {
 		const attempt = connectEngine({ ...process.env, DOCKER_HOST: 'ssh://deploy@127.0.0.1:1' });
 		await expect(attempt).rejects.toBeInstanceOf(UsageError);
-		await expect(attempt).rejects.toThrow(/^DOCKER_HOST ssh:\/\/deploy@127\.0\.0\.1:1: ssh:\/\/ engines are not supported; forward the engine's socket .* DOCKER_HOST=unix:\/\/\/tmp\/docker\.sock$/);
+		await expect(attempt).rejects.toThrow(/^cannot reach the Docker engine at ssh:\/\/deploy@127\.0\.0\.1:1 \(ssh 127\.0\.0\.1: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused\), named by DOCKER_HOST;/);
+	});
+
+	it('says what chose the engine (--host here)', async () => {
+		const attempt = connectEngine({ HOME: '/nonexistent-home', DOCKER_CONFIG: '/nonexistent-config' }, [{ kind: 'host', value: 'unix:///nonexistent/x.sock' }]);
+		await expect(attempt).rejects.toThrow(/^cannot reach the Docker engine at unix:\/\/\/nonexistent\/x\.sock \(ENOENT\), named by --host;/);
 	});
 });

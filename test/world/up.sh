@@ -32,6 +32,13 @@ ensure_packages() {
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   pkg_installed busybox-static || missing+=(busybox-static)
+  # The ssh:// engine test runs its own sshd on 127.0.0.1 (test/support/sshd.ts);
+  # the package's system service on port 22 is never started by the world.
+  if [[ ! -x /usr/sbin/sshd ]]; then
+    missing+=(openssh-server)
+    # Debian's unit and init script do not start sshd while this file exists.
+    mkdir -p /etc/ssh && touch /etc/ssh/sshd_not_to_be_run
+  fi
   # Compose tests: bookworm has no Compose v2 plugin, only the python v1 (1.29.2).
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   if ! command -v docker >/dev/null 2>&1; then

@@ -5,7 +5,8 @@ import { finalTag, type Plan, type Unit } from './plan.js';
 export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): string[] {
 	const lines: string[] = [];
 	const { path } = plan;
-	lines.push(`Engine ${plan.engine.endpoint} (API ${plan.engine.apiVersion})`);
+	const { name, endpoint, apiVersion } = plan.engine;
+	lines.push(`Engine ${name && name !== endpoint ? `${name} (${endpoint})` : endpoint} (API ${apiVersion})`);
 	lines.push(...describeProfile(plan.units));
 	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
 	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);

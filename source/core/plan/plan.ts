@@ -71,7 +71,8 @@ export interface Plan<U extends Unit = Unit> {
 	hops: string[];
 	keepOld: boolean;
 	options: PlanOptions;
-	engine: { endpoint: string; apiVersion: string };
+	/** name: the docker context's name (or the endpoint again), for the plan's engine line. */
+	engine: { endpoint: string; apiVersion: string; name?: string };
 	/** Settled in preflight; undefined with --skip-backup. */
 	database?: DatabasePlan;
 	/** --dry-run only: no database was found; a run would refuse with this. */

@@ -74,7 +74,7 @@ export async function preflightService(docker: Docker, name: string): Promise<Ch
 
 export interface ComposePlanContext {
 	docker: Docker;
-	engine: { endpoint: string; apiVersion: string };
+	engine: { endpoint: string; apiVersion: string; name?: string };
 	env: NodeJS.ProcessEnv;
 	findCli: () => Promise<ComposeCli | undefined>;
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>;

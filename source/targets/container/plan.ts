@@ -148,7 +148,7 @@ export async function containerNameResolver(docker: Docker): Promise<(id: string
 
 export async function buildPlan(
 	docker: Docker,
-	engine: { endpoint: string; apiVersion: string },
+	engine: { endpoint: string; apiVersion: string; name?: string },
 	names: string[],
 	options: PlanOptions,
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
