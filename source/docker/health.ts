@@ -135,7 +135,7 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 			if (gate.healthcheck) callbacks.onStatus?.(healthStatus ?? 'starting', 'waiting for the Docker healthcheck');
 			let last = '';
 			for (;;) {
-				if (exited) return { ok: false, reason: exited, lastCheck: gate.url ? last : await lastHealthcheckOutput(docker, id) };
+				if (exited) return { ok: false, reason: exited, lastCheck: gate.healthcheck ? ((await lastHealthcheckOutput(docker, id)) ?? proof.lastCheck) : last };
 				proof.engine(healthStatus);
 				const why = proof.passed();
 				if (why) {
@@ -148,7 +148,8 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 					return {
 						ok: false,
 						reason: `${what} within ${Math.round(gate.timeoutMs / 1000)} s${gate.healthcheck ? ` (health: ${healthStatus ?? 'unknown'})` : ''}`,
-						lastCheck: gate.url ? last : ((await lastHealthcheckOutput(docker, id)) ?? proof.lastCheck),
+						// Docker's own record of its healthcheck first: it is what the operator can look up.
+						lastCheck: gate.healthcheck ? ((await lastHealthcheckOutput(docker, id)) ?? proof.lastCheck) : last,
 					};
 				}
 				// Our own check, unless Docker's healthy alone is what is missing (no command to run).
