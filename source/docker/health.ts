@@ -1,11 +1,17 @@
 import type Docker from 'dockerode';
 import { createInterface } from 'node:readline';
-import { bodyProblem, type BodyRule } from '../core/plan/health.js';
+import { HealthProof } from '../core/health-proof.js';
+import { checkHealthUrl, type HttpExpectation } from './http-check.js';
+import { ownCheckCommand, runOwnCheck } from './own-check.js';
+
+export { askEndpoint, checkHealthUrl, type HttpExpectation } from './http-check.js';
 
 // The health gate. Docker's own HEALTHCHECK is followed through the events
-// stream (health_status, die) instead of polling inspect; an HTTP check polls
-// the URL; with neither, the container must stay up for a while without a
-// restart. Every wait is bounded by the gate's timeout.
+// stream (health_status, die) instead of polling inspect, while the gate runs
+// its own check often (the URL, else the image's healthcheck command through
+// exec) and passes on whichever proves health first (core/health-proof.ts);
+// with neither, the container must stay up for a while without a restart.
+// Every wait is bounded by the gate's timeout.
 
 export interface HealthGate {
 	/** Follow the image's/container's Docker healthcheck. */
@@ -33,48 +39,13 @@ interface EngineEvent {
 	Actor?: { Attributes?: Record<string, string> };
 }
 
-const HTTP_INTERVAL_MS = 1_000;
-const HTTP_TIMEOUT_MS = 3_000;
-
-/** What a healthy answer is: the status, and rules over a JSON body (a profile's; none for a bare --health-url). */
-export interface HttpExpectation {
-	status: number;
-	body: BodyRule[];
-}
-
-const PLAIN: HttpExpectation = { status: 200, body: [] };
-/** Bodies past this are not read for rules: a health answer is small. */
-const BODY_LIMIT = 1 << 20;
-
-/** One GET of an app's endpoint, bounded, redirects not followed: what the health gate and the post-upgrade checks ask. */
-export async function askEndpoint(url: string): Promise<{ status: number; body: string }> {
-	const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: 'manual' });
-	return { status: response.status, body: await response.text() };
-}
-
-/** Check a health URL once: the expected status, and every body rule on its JSON. */
-export async function checkHealthUrl(url: string, expect: HttpExpectation = PLAIN): Promise<{ ok: boolean; detail: string }> {
-	try {
-		const response = await askEndpoint(url);
-		const body = response.body;
-		if (response.status !== expect.status) return { ok: false, detail: `HTTP ${response.status} from ${url}${expect.status === 200 ? '' : ` (${expect.status} expected)`}` };
-		if (expect.body.length > 0) {
-			let json: unknown;
-			try {
-				json = body.length > BODY_LIMIT ? undefined : JSON.parse(body);
-			} catch {
-				json = undefined;
-			}
-			if (json === undefined) return { ok: false, detail: `${url} answered ${response.status} but its body is not JSON (the profile checks ${expect.body.map((rule) => rule.path).join(', ')})` };
-			const problem = bodyProblem(json, expect.body);
-			if (problem) return { ok: false, detail: `${url} answered ${response.status} but ${problem}` };
-		}
-		return { ok: true, detail: `HTTP ${response.status} from ${url}${expect.body.length > 0 ? ', body rules hold' : ''}` };
-	} catch (error) {
-		const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-		return { ok: false, detail: `${url} did not answer (${cause})` };
-	}
-}
+// While the gate waits, its own check runs this often, and again this soon
+// after a pass (the second pass of HealthProof's "twice in a row"). An HTTP
+// check is cheap; an exec of the image's command costs a process in the container.
+const HTTP_INTERVAL_MS = 50;
+const HTTP_CONFIRM_MS = 20;
+const EXEC_INTERVAL_MS = 150;
+const EXEC_CONFIRM_MS = 0;
 
 export async function lastHealthcheckOutput(docker: Docker, id: string): Promise<string | undefined> {
 	try {
@@ -157,38 +128,42 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 		healthStatus ??= initial.State.Health?.Status;
 		const passed: string[] = [];
 
-		if (gate.healthcheck) {
-			callbacks.onStatus?.(healthStatus ?? 'starting', 'waiting for the Docker healthcheck');
-			while (healthStatus !== 'healthy') {
-				if (exited) return { ok: false, reason: exited, lastCheck: await lastHealthcheckOutput(docker, id) };
-				const left = deadline - Date.now();
-				if (left <= 0) {
-					return {
-						ok: false,
-						reason: `not healthy within ${Math.round(gate.timeoutMs / 1000)} s (health: ${healthStatus ?? 'unknown'})`,
-						lastCheck: await lastHealthcheckOutput(docker, id),
-					};
-				}
-				await nap(left);
-			}
-			passed.push('Docker healthcheck healthy');
-		}
-
-		if (gate.url) {
+		if (gate.healthcheck || gate.url) {
+			const proof = new HealthProof({ healthcheck: gate.healthcheck, url: Boolean(gate.url) });
+			const own = gate.url ? undefined : ownCheckCommand(initial.Config.Healthcheck?.Test, initial.Config.Healthcheck?.Timeout);
+			const [interval, confirm] = gate.url ? [HTTP_INTERVAL_MS, HTTP_CONFIRM_MS] : [EXEC_INTERVAL_MS, EXEC_CONFIRM_MS];
+			if (gate.healthcheck) callbacks.onStatus?.(healthStatus ?? 'starting', 'waiting for the Docker healthcheck');
 			let last = '';
 			for (;;) {
-				if (exited) return { ok: false, reason: exited, lastCheck: last };
-				const check = await checkHealthUrl(gate.url, gate.expect);
-				if (check.ok) break;
-				if (check.detail !== last) callbacks.onStatus?.('starting', check.detail);
-				last = check.detail;
+				if (exited) return { ok: false, reason: exited, lastCheck: gate.healthcheck ? ((await lastHealthcheckOutput(docker, id)) ?? proof.lastCheck) : last };
+				proof.engine(healthStatus);
+				const why = proof.passed();
+				if (why) {
+					passed.push(gate.url ? `${why} (${gate.url})` : why);
+					break;
+				}
 				const left = deadline - Date.now();
 				if (left <= 0) {
-					return { ok: false, reason: `${gate.url} not healthy within ${Math.round(gate.timeoutMs / 1000)} s`, lastCheck: last };
+					const what = gate.url ? `${gate.url} not healthy` : 'not healthy';
+					return {
+						ok: false,
+						reason: `${what} within ${Math.round(gate.timeoutMs / 1000)} s${gate.healthcheck ? ` (health: ${healthStatus ?? 'unknown'})` : ''}`,
+						// Docker's own record of its healthcheck first: it is what the operator can look up.
+						lastCheck: gate.healthcheck ? ((await lastHealthcheckOutput(docker, id)) ?? proof.lastCheck) : last,
+					};
 				}
-				await nap(Math.min(HTTP_INTERVAL_MS, left));
+				// Our own check, unless Docker's healthy alone is what is missing (no command to run).
+				if (gate.url || own) {
+					const check = gate.url ? await checkHealthUrl(gate.url, gate.expect) : await runOwnCheck(docker, id, own!);
+					proof.own(check.ok, check.detail);
+					if (!check.ok && check.detail !== last) callbacks.onStatus?.('starting', check.detail);
+					last = check.detail;
+					if (proof.passed()) continue;
+					await nap(Math.min(proof.nextCheckIn(interval, confirm), deadline - Date.now()));
+				} else {
+					await nap(left);
+				}
 			}
-			passed.push(`HTTP ${gate.expect?.status ?? 200} from ${gate.url}${gate.expect?.body.length ? ', body rules hold' : ''}`);
 		}
 
 		if (!gate.healthcheck && !gate.url) {
@@ -209,8 +184,8 @@ export async function waitHealthy(docker: Docker, id: string, gate: HealthGate, 
 			passed.push(`running ${Math.round(gate.stableMs / 1000)} s without a restart`);
 		}
 		if (exited) return { ok: false, reason: exited };
-		// A healthcheck-only gate already reported 'healthy' from the events stream.
-		if (!gate.healthcheck || gate.url) callbacks.onStatus?.('healthy', passed.join(', '));
+		// A gate the engine's event passed already reported 'healthy' from the events stream.
+		if (healthStatus !== 'healthy' || gate.url) callbacks.onStatus?.('healthy', passed.join(', '));
 		return { ok: true, detail: passed.join(', ') };
 	} finally {
 		closed = true;
