@@ -36,7 +36,7 @@ export async function targetChoice({ docker }: Engine, containers: string[], opt
 	const runningTag = tagOf(info.Config.Image);
 	const variant = runningTag ? (parseVersionTag(runningTag)?.variant ?? '') : '';
 	const majorRows = postgresMajorRows(info.Config.Env, runningTag, tags);
-	const runningMajor = postgresMajorOf(info.Config.Env);
+	const runningMajor = majorRows ? postgresMajorOf(info.Config.Env) : undefined;
 	// A PostgreSQL server: the semver walk stays within its major, other majors are the procedure's rows.
 	const offered = selectVersions(tags, { pre: true, include: options.request.filters.include, exclude: options.request.filters.exclude, variant }).filter(
 		(entry) => runningMajor === undefined || majorOfTag(entry.tag) === runningMajor,

@@ -82,8 +82,13 @@ export async function findDependents(
 		if (!info.State.Running) throw new UsageError(`--app ${app}: the container is not running (${info.State.Status}); start it or leave it out`);
 		found.push(await toDependent(info, '--app', usesServer(info.Config.Env, names)?.login));
 	}
+	// A name or alias reaches the server only from a network they share (or its namespace): elsewhere
+	// the same name (a generic `db`) is another server, and its app is none of this run's business.
+	const serverNetworks = new Set(Object.keys(server.NetworkSettings?.Networks ?? {}));
+	const reaches = (row: { HostConfig?: { NetworkMode?: string }; NetworkSettings?: { Networks?: Record<string, unknown> } }) =>
+		row.HostConfig?.NetworkMode === `container:${server.Id}` || Object.keys(row.NetworkSettings?.Networks ?? {}).some((network) => serverNetworks.has(network));
 	for (const row of await docker.listContainers()) {
-		if (row.Id === server.Id || found.some((dependent) => dependent.id === row.Id)) continue;
+		if (row.Id === server.Id || found.some((dependent) => dependent.id === row.Id) || !reaches(row)) continue;
 		const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
 		const uses = info && usesServer(info.Config.Env, names);
 		if (info && uses) found.push(await toDependent(info, uses.why, uses.login));

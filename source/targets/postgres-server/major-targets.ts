@@ -28,7 +28,8 @@ export const MAJOR_PROCEDURE_NOTE = 'PostgreSQL major upgrade: the data moves to
 /** Rows for the tags that name another major than the running one, newest first; undefined for a container that is no PostgreSQL server. */
 export function postgresMajorRows(env: readonly string[] | undefined, runningTag: string | undefined, tags: readonly string[]): TargetRow[] | undefined {
 	const running = postgresMajorOf(env);
-	if (running === undefined) return undefined;
+	// An app built FROM a postgres image carries PG_MAJOR too: only a tag naming that major is a server's.
+	if (running === undefined || runningTag === undefined || majorOfTag(runningTag) !== running) return undefined;
 	const family = runningTag === undefined ? '' : tagFamily(runningTag);
 	const rows: Array<TargetRow & { major: number }> = [];
 	for (const tag of tags) {
