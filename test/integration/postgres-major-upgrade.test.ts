@@ -77,7 +77,8 @@ describe('PostgreSQL 10 -> 15 on a new volume', () => {
 
 		const now = await inspect(s.server);
 		expect(now.Config.Image).toBe(`${w.registry}/acme/postgres:15`);
-		expect(now.State.Health?.Status).toBe('healthy');
+		expect(now.State.Running).toBe(true);
+		await healthy(s.server);
 		expect(now.Mounts.find((mount: { Destination: string }) => mount.Destination === '/var/lib/postgresql/data')?.Name).toBe(`${s.volume}-pg15`);
 		// The old one's configuration: alias, env, restart policy, labels.
 		expect(now.NetworkSettings.Networks[network].Aliases).toContain('ok-db');
@@ -100,6 +101,7 @@ describe('PostgreSQL 10 -> 15 on a new volume', () => {
 		}
 
 		// The app: the same container, started again and healthy on the new server.
+		await healthy(s.app);
 		const app = await inspect(s.app);
 		expect([app.Id, app.State.Running, app.State.Health?.Status]).toEqual([s.appId, true, 'healthy']);
 
