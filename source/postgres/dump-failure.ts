@@ -1,9 +1,8 @@
 import type Docker from 'dockerode';
-import { dockerFor } from '../docker/engine.js';
 import { connectionKindOfText, connectionMessage, keyLine } from './connection-errors.js';
 import type { DatabaseTarget } from './database-target.js';
 import { BackupError } from './errors.js';
-import type { ToolRunner } from './tool-runner.js';
+import { runEngine, type ToolRunner } from './tool-runner.js';
 
 // What a failed pg_dump means, in words an operator can act on: a missing
 // tool, a refused connection, or the database going away mid-dump.
@@ -38,7 +37,7 @@ export function lostServerDetail(stderr: string): string {
 export async function dumpFailure(target: DatabaseTarget, runner: ToolRunner, docker: Docker | undefined, exitCode: number, stderr: string): Promise<BackupError> {
 	const lost = LOST_SERVER.test(stderr);
 	if (target.container) {
-		const engine = docker ?? dockerFor();
+		const engine = runEngine(docker, target);
 		const inspectState = () => engine.getContainer(target.container!).inspect().then((info) => info.State, () => undefined);
 		let state = await inspectState();
 		// A tool killed with its container (or cut off by a shutting-down server) ends a

@@ -3,7 +3,6 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { dockerFor } from '../docker/engine.js';
 import { execa } from 'execa';
 import type { DatabaseTarget } from './database-target.js';
 import { execInContainer, runOneOff, type ProcessIo, type ProcessResult } from './docker-exec.js';
@@ -82,11 +81,22 @@ export function hostRunner(target: DatabaseTarget, tools: PgTools): ToolRunner {
 }
 
 /**
+ * The run's engine client for a target reached through a container. There is
+ * no default: an engine picked here (the default socket) could be another one
+ * than the run's --host/--context, and the tools would then run elsewhere.
+ */
+export function runEngine(docker: Docker | undefined, target: DatabaseTarget): Docker {
+	if (!docker) throw new Error(`internal error: no engine client given for the database of container ${target.container ?? target.image ?? '?'}`);
+	return docker;
+}
+
+/**
  * Tools inside the DB container (target.container) connect to its local
  * socket; tools in a one-off container of target.image connect to
  * target.host:port over target.network.
  */
-export function containerRunner(target: DatabaseTarget, docker: Docker = dockerFor()): ToolRunner {
+export function containerRunner(target: DatabaseTarget, given: Docker | undefined): ToolRunner {
+	const docker = runEngine(given, target);
 	const inDb = Boolean(target.container);
 	return {
 		where: inDb ? `container ${target.container}` : `a one-off ${target.image} container on ${target.network ?? 'bridge'}`,
