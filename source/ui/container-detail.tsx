@@ -113,36 +113,50 @@ export interface ContainerDetailProps {
 	budget: number;
 }
 
-/** The lines a container's detail needs before the layer list and the log tail. */
-/** Why it failed and why it rolls back: read whole, so wrapped (the first character is the mark's place). */
-function reasonLines(container: ContainerRunState, columns: number): { failure: string[]; rollback: string[] } {
+interface DetailLayout {
+	pullRunning: boolean;
+	/** Why it failed and why it rolls back: read whole, so wrapped (the first character is the mark's place). */
+	reasons: { failure: string[]; rollback: string[] };
+	/** The lines the detail needs before the layer list and the log tail. */
+	fixed: number;
+}
+
+// The run screen asks for the layout to share out its height, the panel to draw:
+// one wrap per state of a container and width, however many ask.
+const layouts = new WeakMap<ContainerRunState, { columns: number; layout: DetailLayout }>();
+
+function detailLayout(container: ContainerRunState, columns: number): DetailLayout {
+	const cached = layouts.get(container);
+	if (cached?.columns === columns) return cached.layout;
+	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
 	const rollback = container.rollback;
 	const words = rollback ? (rollback.status === 'running' ? 'rolling back' : rollback.status === 'done' ? 'rolled back' : 'ROLLBACK INCOMPLETE') : '';
-	return {
+	const reasons = {
 		failure: container.failure ? wrapText(`  ✖ failed at ${container.failure.step}: ${container.failure.message}`, columns, '    ') : [],
 		rollback: rollback ? wrapText(`  * ${words}: ${rollback.reason}`, columns, '    ') : [],
 	};
+	const fixed = 1 + container.steps.length + (pullRunning ? 1 : 0) + reasons.failure.length + reasons.rollback.length + (rollback?.steps.length ?? 0);
+	const layout = { pullRunning, reasons, fixed };
+	layouts.set(container, { columns, layout });
+	return layout;
 }
 
 export function detailFixedLines(container: ContainerRunState, columns = Number.POSITIVE_INFINITY): number {
-	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
-	const reasons = reasonLines(container, columns);
-	return 1 + container.steps.length + (pullRunning ? 1 : 0) + reasons.failure.length + reasons.rollback.length + (container.rollback?.steps.length ?? 0);
+	return detailLayout(container, columns).fixed;
 }
 
 export const ContainerDetail = memo(function ContainerDetail({ container, plan, layersOpen, budget }: ContainerDetailProps) {
 	const { columns } = useTerminalSize();
 	const name = container.name;
 	const finished = container.summary !== undefined;
-	const pullRunning = container.steps.some((step) => step.name === 'pull' && step.status === 'running') && container.pull !== undefined;
-	let remaining = budget - detailFixedLines(container, columns);
-	const reasons = reasonLines(container, columns);
+	const { pullRunning, reasons, fixed } = detailLayout(container, columns);
+	let remaining = budget - fixed;
 	const layers = layersOpen && pullRunning && container.pull ? container.pull.layers.slice(0, Math.max(0, remaining)) : [];
 	remaining -= layers.length;
 	const tail = remaining > 0 ? container.logTail.slice(-remaining) : [];
 	const rollback = container.rollback;
 	return (
-		<Box flexDirection="column" height={Math.min(budget, detailFixedLines(container, columns) + layers.length + tail.length)} overflow="hidden">
+		<Box flexDirection="column" height={Math.min(budget, fixed + layers.length + tail.length)} overflow="hidden">
 			<Text wrap="truncate">
 				<Text bold>{name}</Text>
 				{`  ${versions(container, plan)}`}
