@@ -1,12 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
 import { startApp } from '../support/app.js';
-import { terminal, tmux } from '../support/tmux.js';
+import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // A multi-hop upgrade (1.6.0 -> 1.7.2 -> 1.8.0) watched in a real terminal at
@@ -21,9 +18,6 @@ const id = uniqueName('tmuxhop');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
 const name = `${id}-app`;
 const session = `uw-${id}`;
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
-const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 let db: TestDatabase;
 const { screen, waitForScreen, keys } = terminal(session);
 
@@ -41,10 +35,7 @@ afterAll(async () => {
 describe('a multi-hop upgrade in a real terminal', () => {
 	it('shows each hop afresh, never a negative downtime, and a summary of both hops', async () => {
 		const state = tempDir('uw-tmuxhop-');
-		const statusFile = join(state, 'exit-status');
-		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--',
-			process.execPath, recordExit, statusFile, process.execPath, bin, '--container', name, '--to', '1.8.0');
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', name, '--to', '1.8.0'] });
 		await waitForScreen(`[x] ${name}`);
 		await keys('Enter');
 		await waitForScreen(/› 1\.8\.0 +MINOR +via 1\.7\.2/, 60_000);
@@ -98,9 +89,7 @@ describe('a multi-hop upgrade in a real terminal', () => {
 		expect(summary.match(/^\s+down\s+ *░+/gm)?.length).toBe(2);
 		for (const line of summary.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
 		await keys('Enter');
-		const exitDeadline = Date.now() + 10_000;
-		while (!existsSync(statusFile) && Date.now() < exitDeadline) await new Promise((resolve) => setTimeout(resolve, 100));
-		expect(readFileSync(statusFile, 'utf8').trim()).toBe('0');
+		expect(await wizard.exitStatus()).toBe('0');
 		expect((await inspect(name)).Config.Image).toBe(`${w.appRepo}:1.8.0`);
 	}, 400_000);
 });

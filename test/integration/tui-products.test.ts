@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { docker, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
 import { productRepo, startDetached, waitForStatus } from '../support/products.js';
-import { terminal, tmux } from '../support/tmux.js';
+import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // A seed product through the wizard in a real terminal: the plan screen names
@@ -17,9 +16,6 @@ const w = world();
 const id = uniqueName('tuiprod');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
 const session = `uw-${id}`;
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
-const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 const databases: TestDatabase[] = [];
 const dirs: string[] = [];
 
@@ -31,21 +27,6 @@ afterAll(async () => {
 	await Promise.all(databases.map((db) => db.drop()));
 	for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function wizardIn(state: string) {
-	const statusFile = join(state, 'exit-status');
-	return {
-		argv: (...args: string[]) => [process.execPath, recordExit, statusFile, process.execPath, bin, ...args],
-		async exitStatus() {
-			const deadline = Date.now() + 10_000;
-			while (Date.now() < deadline) {
-				if (existsSync(statusFile)) return readFileSync(statusFile, 'utf8');
-				await new Promise((resolve) => setTimeout(resolve, 100));
-			}
-			throw new Error('the wizard did not exit');
-		},
-	};
-}
 
 describe('seed products in the wizard', () => {
 	it('Quay: the profile and its health rules on the plan screen, the upgrade, the checklist in the summary', async () => {
@@ -60,9 +41,7 @@ describe('seed products in the wizard', () => {
 
 		const state = tempDir('uw-tui-prod-');
 		dirs.push(state);
-		const wizard = wizardIn(state);
-		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name));
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', app.name], columns: 100, rows: 40 });
 		await waitForScreen(`[x] ${app.name}`);
 		await keys('Enter');
 		await waitForScreen(/› v3\.9\.0 +MINOR/);
@@ -92,9 +71,7 @@ describe('seed products in the wizard', () => {
 		const before = await inspect(app.name);
 		const state = tempDir('uw-tui-prod-');
 		dirs.push(state);
-		const wizard = wizardIn(state);
-		await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name, '--to', '24.0.6'));
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', app.name, '--to', '24.0.6'], columns: 100, rows: 40 });
 		await waitForScreen(`[x] ${app.name}`);
 		await keys('Enter');
 		await waitForScreen(/› 24\.0\.6/);
@@ -118,11 +95,8 @@ describe('seed products in the wizard', () => {
 		const app = await startDetached({ image: `${repo}:25.0.1`, port: 80, caseLabel, args: ['-v', `${volume}:/var/proget/database`] });
 		await waitForStatus(`${app.url}/health`, 200, app.name, 60_000);
 		const state = tempDir('uw-tui-prod-');
-		const wizard = wizardIn(state);
-		// The SQL Server cell's session stays on exit.
-		await tmux('kill-session', '-t', session).catch(() => undefined);
-		await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '45', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard.argv('--container', app.name, '--to', '25.0.2'));
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		// The SQL Server cell's session stays on exit: wizardInTerminal replaces it.
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', app.name, '--to', '25.0.2'], columns: 120, rows: 45 });
 		await waitForScreen(`[x] ${app.name}`);
 		await keys('Enter');
 		await waitForScreen(/› 25\.0\.2/);
@@ -153,10 +127,7 @@ describe('seed products in the wizard', () => {
 	/** Container, version, plan (checked by `onPlan`), the gates answered y, the summary returned; exit 0. */
 	async function upgradeInTerminal(app: string, args: string[], version: RegExp, profileLine: string, env: string[] = []) {
 		const state = tempDir('uw-tui-prod-');
-		const wizard = wizardIn(state);
-		await tmux('kill-session', '-t', session).catch(() => undefined);
-		await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '45', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', ...env.flatMap((each) => ['-e', each]), '--', ...wizard.argv('--container', app, ...args));
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', app, ...args], columns: 120, rows: 45, env });
 		await waitForScreen(`[x] ${app}`);
 		await keys('Enter');
 		await waitForScreen(version);

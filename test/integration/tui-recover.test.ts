@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { exists, inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
 import { startApp } from '../support/app.js';
-import { terminal, tmux } from '../support/tmux.js';
+import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
 import { signalWhen, type WizardEvent } from '../support/wizard.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -21,9 +20,6 @@ const id = uniqueName('tuirec');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
 const name = `${id}-app`;
 const session = `uw-${id}`;
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
-const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 let db: TestDatabase;
 let originalId: string;
 
@@ -33,12 +29,6 @@ const { waitForScreen, keys } = terminal(session);
 async function killWhen(args: string[], stateHome: string, match: (event: WizardEvent) => boolean): Promise<void> {
 	const run = await signalWhen(args, 'SIGKILL', match, { stateHome, timeoutMs: 120_000 });
 	expect(run.sent, `the wizard ended before the boundary: ${JSON.stringify(run.events.slice(-5))}`).toBe(true);
-}
-
-async function exitStatus(statusFile: string): Promise<string> {
-	const deadline = Date.now() + 10_000;
-	while (!existsSync(statusFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-	return readFileSync(statusFile, 'utf8');
 }
 
 async function expectOriginalBack() {
@@ -73,11 +63,8 @@ describe('upgrade-wizard recover in a real terminal', () => {
 		expect(await exists(`${name}-old`)).toBe(true);
 		const { runId } = journalOf(state);
 
-		const statusFile = join(state, 'exit-status');
-		const env = ['-e', `XDG_STATE_HOME=${state}`, '-e', `DOCKER_HOST=${w.dockerHost}`, '-e', 'NO_COLOR=1'];
 		// 80x24: the smallest terminal the wizard promises to be readable in.
-		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', ...env, '--', process.execPath, recordExit, statusFile, process.execPath, bin, 'recover');
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['recover'], env: [`DOCKER_HOST=${w.dockerHost}`] });
 
 		const shown = await waitForScreen(`Run ${runId}`);
 		expect(shown).toContain('[2 Recovery]');
@@ -106,7 +93,7 @@ describe('upgrade-wizard recover in a real terminal', () => {
 		expect(done).toContain('exit code 0');
 		expect(done).not.toContain(db.password);
 		await keys('Enter');
-		expect(await exitStatus(statusFile)).toBe('0');
+		expect(await wizard.exitStatus()).toBe('0');
 		await expectOriginalBack();
 		expect(journalOf(state).status).not.toBe('running');
 	});
@@ -116,11 +103,7 @@ describe('upgrade-wizard recover in a real terminal', () => {
 		// Killed after the new container started: recover removes it, renames the old one back and starts it.
 		await killWhen(['--yes', '--container', name, '--to', '1.6.1'], state, (event) => event.type === 'step-done' && event.step === 'start');
 		const { runId } = journalOf(state);
-		const statusFile = join(state, 'exit-status');
-		await tmux('kill-session', '-t', session).catch(() => undefined);
-		const env = ['-e', `XDG_STATE_HOME=${state}`, '-e', `DOCKER_HOST=${w.dockerHost}`, '-e', 'NO_COLOR=1'];
-		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', ...env, '--', process.execPath, recordExit, statusFile, process.execPath, bin, '--container', name);
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', name], env: [`DOCKER_HOST=${w.dockerHost}`] });
 
 		const shown = await waitForScreen(`Run ${runId}`);
 		expect(shown).toContain('[2 Recovery]');
@@ -136,6 +119,6 @@ describe('upgrade-wizard recover in a real terminal', () => {
 		expect(list).toContain('[2 Containers]');
 		await expectOriginalBack();
 		await keys('q');
-		expect(await exitStatus(statusFile)).toBe('2');
+		expect(await wizard.exitStatus()).toBe('2');
 	});
 });

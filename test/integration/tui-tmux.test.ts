@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { world } from '../support/world.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
 import { startApp } from '../support/app.js';
-import { terminal, tmux } from '../support/tmux.js';
+import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // The real binary in a real terminal: tmux runs it, send-keys drives it,
@@ -17,9 +14,6 @@ const id = uniqueName('tmux');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
 const name = `${id}-app`;
 const session = `uw-${id}`;
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
-const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 let db: TestDatabase;
 
 const { waitForScreen, keys } = terminal(session);
@@ -39,18 +33,7 @@ describe('upgrade-wizard in a real terminal', () => {
 	it('walks every screen by keyboard and upgrades the container', async () => {
 		const state = tempDir('uw-tmux-');
 		// 80x24: the wizard must be readable in the smallest common terminal.
-		const statusFile = join(state, 'exit-status');
-		const wizard = (...args: string[]) => [process.execPath, recordExit, statusFile, process.execPath, bin, ...args];
-		const exitStatus = async () => {
-			const deadline = Date.now() + 10_000;
-			while (Date.now() < deadline) {
-				if (existsSync(statusFile)) return readFileSync(statusFile, 'utf8');
-				await new Promise((resolve) => setTimeout(resolve, 100));
-			}
-			throw new Error('the wizard did not exit');
-		};
-		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--', ...wizard('--container', name));
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		let wizard = await wizardInTerminal(session, { state, args: ['--container', name] });
 
 		const containers = await waitForScreen(`[x] ${name}`);
 		expect(containers).toContain('[2 Containers]');
@@ -74,11 +57,10 @@ describe('upgrade-wizard in a real terminal', () => {
 		expect(refused).toMatch(/not confirmed|nothing was changed/);
 		expect((await inspect(name)).Config.Image).toBe(`${w.appRepo}:1.6.0`);
 		await keys('Enter');
-		expect(await exitStatus()).toBe('2');
-		rmSync(statusFile);
+		expect(await wizard.exitStatus()).toBe('2');
 
 		// Again, this time saying yes to every gate.
-		await tmux('respawn-pane', '-k', '-t', session, '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', ...wizard('--container', name, '--to', '1.7.0'));
+		wizard = await wizardInTerminal(session, { state, args: ['--container', name, '--to', '1.7.0'] });
 		await waitForScreen(`[x] ${name}`);
 		await keys('Enter');
 		await waitForScreen(/› 1\.7\.0/);
@@ -92,7 +74,7 @@ describe('upgrade-wizard in a real terminal', () => {
 		const done = await waitForScreen('Upgrade complete', 120_000);
 		expect(done).toMatch(/upgraded/);
 		await keys('Enter');
-		expect(await exitStatus()).toBe('0');
+		expect(await wizard.exitStatus()).toBe('0');
 		const after = await inspect(name);
 		expect(after.Config.Image).toBe(`${w.appRepo}:1.7.0`);
 		expect(after.State.Running).toBe(true);
