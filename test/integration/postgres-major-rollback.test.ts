@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { docker, exists, freePort, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
 import { world } from '../support/world.js';
 import { tempDir } from '../support/temp-dir.js';
+import { psqlIn, startPgStack } from '../support/pg-server.js';
 import { runWizard } from '../support/wizard.js';
 
 // A PostgreSQL major upgrade whose TARGET is broken, on a repository of this
@@ -34,22 +35,14 @@ async function build(tag: string, dockerfile: string) {
 	await docker(['push', '-q', `${repo}:${tag}`]);
 }
 
-async function psql(container: string, sql: string): Promise<string> {
-	const { stdout } = await docker(['exec', container, 'psql', '-X', '-q', '-t', '-A', '-U', 'postgres', '-d', 'appdb', '-c', sql]);
-	return stdout.trim();
-}
+const psql = (container: string, sql: string) => psqlIn(container, sql);
 
-async function setUp(tag: string) {
-	const server = `${id}-${tag}`;
-	const app = `${id}-${tag}-app`;
-	const volume = `${id}-${tag}-data`;
-	await docker(['run', '-d', '--name', server, ...labels, '--network', network, '--network-alias', `${tag}-db`, '-v', `${volume}:/var/lib/postgresql/data`,
-		'-e', 'POSTGRES_PASSWORD=su-secret-pw', '-e', 'POSTGRES_DB=appdb', `${repo}:10`]);
-	await waitHealthy(server);
-	await psql(server, "CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 2000) g");
-	await docker(['run', '-d', '--name', app, ...labels, '--network', network, '-e', `DATABASE_URL=postgres://postgres:su-secret-pw@${tag}-db:5432/appdb`, `${w.appRepo}:1.6.0`]);
-	await waitHealthy(app);
-	return { server, app, volume, serverId: (await inspect(server)).Id, appId: (await inspect(app)).Id };
+function setUp(tag: string) {
+	return startPgStack({
+		server: `${id}-${tag}`, app: `${id}-${tag}-app`, volume: `${id}-${tag}-data`, image: `${repo}:10`, appImage: `${w.appRepo}:1.6.0`,
+		network, alias: `${tag}-db`, labels, superuserPassword: 'su-secret-pw',
+		seed: (server) => psql(server, "CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 2000) g"),
+	});
 }
 
 async function expectBack(s: Awaited<ReturnType<typeof setUp>>) {

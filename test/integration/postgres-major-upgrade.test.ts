@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName } from '../support/docker.js';
+import { docker, exists, inspect, TEST_LABEL, uniqueName } from '../support/docker.js';
 import { world } from '../support/world.js';
+import { psqlIn, removePgCase, startPgStack } from '../support/pg-server.js';
 import { newStateHome, runWizard, signalWhen } from '../support/wizard.js';
 
 // A PostgreSQL 10 server (the world's npm-built image: no client tools, md5
@@ -27,27 +28,23 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
 
 const healthy = (name: string) => until(`${name} healthy`, async () => (await inspect(name)).State.Health?.Status === 'healthy');
 
-async function psql(container: string, sql: string, db = 'appdb'): Promise<string> {
-	const { stdout } = await docker(['exec', container, 'psql', '-X', '-q', '-t', '-A', '-U', 'postgres', '-d', db, '-c', sql]);
-	return stdout.trim();
-}
+const psql = psqlIn;
 
 /** A server of 10 with data, roles, a sequence and a view, and an app that uses it by its network alias. */
 async function setUp(tag: string) {
-	const server = `${id}-${tag}`;
-	const app = `${id}-${tag}-app`;
-	const volume = `${id}-${tag}-data`;
-	await docker(['run', '-d', '--name', server, ...labels, '--label', 'owner=ops', '--network', network, '--network-alias', `${tag}-db`, '--restart', 'unless-stopped',
-		'-v', `${volume}:/var/lib/postgresql/data`, '-e', 'POSTGRES_PASSWORD=su-secret-pw', '-e', 'POSTGRES_DB=appdb', '-e', 'TZ=UTC', pg10]);
-	await healthy(server);
-	await psql(server, `CREATE ROLE app LOGIN PASSWORD 'app-secret-pw'; CREATE TABLE items (id serial PRIMARY KEY, name text);
-		INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 5000) g; CREATE VIEW item_names AS SELECT name FROM items;
-		GRANT ALL ON items TO app; GRANT ALL ON SEQUENCE items_id_seq TO app; CREATE ROLE auditor NOLOGIN`);
-	await psql(server, 'CREATE DATABASE reports');
-	await psql(server, 'CREATE TABLE monthly (month int, total bigint); INSERT INTO monthly SELECT g, g * 100 FROM generate_series(1, 12) g', 'reports');
-	await docker(['run', '-d', '--name', app, ...labels, '--network', network, '-e', `DATABASE_URL=postgres://app:app-secret-pw@${tag}-db:5432/appdb`, `${w.appRepo}:1.6.0`]);
-	await healthy(app);
-	return { server, app, volume, serverId: (await inspect(server)).Id, appId: (await inspect(app)).Id };
+	return startPgStack({
+		server: `${id}-${tag}`, app: `${id}-${tag}-app`, volume: `${id}-${tag}-data`, image: pg10, appImage: `${w.appRepo}:1.6.0`,
+		network, alias: `${tag}-db`, labels, superuserPassword: 'su-secret-pw',
+		serverArgs: ['--label', 'owner=ops', '--restart', 'unless-stopped', '-e', 'TZ=UTC'],
+		appUrl: `postgres://app:app-secret-pw@${tag}-db:5432/appdb`,
+		async seed(server) {
+			await psql(server, `CREATE ROLE app LOGIN PASSWORD 'app-secret-pw'; CREATE TABLE items (id serial PRIMARY KEY, name text);
+				INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 5000) g; CREATE VIEW item_names AS SELECT name FROM items;
+				GRANT ALL ON items TO app; GRANT ALL ON SEQUENCE items_id_seq TO app; CREATE ROLE auditor NOLOGIN`);
+			await psql(server, 'CREATE DATABASE reports');
+			await psql(server, 'CREATE TABLE monthly (month int, total bigint); INSERT INTO monthly SELECT g, g * 100 FROM generate_series(1, 12) g', 'reports');
+		},
+	});
 }
 
 beforeAll(async () => {
@@ -56,12 +53,7 @@ beforeAll(async () => {
 	await docker(['network', 'create', ...labels, network]);
 }, 120_000);
 
-afterAll(async () => {
-	await removeByLabel(caseLabel);
-	const { stdout } = await docker(['volume', 'ls', '-q', '--filter', `name=${id}`]);
-	for (const volume of stdout.split('\n').filter(Boolean)) await docker(['volume', 'rm', '-f', volume], { reject: false });
-	await docker(['network', 'rm', network], { reject: false });
-}, 120_000);
+afterAll(() => removePgCase(caseLabel, id, network), 120_000);
 
 describe('PostgreSQL 10 -> 15 on a new volume', () => {
 	it('moves every database and role, keeps logins working, the app on it, and the old volume as it was', async () => {

@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { docker, exists, inspect, removeByLabel, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
+import { docker, exists, inspect, TEST_LABEL, uniqueName, waitHealthy } from '../support/docker.js';
 import { world } from '../support/world.js';
-import { terminal, tmux } from '../support/tmux.js';
+import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
+import { psqlIn, removePgCase, startPgStack } from '../support/pg-server.js';
 
 // The PostgreSQL major upgrade driven through the wizard in a real terminal
 // (tmux, 80x24, NO_COLOR): the container list says the server's major, the
@@ -24,39 +22,28 @@ const network = `${id}-net`;
 const server = `${id}-db`;
 const app = `${id}-app`;
 const volume = `${id}-data`;
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', '..', 'bin', 'upgrade-wizard.js');
-const recordExit = join(here, '..', 'support', 'record-exit.mjs');
 const { waitForScreen, keys } = terminal(session);
 
 beforeAll(async () => {
 	const pg10 = inject('world').UW_PG10_IMAGE;
 	if (!pg10) throw new Error('world.env has no UW_PG10_IMAGE: did test/world/up.sh build the older majors?');
 	await docker(['network', 'create', ...labels, network]);
-	await docker(['run', '-d', '--name', server, ...labels, '--network', network, '--network-alias', 'db', '-v', `${volume}:/var/lib/postgresql/data`,
-		'-e', 'POSTGRES_PASSWORD=tui-secret-pw', '-e', 'POSTGRES_DB=appdb', pg10]);
-	await waitHealthy(server);
-	await docker(['exec', server, 'psql', '-X', '-q', '-U', 'postgres', '-d', 'appdb', '-c', "CREATE TABLE notes (id serial, body text); INSERT INTO notes (body) SELECT 'n' || g FROM generate_series(1, 321) g"]);
-	await docker(['run', '-d', '--name', app, ...labels, '--network', network, '-e', 'DATABASE_URL=postgres://postgres:tui-secret-pw@db:5432/appdb', `${w.appRepo}:1.6.0`]);
-	await waitHealthy(app);
+	await startPgStack({
+		server, app, volume, image: pg10, appImage: `${w.appRepo}:1.6.0`, network, alias: 'db', labels, superuserPassword: 'tui-secret-pw',
+		seed: (name) => psqlIn(name, "CREATE TABLE notes (id serial, body text); INSERT INTO notes (body) SELECT 'n' || g FROM generate_series(1, 321) g"),
+	});
 }, 120_000);
 
 afterAll(async () => {
 	await tmux('kill-session', '-t', session).catch(() => undefined);
-	await removeByLabel(caseLabel);
-	const { stdout } = await docker(['volume', 'ls', '-q', '--filter', `name=${id}`]);
-	for (const each of stdout.split('\n').filter(Boolean)) await docker(['volume', 'rm', '-f', each], { reject: false });
-	await docker(['network', 'rm', network], { reject: false });
+	await removePgCase(caseLabel, id, network);
 }, 120_000);
 
 describe('a PostgreSQL major upgrade in the wizard, in a real terminal', () => {
 	it('shows the major, offers the newer majors as the procedure, asks its gates and moves the data', async () => {
 		const state = tempDir('uw-tuipg-');
-		const statusFile = join(state, 'exit-status');
 		const appId = (await inspect(app)).Id;
-		await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `XDG_STATE_HOME=${state}`, '-e', 'NO_COLOR=1', '--',
-			process.execPath, recordExit, statusFile, process.execPath, bin, '--container', server);
-		await tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+		const wizard = await wizardInTerminal(session, { state, args: ['--container', server] });
 
 		await waitForScreen(`[x] ${server}`);
 		// The major comes with the details, filled in after the first frame.
@@ -79,9 +66,7 @@ describe('a PostgreSQL major upgrade in the wizard, in a real terminal', () => {
 		expect(summary).not.toContain('tui-secret-pw');
 		await waitForScreen(`docker volume rm ${volume}`, 5_000);
 		await keys('Enter');
-		const deadline = Date.now() + 10_000;
-		while (!existsSync(statusFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-		expect(readFileSync(statusFile, 'utf8').trim()).toBe('0');
+		expect(await wizard.exitStatus()).toBe('0');
 
 		const now = await inspect(server);
 		expect(now.Config.Image).toBe(`${w.registry}/acme/postgres:15`);
