@@ -14,12 +14,11 @@ import { SummaryScreen, exitCodeOf } from './screens/summary-screen.js';
 import { TargetScreen } from './screens/target-screen.js';
 import { KeysProvider, useCtrlC } from './terminal.js';
 import { TickProvider, createTicker } from './ticker.js';
-import { useLoad } from './use-load.js';
-import { useContainerDetails } from './use-container-details.js';
 import { useOutsideSignal } from './use-outside-signal.js';
 import { useUpgradeChoices } from './use-upgrade-choices.js';
 import { EXIT_INCOMPLETE, nextAfterRecovery, useRecoveryRun } from './use-recovery-run.js';
 import { useUpgradeRun } from './use-upgrade-run.js';
+import { useWizardLoads } from './use-wizard-loads.js';
 
 // The wizard's flow: engine -> (interrupted runs: recovery) -> containers ->
 // version -> plan, then the run (gates and live progress) and its summary.
@@ -63,15 +62,7 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	const upgrade = useUpgradeRun(backend);
 	const recovery = useRecoveryRun(backend);
 
-	const [engineLoad, retryEngine] = useLoad('engine', () => backend.connect(), early.engine);
-	const engine = engineLoad.status === 'ready' ? engineLoad.value : undefined;
-	const [runsLoad, retryRuns] = useLoad(engine ? `runs:${generation}` : undefined, () =>
-		backend.interruptedRuns().then((runs) => (options.runId ? runs.filter((run) => run.runId === options.runId) : runs)),
-		options.runId ? undefined : early.interruptedRuns,
-	);
-	const [listedLoad, retryContainers] = useLoad(engine && mode === 'wizard' ? `containers:${generation}` : undefined, () => backend.listContainers(), early.containers);
-	const containersLoad = useContainerDetails(backend, listedLoad);
-	const runsLeft = runsLoad.status === 'ready' ? runsLoad.value.length : undefined;
+	const { engineLoad, retryEngine, engine, runsLoad, retryRuns, runsLeft, containersLoad, retryContainers } = useWizardLoads(backend, { mode, runId: options.runId, early, generation });
 
 	// The engine answered: move on by itself (the header keeps saying which engine),
 	// to the interrupted runs first when there are any; the wizard never shows an empty list of them.
