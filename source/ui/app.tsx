@@ -17,6 +17,7 @@ import { TickProvider, createTicker } from './ticker.js';
 import { useOutsideSignal } from './use-outside-signal.js';
 import { useUpgradeChoices } from './use-upgrade-choices.js';
 import { EXIT_INCOMPLETE, nextAfterRecovery, useRecoveryRun } from './use-recovery-run.js';
+import { useShrinkRedraw } from './use-shrink-redraw.js';
 import { useUpgradeRun } from './use-upgrade-run.js';
 import { useWizardLoads } from './use-wizard-loads.js';
 
@@ -61,6 +62,7 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 	const { chosen, tag, overrides, previewLoad } = choices;
 	const upgrade = useUpgradeRun(backend);
 	const recovery = useRecoveryRun(backend);
+	useShrinkRedraw();
 
 	const { engineLoad, retryEngine, engine, runsLoad, retryRuns, runsLeft, containersLoad, retryContainers } = useWizardLoads(backend, { mode, runId: options.runId, early, generation });
 
