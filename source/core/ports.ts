@@ -88,7 +88,7 @@ export interface UnitDriver<U extends Unit = Unit> {
 	/** What the unit keeps of its previous version until the hop commits (a container: `<name>-old`), for --keep-old. */
 	kept(unit: U): string | undefined;
 	/** The commands that remove what kept() names, when `docker rm <kept>` is not all of it. */
-	keptRemoval?(unit: U): string[];
+	keptRemoval?(unit: U): string[] | undefined;
 	/**
 	 * A unit that backs itself up (a PostgreSQL server: every database and the
 	 * roles, as its first transition) asks this gate instead of the app-database

@@ -5,6 +5,7 @@ import type { PlannedUnit } from './upgrade-session.js';
 import { serverStepWords } from '../targets/postgres-server/describe.js';
 import { formatBytes } from '../text/format.js';
 import { dumpCommand } from '../core/plan/database.js';
+import { recreateWords } from '../targets/container/describe.js';
 
 // A unit's steps in words, in order, for the plan screen: the same steps the
 // executor runs (and --dry-run describes), the one-off and the post-upgrade
@@ -38,15 +39,18 @@ export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: st
 			...checks,
 		];
 	}
+	const dependents = unit.kind === 'container' ? unit.dependents : [];
 	return [
 		...first,
+		...dependents.map((dependent) => `stop ${dependent.name} (uses its network namespace or link; stop timeout ${dependent.stopTimeoutS} s)`),
 		...thenStop,
 		`rename it ${unit.parkedName}`,
 		...oneOffStep(unit, plan),
 		`create and start the new ${unit.name}`,
 		'health gate',
 		...checks,
-		`remove ${unit.parkedName}`,
+		...dependents.map((dependent) => recreateWords(dependent, unit.name)),
+		`remove ${[unit.parkedName, ...dependents.map((dependent) => dependent.parkedName)].join(', ')}`,
 	];
 }
 
@@ -57,7 +61,8 @@ export function stopWords(unit: PlannedUnit): string {
 		const apps = unit.dependents.map((dependent) => `${dependent.name} (${dependent.stopTimeoutS} s)`);
 		return `${apps.length > 0 ? `${apps.join(', ')} first, then ` : ''}${unit.name} (stop timeout ${unit.stopTimeoutS} s)`;
 	}
-	return `${unit.name} (stop timeout ${unit.stopTimeoutS} s)`;
+	const dependents = unit.kind === 'container' ? unit.dependents.map((dependent) => `${dependent.name} (${dependent.stopTimeoutS} s)`) : [];
+	return `${dependents.length > 0 ? `${dependents.join(', ')} first, then ` : ''}${unit.name} (stop timeout ${unit.stopTimeoutS} s)`;
 }
 
 /** The backup line of the plan screen: the app's database, the server's own, or none and why. */

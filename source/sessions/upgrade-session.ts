@@ -152,9 +152,10 @@ export function containerDriver(engine: Engine, names: string[], options: PlanOp
 		docker: engine.docker,
 		authFor: (ref) => registryAuthFor(ref, env),
 		replan: async (name, targetRef) => {
-			const { info, oldImage } = await preflightContainer(engine.docker, name, names);
+			const { info, oldImage, dependents } = await preflightContainer(engine.docker, name, names);
 			redactor.addEnv(info.Config.Env);
-			return planContainer(engine, info, oldImage, targetRef, options, await containerNameResolver(engine.docker));
+			for (const dependent of dependents) redactor.addEnv(dependent.info.Config.Env);
+			return planContainer(engine, info, oldImage, targetRef, options, await containerNameResolver(engine.docker), dependents);
 		},
 	});
 }
@@ -220,6 +221,7 @@ export async function planFor(
 	// Every secret the selected containers carry is known before the first event.
 	for (const unit of plan.units) {
 		redactor.addEnv(unit.inspect.Config.Env);
+		if (unit.kind === 'container') for (const dependent of unit.dependents) redactor.addEnv(dependent.spec.create.Env);
 		if (unit.kind === 'compose') for (const secret of unit.secrets) redactor.add(secret);
 	}
 	if (request.skipBackup && request.skipBackupBy) plan.backupSkippedBy = request.skipBackupBy;

@@ -170,32 +170,36 @@ describe('bad input exits 2 and touches nothing', () => {
 		}
 	});
 
-	it('a container another one depends on (network namespace)', async () => {
-		const sidecar = `${id}-sidecar`;
-		await docker(['run', '-d', '--name', sidecar, '--label', TEST_LABEL, '--label', caseLabel, '--network', `container:${name}`, '--entrypoint', '/bin/sleep', `${w.appRepo}:1.6.0`, '600']);
+	// Issue 15 (13): namespace dependents are now recreated around the upgrade
+	// (upgrade-dependents.test.ts); only the shapes that cannot be put back are refused.
+	it('a dependent in its network namespace that runs with --rm', async () => {
+		const sidecar = `${id}-rmside`;
+		await docker(['run', '-d', '--rm', '--name', sidecar, '--label', TEST_LABEL, '--label', caseLabel, '--network', `container:${name}`, '--entrypoint', '/bin/sleep', w.pgImage, '600']);
 		try {
 			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
 			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-			expectOneLine(run.stderr, new RegExp(`${name} is used by ${sidecar} \\(network namespace or link\\)`));
+			expectOneLine(run.stderr, new RegExp(`${name} is used by ${sidecar} \\(network namespace or link\\), which runs with --rm \\(AutoRemove\\): stopping it would delete it; recreate ${sidecar} without --rm, then upgrade ${name}`));
 			const after = await inspect(name);
 			expect(after.Id).toBe(originalId);
 			expect(after.State.Running).toBe(true);
+			expect((await inspect(sidecar)).State.Running).toBe(true);
 		} finally {
 			await docker(['rm', '-f', sidecar]);
 		}
 	});
 
-	it('a dependent that runs another image: the advice says what works, not "select them too"', async () => {
-		const sidecar = `${id}-other`;
+	it('a dependent of a dependent (nested namespaces)', async () => {
+		const sidecar = `${id}-outer`;
+		const inner = `${id}-inner`;
 		await docker(['run', '-d', '--name', sidecar, '--label', TEST_LABEL, '--label', caseLabel, '--network', `container:${name}`, '--entrypoint', '/bin/sleep', w.pgImage, '600']);
+		await docker(['run', '-d', '--name', inner, '--label', TEST_LABEL, '--label', caseLabel, '--network', `container:${sidecar}`, '--entrypoint', '/bin/sleep', w.pgImage, '600']);
 		try {
 			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
 			expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-			expectOneLine(run.stderr, new RegExp(`${sidecar} runs another image, so they cannot be upgraded together: stop ${sidecar}, upgrade ${name}, then recreate it`));
-			expect(run.stderr).not.toContain('select them too');
+			expectOneLine(run.stderr, new RegExp(`${name} is used by ${sidecar} \\(network namespace or link\\), which itself is used by ${inner}: nested namespaces or links are not recreated`));
 			expect((await inspect(name)).Id).toBe(originalId);
 		} finally {
-			await docker(['rm', '-f', sidecar]);
+			await docker(['rm', '-f', inner, sidecar]);
 		}
 	});
 

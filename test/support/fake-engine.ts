@@ -117,6 +117,7 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 		stopTimeoutS: 1,
 		health: { healthcheck: 'auto', stableMs: 0, timeoutMs: 2000 },
 		profile: genericProfile,
+		dependents: [],
 		steps: [],
 	};
 	return {

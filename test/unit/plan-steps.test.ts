@@ -6,7 +6,7 @@ import type { Plan } from '../../source/core/plan/plan.js';
 // The plan screen's steps follow the executor's order: an offline backup (an
 // embedded database, --offline-backup) is taken after the stop, not before.
 describe('the plan screen steps', () => {
-	const unit = { kind: 'container', name: 'proget', parkedName: 'proget-old', profile: {} } as unknown as PlannedUnit;
+	const unit = { kind: 'container', name: 'proget', parkedName: 'proget-old', profile: {}, dependents: [] } as unknown as PlannedUnit;
 	const planOf = (offline: boolean) => ({ units: [unit], database: { offline } }) as unknown as Plan<PlannedUnit>;
 
 	it('an online backup comes before the stop', () => {

@@ -3,12 +3,13 @@ import type Docker from 'dockerode';
 import type { PullProgress, StepName } from '../../core/events.js';
 import type { Plan } from '../../core/plan/plan.js';
 import type { UnitRecord, UnitRecordInput } from '../../core/journal/journal.js';
-import { handOverCommands, parkedContainerFields, type ContainerRecord } from './record.js';
+import { handOverCommands, parkedContainerFields, stateLines, type ContainerRecord } from './record.js';
 import { type HandOver, type HealthVerdict, type Transition, type Undo, type UndoContext, type UndoPhase, type UnitDriver } from '../../core/ports.js';
 import { pullImage, type RegistryAuth } from '../../docker/pull.js';
 import { waitHealthy } from '../../docker/health.js';
 import { gateFor, healthGate } from './health-gate.js';
-import { undoOnce, type ContainerUndo } from './undo.js';
+import { undoCommand, undoLabel, undoOnce, undoPhaseOf } from './undo.js';
+import { dependentsBack, recreateDependents, removeParkedDependents, stopDependents } from './dependent-transitions.js';
 import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
@@ -51,7 +52,12 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	}
 
 	record(unit: ContainerPlan, hop: string): UnitRecordInput {
-		return { ...parkedContainerFields(unit, this.kind, hop), holds: [unit.name, unit.parkedName] };
+		const dependents = unit.dependents.map(({ name, id, parkedName, imageRef, via, stopTimeoutS }) => ({ name, id, parkedName, imageRef, via, stopTimeoutS }));
+		return {
+			...parkedContainerFields(unit, this.kind, hop),
+			holds: [unit.name, unit.parkedName, ...dependents.flatMap((dependent) => [dependent.name, dependent.parkedName])],
+			...(dependents.length > 0 ? { dependents } : {}),
+		};
 	}
 
 	async prepare(unit: ContainerPlan, ctx: Parameters<UnitDriver['prepare']>[1]): Promise<PullProgress> {
@@ -83,6 +89,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		const migrate = unit.migrateFirst && !this.migrated.has(unit.targetRef) ? unit.migrateFirst : undefined;
 		if (migrate) this.migrated.add(unit.targetRef);
 		return [
+			...stopDependents(docker, unit.name, unit.dependents),
 			this.stop(unit, ''),
 			{
 				kind: 'rename-old',
@@ -126,18 +133,23 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				run: async (ctx) => (gateDetail = await healthGate(docker, unit, newId, ctx)),
 			},
 			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ containers: [{ id: newId, name: unit.name }], health: gateDetail }))] : []),
+			...recreateDependents(docker, unit.name, () => newId, unit.dependents),
 		];
 	}
 
 	commit(record: UnitRecord): Transition {
 		const entry = asContainer(record);
+		const dependents = entry.dependents ?? [];
+		const parked = [entry.parkedName, ...dependents.map((dependent) => dependent.parkedName)];
 		return {
 			kind: 'remove-old',
 			step: 'remove-old',
-			intent: `remove ${entry.parkedName} (${shortId(entry.oldId)})`,
-			announce: entry.parkedName,
+			intent: `remove ${entry.parkedName} (${shortId(entry.oldId)})${dependents.map((dependent) => `, ${dependent.parkedName} (${shortId(dependent.id)})`).join('')}`,
+			announce: parked.join(', '),
 			undo: { kind: 'none', why: 'the old container is gone; its inspect document is in the journal' },
 			run: async () => {
+				// The dependents first: a parked dependent may still name the parked provider's namespace.
+				await removeParkedDependents(this.docker, dependents);
 				await removeContainer(this.docker, entry.oldId, { force: false });
 			},
 		};
@@ -148,7 +160,12 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	}
 
 	kept(unit: ContainerPlan): string {
-		return unit.parkedName;
+		return [unit.parkedName, ...unit.dependents.map((dependent) => dependent.parkedName)].join(', ');
+	}
+
+	keptRemoval(unit: ContainerPlan): string[] | undefined {
+		// The dependents' parked containers go first: they may name the parked provider's namespace.
+		return unit.dependents.length > 0 ? [`docker rm ${[...unit.dependents.map((dependent) => dependent.parkedName), unit.parkedName].join(' ')}`] : undefined;
 	}
 
 	steps(unit: ContainerPlan): StepName[] {
@@ -160,19 +177,11 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	}
 
 	phaseOf(undo: Undo): UndoPhase {
-		const kind = (undo as ContainerUndo).kind;
-		if (kind === 'start-container') return 'revive';
-		if (kind === 'rename-container' || kind === 'remove-container') return 'detach';
-		return 'none';
+		return undoPhaseOf(undo);
 	}
 
 	label(record: UnitRecord, undo: Undo): string {
-		const entry = asContainer(record);
-		const typed = undo as ContainerUndo;
-		if (typed.kind === 'remove-container') return typed.name === entry.name ? `remove the new ${entry.name}` : `remove ${typed.name}`;
-		if (typed.kind === 'rename-container') return `rename ${entry.parkedName} back to ${entry.name}`;
-		if (typed.kind === 'start-container') return `start the old ${entry.name}`;
-		return typed.why;
+		return undoLabel(record, undo);
 	}
 
 	/**
@@ -191,12 +200,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 	}
 
 	command(record: UnitRecord, undo: Undo): string | undefined {
-		const entry = asContainer(record);
-		const typed = undo as ContainerUndo;
-		if (typed.kind === 'remove-container') return `docker rm -f ${typed.containerId ? shortId(typed.containerId) : typed.name}`;
-		if (typed.kind === 'rename-container') return `docker rename ${entry.parkedName} ${typed.to}`;
-		if (typed.kind === 'start-container') return `docker start ${shortId(typed.containerId)}`;
-		return undefined;
+		return undoCommand(record, undo);
 	}
 
 	async verifyBack(record: UnitRecord, ctx: UndoContext): Promise<HealthVerdict & { back?: string }> {
@@ -206,7 +210,9 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			onStatus: (status, detail) => ctx.emit({ type: 'health', container: entry.name, status, detail: `old container: ${detail ?? status}` }),
 		});
 		if (!health.ok) return { ok: false, reason: `the old ${entry.name} is back but not healthy: ${health.reason}` };
-		return { ok: true, detail: health.detail, back: `old container ${shortId(entry.oldId)} is back as ${entry.name}` };
+		const dependents = await dependentsBack(this.docker, entry, ctx);
+		if (!dependents.ok) return dependents;
+		return { ok: true, detail: health.detail, back: `old container ${shortId(entry.oldId)} is back as ${entry.name}${dependents.detail}` };
 	}
 
 	async handOver(record: UnitRecord): Promise<HandOver> {
@@ -214,19 +220,7 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		return { state: await this.stateNow(record), commands: await handOverCommands(this.docker, entry, (undo) => this.command(record, undo)) };
 	}
 
-	async stateNow(record: UnitRecord): Promise<string[]> {
-		const entry = asContainer(record);
-		const newId = entry.newId ?? (entry.actions.find((action) => action.data?.newId)?.data?.newId as string | undefined);
-		const lines: string[] = [];
-		for (const [label, idOrName] of [['old container', entry.oldId], ['new container', newId]] as const) {
-			if (!idOrName) continue;
-			const found = await containerState(this.docker, idOrName).catch(() => undefined);
-			lines.push(
-				found
-					? `${label}: ${found.name} (${shortId(found.id)}) image ${found.image}, ${found.status}`
-					: `${label}: ${shortId(idOrName)} does not exist`,
-			);
-		}
-		return lines;
+	stateNow(record: UnitRecord): Promise<string[]> {
+		return stateLines(this.docker, asContainer(record));
 	}
 }

@@ -3,7 +3,8 @@ import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, refuseIf } from '../../core/errors.js';
 import type { StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
-import { containerName, dependentsOf, inspectByName, repositoryOf } from '../../docker/discovery.js';
+import { containerName, inspectByName } from '../../docker/discovery.js';
+import { planDependent, preflightDependents, type DependentFound, type DependentPlan } from './dependents.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
 import { profileFor, type Profile } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
@@ -31,19 +32,28 @@ export interface ContainerPlan extends Unit {
 	steps: StepName[];
 	/** --migrate-first (or a profile that asks for it): the one-off run before the new container starts. */
 	migrateFirst?: OneOffCommand;
+	/** Containers in its network namespace or linked to it: stopped before it, recreated after its gate. */
+	dependents: DependentPlan[];
 }
 
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
 
-/** The swap's steps, with the one-off before the create and the post-upgrade checks after the gate when they run. */
-function stepsOf(migrateFirst: boolean, checks: boolean): StepName[] {
+/** The swap's steps, with the one-off before the create, the post-upgrade checks after the gate, and the dependents around it, when they run. */
+function stepsOf(migrateFirst: boolean, checks: boolean, dependents: boolean): StepName[] {
 	return SWAP_STEPS.flatMap((step): StepName[] => {
+		if (step === 'stop' && dependents) return ['stop-apps', step];
 		if (step === 'create' && migrateFirst) return ['migrate', step];
-		if (step === 'health' && checks) return [step, 'checks'];
+		if (step === 'health') return [step, ...(checks ? ['checks' as const] : []), ...(dependents ? ['start-apps' as const] : [])];
 		return [step];
 	});
 }
 
+
+export interface Preflighted {
+	info: ContainerInspectInfo;
+	oldImage: ImageInspectInfo;
+	dependents: DependentFound[];
+}
 
 /** Everything that makes a container unfit for a blind swap, checked before anything is touched. */
 export async function preflightContainer(
@@ -52,7 +62,7 @@ export async function preflightContainer(
 	selected: string[],
 	/** Which run parked a container under this name, in words (the journal knows). */
 	explainParked: (parkedName: string) => Promise<string | undefined> = async () => undefined,
-): Promise<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> {
+): Promise<Preflighted> {
 	const found = await inspectByName(docker, name);
 	refuseIf(!found, `no container named ${name} on this engine`);
 	const info = found as ContainerInspectInfo;
@@ -81,23 +91,10 @@ export async function preflightContainer(
 			`a container named ${parkedName} already exists (${parkedBy ?? 'not parked by any run in this state dir'}); it may be the only copy of the previous version: check it (docker inspect ${parkedName}) and rename it out of the way before upgrading ${name}`,
 		);
 	}
-	const dependents = (await dependentsOf(docker, info)).filter((dependent) => !selected.includes(dependent));
-	if (dependents.length > 0) {
-		// Selecting them too only works when they run the same repository; otherwise say what does.
-		const repository = repositoryOf(info.Config.Image);
-		const others: string[] = [];
-		for (const dependent of dependents) {
-			const image = (await inspectByName(docker, dependent))?.Config.Image;
-			if (image && repositoryOf(image) !== repository) others.push(dependent);
-		}
-		throw new UsageError(
-			others.length === 0
-				? `container ${name} is used by ${dependents.join(', ')} (network namespace or link); select them too or upgrade by hand`
-				: `container ${name} is used by ${dependents.join(', ')} (network namespace or link), and ${others.join(', ')} run${others.length === 1 ? 's' : ''} another image, so they cannot be upgraded together: stop ${others.join(', ')}, upgrade ${name}, then recreate ${others.length === 1 ? 'it' : 'them'} (a joined network namespace or link points at the old container's ID)`,
-		);
-	}
+	// Namespace and link dependents are recreated around the swap; the unsafe shapes are refused there.
+	const dependents = await preflightDependents(docker, info, selected);
 	const oldImage = await docker.getImage(info.Image).inspect();
-	return { info, oldImage };
+	return { info, oldImage, dependents };
 }
 
 /**
@@ -112,12 +109,14 @@ export function planContainer(
 	targetRef: string,
 	options: PlanOptions,
 	resolveContainerName?: (id: string) => string | undefined,
+	found: DependentFound[] = [],
 ): ContainerPlan {
 	const name = containerName(info);
 	const profile = profileFor(info, oldImage, options.profiles);
 	const migrateFirst = oneOffFor(name, profile, options);
 	const spec = buildRecreateSpec({ container: info, oldImage, targetImage: targetRef, apiVersion: engine.apiVersion, resolveContainerName });
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
+	const dependents = found.map((dependent) => planDependent(engine, dependent, options, resolveContainerName));
 	return {
 		kind: 'container',
 		key: `${name}@${targetRef.slice(targetRef.lastIndexOf(':') + 1)}`,
@@ -136,7 +135,8 @@ export function planContainer(
 		health: healthOptionsFor(profile, options),
 		profile,
 		...(migrateFirst ? { migrateFirst } : {}),
-		steps: stepsOf(Boolean(migrateFirst), Boolean(profile.checks)),
+		dependents,
+		steps: stepsOf(Boolean(migrateFirst), Boolean(profile.checks), dependents.length > 0),
 	};
 }
 
@@ -154,7 +154,7 @@ export async function buildPlan(
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
 	explainParked?: (parkedName: string) => Promise<string | undefined>,
 ): Promise<Plan<ContainerPlan>> {
-	const checked: Array<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> = [];
+	const checked: Preflighted[] = [];
 	for (const name of names) checked.push(await preflightContainer(docker, name, names, explainParked));
 
 	const path = await clusterPath(checked.map(({ info, oldImage }) => ({ name: containerName(info), info, oldImage })), resolvePath);
@@ -162,7 +162,7 @@ export async function buildPlan(
 	const resolver = await containerNameResolver(docker);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	return {
-		units: checked.map(({ info, oldImage }) => ({ ...planContainer(engine, info, oldImage, firstRef, options, resolver), ...(path.localTarget ? { localImage: true } : {}) })),
+		units: checked.map(({ info, oldImage, dependents }) => ({ ...planContainer(engine, info, oldImage, firstRef, options, resolver, dependents), ...(path.localTarget ? { localImage: true } : {}) })),
 		path,
 		hops: path.hops.map((hop) => hop.tag),
 		keepOld: options.keepOld,

@@ -18,6 +18,8 @@ export interface ContainerRecord extends UnitRecord {
 	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */
 	inspect?: { container: unknown; image: unknown };
 	createOptions?: unknown;
+	/** Namespace and link dependents recreated around the swap (no create options: they hold env values). */
+	dependents?: Array<{ name: string; id: string; parkedName: string; imageRef: string; via: string; stopTimeoutS: number }>;
 }
 
 /**
@@ -77,4 +79,23 @@ export async function handOverCommands(docker: Docker, record: UnitRecord & { ol
 	// Never advise starting a container that already runs.
 	const old = await containerState(docker, record.oldId).catch(() => undefined);
 	return [...new Set(commands)].filter((line) => !(old?.running && line === start));
+}
+
+/** What the engine holds now of a container's swap, one line per container (recovery and hand-over show it). */
+export async function stateLines(docker: Docker, entry: ContainerRecord): Promise<string[]> {
+	const newId = entry.newId ?? (entry.actions.find((action) => action.data?.newId)?.data?.newId as string | undefined);
+	const newDependents = entry.actions.map((action) => action.data?.newDependentId).filter((id): id is string => typeof id === 'string');
+	const lines: string[] = [];
+	const wanted: Array<[string, string | undefined]> = [
+		['old container', entry.oldId],
+		['new container', newId],
+		...(entry.dependents ?? []).map((dependent): [string, string] => [`old dependent ${dependent.name}`, dependent.id]),
+		...newDependents.map((id): [string, string] => ['new dependent', id]),
+	];
+	for (const [label, idOrName] of wanted) {
+		if (!idOrName) continue;
+		const found = await containerState(docker, idOrName).catch(() => undefined);
+		lines.push(found ? `${label}: ${found.name} (${shortId(found.id)}) image ${found.image}, ${found.status}` : `${label}: ${shortId(idOrName)} does not exist`);
+	}
+	return lines;
 }

@@ -29,6 +29,11 @@ export async function planPostgresServer(
 	const unit = plan.units[0]!;
 	const info = unit.inspect;
 	const name = unit.name;
+	// A major upgrade starts its dependents again rather than recreating them: one in its namespace or linked would join nothing.
+	if (unit.dependents.length > 0) {
+		const names = unit.dependents.map((dependent) => dependent.name).join(', ');
+		throw new UsageError(`${name} is used by ${names} (network namespace or link), which a PostgreSQL major upgrade cannot recreate; stop ${names}, upgrade ${name}, then recreate ${unit.dependents.length === 1 ? 'it' : 'them'} with --network container:${name}`);
+	}
 	const env = info.Config.Env;
 
 	const data = await findDataMount(docker, info, name, major.to);
