@@ -85,10 +85,18 @@ describe('docker contexts', () => {
 		await expectUntouched();
 	});
 
-	it('two engines are refused for now: exit 2, one line, nothing touched', async () => {
-		const run = await runWizard(['--yes', '--context', 'world-ctx', '--host', socketHost, '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
+	it('a context and a --host reaching the same engine are one engine, named by the first', async () => {
+		const sameSocket = socketHost.replace('unix:///var/run/', 'unix:///run/');
+		const run = await runWizard(['--context', 'world-ctx', '--host', socketHost, '--host', sameSocket, '--dry-run', '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout).toMatch(new RegExp(`^\\s+Engine world-ctx \\(${socketHost.replace(/[/.]/g, '\\$&')}\\) \\(API \\d+\\.\\d+\\)$`, 'm'));
+		await expectUntouched();
+	});
+
+	it('two different engines are refused for now: exit 2, one line, nothing touched', async () => {
+		const run = await runWizard(['--yes', '--context', 'world-ctx', '--host', 'unix:///run/upgrade-wizard-no-engine.sock', '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: several engines are not supported yet \(world-ctx, unix:/)]);
+		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: several engines are not supported yet \(world-ctx, unix:\/\/\/run\/upgrade-wizard-no-engine\.sock\)/)]);
 		await expectUntouched();
 	});
 });
