@@ -252,7 +252,8 @@ currentContext of $DOCKER_CONFIG/config.json, else unix:///var/run/docker.sock):
                           DOCKER_CERT_PATH) or ssh://[user@]host[:port] (runs
                           ssh ... docker system dial-stdio; keys or agent, no prompts)
       --context NAME      a docker context (docker context ls); "default" is DOCKER_HOST
-                          or the socket; one engine for now (--host or --context once)
+                          or the socket; both repeatable, one engine for now (two
+                          names of one engine are one engine: the first names it)
 
 Modes:
   -y, --yes               unattended: answer every confirmation yes (and log it)

@@ -1,5 +1,7 @@
 // The one contract between the executor and its views (plain text, NDJSON, the
 // Ink wizard): everything shown is an event, everything asked is a gate.
+// Every event about a container names its engine (`engine`): the run's event
+// boundary (core/run/context.ts) fills it from the unit, so no emitter can forget.
 
 import type { ChecklistItem } from './plan/checks.js';
 
@@ -13,6 +15,8 @@ export type ContainerResult = 'upgraded' | 'rolled-back' | 'failed' | 'rollback-
 
 export interface ContainerSummary {
 	container: string;
+	/** The engine the container is on (its name: the context's, else the endpoint). */
+	engine?: string;
 	from: string;
 	to: string;
 	result: ContainerResult;
@@ -68,6 +72,7 @@ export interface Gate {
 	message: string;
 	details?: string[];
 	container?: string;
+	engine?: string;
 }
 
 /**
@@ -116,27 +121,37 @@ export interface PullProgress {
 	layers?: Array<{ id: string; status: string; current: number; total: number }>;
 }
 
+/** Container name -> the name of the engine it is on. */
+export type EngineOf = Record<string, string>;
+
+/** An engine as the plan shows it: its name, where it is reached, its API. */
+export interface PlanEngine {
+	name: string;
+	endpoint: string;
+	apiVersion: string;
+}
+
 export type RunEvent =
-	| { type: 'run-started'; runId: string; containers: string[]; dryRun: boolean; journal?: string; /** Each unit's steps in order, when its kind has its own (a Compose service has no rename). */ steps?: Record<string, StepName[]> }
-	| { type: 'plan'; lines: string[] }
-	| { type: 'step-started'; container: string; step: StepName; detail?: string }
-	| { type: 'progress'; container: string; step: 'pull'; progress: PullProgress }
+	| { type: 'run-started'; runId: string; containers: string[]; /** Container -> the engine it is on. */ engines?: EngineOf; dryRun: boolean; journal?: string; /** Each unit's steps in order, when its kind has its own (a Compose service has no rename). */ steps?: Record<string, StepName[]> }
+	| { type: 'plan'; lines: string[]; /** The engines of the plan, in order, and the engine of each container. */ engines?: PlanEngine[]; containers?: EngineOf }
+	| { type: 'step-started'; container: string; engine?: string; step: StepName; detail?: string }
+	| { type: 'progress'; container: string; engine?: string; step: 'pull'; progress: PullProgress }
 	/** Backup (pg_dump) or restore (pg_restore): bytes written/read so far. */
-	| { type: 'progress'; container: string; step: 'backup' | 'restore' | 'move'; bytes: number; elapsedMs: number; /** The move: bytes of the databases to move, and which one moves now. */ totalBytes?: number; detail?: string }
-	| { type: 'log'; container: string; source: 'new-container' | 'old-container' | 'one-off'; line: string }
-	| { type: 'health'; container: string; status: string; detail?: string }
+	| { type: 'progress'; container: string; engine?: string; step: 'backup' | 'restore' | 'move'; bytes: number; elapsedMs: number; /** The move: bytes of the databases to move, and which one moves now. */ totalBytes?: number; detail?: string }
+	| { type: 'log'; container: string; engine?: string; source: 'new-container' | 'old-container' | 'one-off'; line: string }
+	| { type: 'health'; container: string; engine?: string; status: string; detail?: string }
 	/** The post-upgrade checklist of a unit whose gate passed (core/plan/checks.ts). */
-	| { type: 'checklist'; container: string; items: ChecklistItem[] }
-	| { type: 'step-done'; container: string; step: StepName; durationMs: number; detail?: string }
-	| { type: 'warning'; container?: string; message: string }
+	| { type: 'checklist'; container: string; engine?: string; items: ChecklistItem[] }
+	| { type: 'step-done'; container: string; engine?: string; step: StepName; durationMs: number; detail?: string }
+	| { type: 'warning'; container?: string; engine?: string; message: string }
 	/** `answer` is true only for a yes ('confirm'); `choice` and `value` say what else was chosen on a choice gate. */
 	| { type: 'gate'; gate: Gate; answer: boolean; by: Prompter['name']; choice?: GateChoiceName; value?: string }
-	| { type: 'failure'; container: string; step: StepName; message: string; detail?: string[] }
+	| { type: 'failure'; container: string; engine?: string; step: StepName; message: string; detail?: string[] }
 	/** A signal (or the operator) asked to abort: the run rolls back at the next safe point. */
 	| { type: 'abort'; reason: string }
-	| { type: 'rollback-started'; container: string; reason: string }
-	| { type: 'rollback-step'; container: string; action: string; ok: boolean; detail?: string }
-	| { type: 'rollback-done'; container: string; ok: boolean; detail?: string }
+	| { type: 'rollback-started'; container: string; engine?: string; reason: string }
+	| { type: 'rollback-step'; container: string; engine?: string; action: string; ok: boolean; detail?: string }
+	| { type: 'rollback-done'; container: string; engine?: string; ok: boolean; detail?: string }
 	| { type: 'container-done'; summary: ContainerSummary }
 	| { type: 'run-done'; summary: RunSummary };
 

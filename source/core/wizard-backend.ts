@@ -5,6 +5,8 @@ import type { EventListener, GateKind, Prompter, RunSummary } from './events.js'
 // it (core/wizard-session.ts) on the same plan and executor as --yes.
 
 export interface EngineInfo {
+	/** The engine's name (the context's, else the endpoint): what the plan, events and summary call it. */
+	name?: string;
 	endpoint: string;
 	engineVersion: string;
 	apiVersion: string;
@@ -12,6 +14,8 @@ export interface EngineInfo {
 
 export interface ContainerRow {
 	name: string;
+	/** The engine it is on, by name (the context's, else the endpoint). */
+	engine: string;
 	id: string;
 	/** The image reference as the container was created with. */
 	image: string;
@@ -55,6 +59,8 @@ export interface TargetChoice {
 
 export interface PlanPreviewContainer {
 	name: string;
+	/** The engine it is on, by name. */
+	engine?: string;
 	from: string;
 	to: string;
 	hops: string[];

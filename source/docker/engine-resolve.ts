@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_CONTEXT, currentContext, environmentTls, readContext, type TlsFiles } from './docker-contexts.js';
+import { distinctEngines } from './engine-identity.js';
 
 // Which engine(s) a run talks to, decided exactly as the docker CLI decides it
 // (cli/command/cli.go resolveContextName): --context, else --host, else
@@ -22,7 +23,13 @@ export type Transport =
 	| { kind: 'ssh'; host: string; user?: string; port?: number };
 
 export interface EngineTarget {
-	/** Short name for the plan, events and summary: the context's name, else the endpoint. */
+	/**
+	 * The engine's name in the plan, events, journal and summary: the context's
+	 * name when a context chose it (--context, DOCKER_CONTEXT, currentContext),
+	 * else the endpoint as normalized here (unix:///var/run/docker.sock,
+	 * tcp://10.0.0.5:2376, ssh://deploy@node-b). Never a hostname or engine ID:
+	 * two engines of one host share those.
+	 */
 	name: string;
 	/** The DOCKER_HOST-syntax endpoint (no credentials): the lock key and the journal's engine. */
 	endpoint: string;
@@ -85,10 +92,10 @@ function fromContext(name: string, via: string, env: NodeJS.ProcessEnv): EngineT
 	return { name, endpoint, via: `${via} ${name}`, transport, tls: transport.kind === 'tcp' ? stored.tls : undefined };
 }
 
-/** Every engine the run names, in order; exactly one when nothing is given. */
+/** Every engine the run names, in order, each once (engine-identity.ts); exactly one when nothing is given. */
 export function resolveEngines(refs: readonly EngineRef[], env: NodeJS.ProcessEnv = process.env): EngineTarget[] {
 	if (refs.length > 0) {
-		return refs.map((ref) => (ref.kind === 'host' ? fromHost(ref.value, '--host', env) : fromContext(ref.value, '--context', env)));
+		return distinctEngines(refs.map((ref) => (ref.kind === 'host' ? fromHost(ref.value, '--host', env) : fromContext(ref.value, '--context', env))));
 	}
 	if (env.DOCKER_HOST) return [defaultTarget(env, 'DOCKER_HOST')];
 	if (env.DOCKER_CONTEXT) return [fromContext(env.DOCKER_CONTEXT, 'DOCKER_CONTEXT', env)];

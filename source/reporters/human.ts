@@ -4,17 +4,29 @@ import { describeGateAnswer } from '../core/gate-answer.js';
 import { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
 
 // Plain lines for --yes runs and logs: one line per event, pull progress only
-// every tenth of the way so a log file stays readable.
+// every tenth of the way so a log file stays readable. The engine of each
+// container is named once when there is one (the run line, the plan's Engine
+// line, the summary heading), and on every line when there are several.
 
 
 export function humanReporter(write: (text: string) => void): (event: TimedEvent) => void {
 	const lastDecile = new Map<string, number>();
 	const line = (text: string) => write(`${text}\n`);
+	let several = false;
 	return (event) => {
+		if (several && 'container' in event && event.container !== undefined && event.engine) {
+			// Every `[container]` line says the engine when the run has several: the name alone may not tell them apart.
+			event = { ...event, container: `${event.container} on ${event.engine}` };
+		}
 		switch (event.type) {
-			case 'run-started':
-				line(`upgrade-wizard run ${event.runId}: ${event.containers.join(', ')}${event.journal ? ` (journal ${event.journal})` : ''}`);
+			case 'run-started': {
+				const engines = new Set(Object.values(event.engines ?? {}));
+				several = engines.size > 1;
+				const names = several ? event.containers.map((name) => `${name} on ${event.engines![name] ?? '?'}`) : event.containers;
+				const on = engines.size === 1 ? ` on ${[...engines][0]}` : '';
+				line(`upgrade-wizard run ${event.runId}: ${names.join(', ')}${on}${event.journal ? ` (journal ${event.journal})` : ''}`);
 				break;
+			}
 			case 'plan':
 				line('plan:');
 				for (const text of event.lines) line(`  ${text}`);
@@ -82,7 +94,10 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 }
 
 export function summaryLines(summary: RunSummary): string[] {
-	const lines = ['summary:'];
+	const engines = new Set(summary.containers.map((container) => container.engine ?? '?'));
+	const one = engines.size === 1 && !engines.has('?') ? [...engines][0] : undefined;
+	const lines = [one ? `summary (engine ${one}):` : 'summary:'];
+	const who = (container: ContainerSummary) => (engines.size > 1 && container.engine ? `${container.container} on ${container.engine}` : container.container);
 	if (summary.message) lines.push(`  ${summary.message}`);
 	for (const container of summary.containers) {
 		const figures =
@@ -90,7 +105,7 @@ export function summaryLines(summary: RunSummary): string[] {
 				? `  downtime ${formatDuration(container.downtimeMs)}, pull ${formatDuration(container.pullMs)}, total ${formatDuration(container.totalMs)}`
 				: '';
 		const moved = container.now && container.now !== container.to && container.now !== container.from ? ` (now on ${container.now})` : '';
-		lines.push(`  ${container.container}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${moved}${figures}`);
+		lines.push(`  ${who(container)}: ${container.from} -> ${container.to}: ${RESULT_WORDS[container.result]}${moved}${figures}`);
 		if (container.reason) lines.push(`    reason: ${container.reason}`);
 		if (container.keptOld) {
 			lines.push(

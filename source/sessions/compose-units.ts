@@ -43,7 +43,7 @@ export function composeDriver(engine: Engine, options: PlanOptions & { backupDir
 		replan: async (unit, targetRef) => {
 			const checked = await preflightService(engine.docker, unit.name);
 			redactor.addEnv(checked.info.Config.Env);
-			const next = await planService({ env }, checked, unit.cli, targetRef, options, [unit.service, ...unit.cluster]);
+			const next = await planService({ env, engine }, checked, unit.cli, targetRef, options, [unit.service, ...unit.cluster]);
 			for (const secret of next.secrets) redactor.add(secret);
 			return next;
 		},

@@ -29,7 +29,7 @@ function hasLabel(labels: Record<string, string> | undefined, filter: string): b
 	return labels?.[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
-function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, selection: Selection, profiles: ProfileSet | undefined): ContainerRow {
+function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, engine: string, selection: Selection, profiles: ProfileSet | undefined): ContainerRow {
 	const name = containerName(row);
 	const labels = (info?.Config.Labels ?? row.Labels ?? {}) as Record<string, string>;
 	const image = info?.Config.Image ?? row.Image;
@@ -38,6 +38,7 @@ function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, selec
 	const postgresMajor = postgresMajorOf(info?.Config.Env);
 	return {
 		name,
+		engine,
 		id: row.Id,
 		image,
 		repository: repositoryOf(image),
@@ -56,22 +57,22 @@ function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, selec
 
 const byRepository = (a: ContainerRow, b: ContainerRow) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name);
 
-/** The list as the one list call gives it, without the run lock; `listed` keeps the raw rows for the details. */
-export async function listRows(docker: Docker, selection: Selection, profiles?: ProfileSet): Promise<{ rows: ContainerRow[]; listed: Map<string, ContainerInfo> }> {
+/** The list as the one list call gives it, without the run lock; `listed` keeps the raw rows for the details. Each row names `engine`, the engine listed. */
+export async function listRows(docker: Docker, engine: string, selection: Selection, profiles?: ProfileSet): Promise<{ rows: ContainerRow[]; listed: Map<string, ContainerInfo> }> {
 	const listed = new Map<string, ContainerInfo>();
 	for (const row of await docker.listContainers({ all: true })) if (!isRunLock(row.Labels)) listed.set(row.Id, row);
-	const rows = [...listed.values()].map((row) => rowOf(row, undefined, selection, profiles));
+	const rows = [...listed.values()].map((row) => rowOf(row, undefined, engine, selection, profiles));
 	return { rows: rows.sort(byRepository), listed };
 }
 
 /** The same rows with what inspect adds; a container gone meanwhile keeps its list row. */
-export async function detailRows(docker: Docker, listed: Map<string, ContainerInfo>, selection: Selection, profiles?: ProfileSet): Promise<ContainerRow[]> {
+export async function detailRows(docker: Docker, engine: string, listed: Map<string, ContainerInfo>, selection: Selection, profiles?: ProfileSet): Promise<ContainerRow[]> {
 	const queue = [...listed.values()];
 	const out: ContainerRow[] = [];
 	const worker = async () => {
 		for (let row = queue.shift(); row; row = queue.shift()) {
 			const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
-			out.push(rowOf(row, info, selection, profiles));
+			out.push(rowOf(row, info, engine, selection, profiles));
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(DETAIL_CONCURRENCY, queue.length) }, worker));

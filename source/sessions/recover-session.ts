@@ -6,7 +6,7 @@ import { AuditLog } from '../core/journal/audit-log.js';
 import { acquireLock } from '../core/journal/lock.js';
 import { engineLockStore } from '../docker/engine-lock.js';
 import { stateDir } from '../core/journal/state-dir.js';
-import { interruptedRunFiles, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
+import { engineOfRecord, interruptedRunFiles, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
 import { RunContext } from '../core/run/context.js';
 import { planRecovery, recoverRun, type RecoveryPlan } from '../core/run/recovery.js';
 import { Gates } from '../core/run/gates.js';
@@ -176,7 +176,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 			];
 			if (request.dryRun) {
 				emit({ type: 'plan', lines });
-				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ container: record.name, from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
+				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ container: record.name, engine: engineOfRecord(doc, record), from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
 				emit({ type: 'run-done', summary: last });
 				continue;
 			}

@@ -5,7 +5,7 @@ import { buildPlan, containerNameResolver, planContainer, preflightContainer, ty
 import { ContainerDriver } from '../targets/container/driver.js';
 import { describeContainer } from '../targets/container/describe.js';
 import { validateTag, type Plan, type PlanOptions } from '../core/plan/plan.js';
-import { describePlan } from '../core/plan/describe.js';
+import { enginesOf, planEvent } from '../core/plan/describe.js';
 import type { DatabaseOptions } from '../core/plan/database.js';
 import { Executor } from '../core/run/executor.js';
 import { databasePort } from '../postgres/database-port.js';
@@ -80,15 +80,15 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 
 	if (request.dryRun) {
 		const plan = await planFor(engine, names, request, env, redactor, true);
-		emit({ type: 'run-started', runId: 'dry-run', containers: names, dryRun: true });
-		emit({ type: 'plan', lines: describePlan(plan, describeUnit) });
+		emit({ type: 'run-started', runId: 'dry-run', containers: names, engines: enginesOf(plan.units), dryRun: true });
+		emit(planEvent(plan, describeUnit));
 		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
 		emit({
 			type: 'run-done',
 			summary: {
 				runId: 'dry-run',
 				exitCode: ExitCode.ok,
-				containers: plan.units.map((unit) => ({ container: unit.name, from: unit.from, to, result: 'dry-run' })),
+				containers: plan.units.map((unit) => ({ container: unit.name, engine: unit.engine, from: unit.from, to, result: 'dry-run' })),
 			},
 		});
 		return ExitCode.ok;

@@ -27,6 +27,7 @@ export async function previewPlan(engine: Engine, containers: string[], request:
 		],
 		containers: plan.units.map((container) => ({
 			name: container.name,
+			engine: container.engine,
 			from: container.from,
 			to: final,
 			hops: plan.hops.slice(0, -1),

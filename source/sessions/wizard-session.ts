@@ -57,10 +57,10 @@ export class WizardSession implements WizardBackend {
 		}
 		const ignore = () => undefined;
 		const runs = this.docker(client).then((engine) => {
-			this.settled.engine = { endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+			this.settled.engine = { name: engine.name, endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
 			return this.interruptedRuns().then((found) => (this.settled.interruptedRuns = found));
 		});
-		const early = listRows(client.docker, this.options.selection, this.options.request.profiles).then(({ rows, listed }) => {
+		const early = listRows(client.docker, client.target.name, this.options.selection, this.options.request.profiles).then(({ rows, listed }) => {
 			this.listed = listed;
 			return rows;
 		});
@@ -86,12 +86,12 @@ export class WizardSession implements WizardBackend {
 
 	async connect(): Promise<EngineInfo> {
 		const engine = await this.docker();
-		return { endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+		return { name: engine.name, endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
 	}
 
 	private async fetchRows(): Promise<ContainerRow[]> {
-		const { docker } = await this.docker();
-		const { rows, listed } = await listRows(docker, this.options.selection, this.options.request.profiles);
+		const { docker, name } = await this.docker();
+		const { rows, listed } = await listRows(docker, name, this.options.selection, this.options.request.profiles);
 		this.listed = listed;
 		return rows;
 	}
@@ -108,9 +108,9 @@ export class WizardSession implements WizardBackend {
 	}
 
 	async containerDetails(rows: ContainerRow[]): Promise<ContainerRow[]> {
-		const { docker } = await this.docker();
+		const { docker, name } = await this.docker();
 		const wanted = new Map([...this.listed].filter(([id]) => rows.some((row) => row.id === id)));
-		return detailRows(docker, wanted, this.options.selection, this.options.request.profiles);
+		return detailRows(docker, name, wanted, this.options.selection, this.options.request.profiles);
 	}
 
 	async targets(containers: string[]): Promise<TargetChoice> {

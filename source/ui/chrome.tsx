@@ -57,7 +57,7 @@ function Header() {
 				)}
 			</Text>
 			<Text wrap="truncate" dimColor>
-				{truncate(engine ? `engine ${engine.endpoint} · Docker ${engine.engineVersion} · API ${engine.apiVersion}` : 'engine: not connected yet', columns)}
+				{truncate(engine ? `engine ${engine.name && engine.name !== engine.endpoint ? `${engine.name} (${engine.endpoint})` : engine.endpoint} · Docker ${engine.engineVersion} · API ${engine.apiVersion}` : 'engine: not connected yet', columns)}
 			</Text>
 		</Box>
 	);

@@ -62,3 +62,10 @@ export function initiallyTicked(rows: ContainerRow[], preselect: Preselection): 
 export function repositoriesOf(rows: ContainerRow[], ticked: ReadonlySet<string>): string[] {
 	return [...new Set(rows.filter((row) => ticked.has(row.name)).map((row) => row.repository))];
 }
+
+/** The ENGINE column's width, only when the rows come from several engines; with one, its name for the heading. */
+export function engineColumn(rows: ContainerRow[]): { single?: string; width: number } {
+	const engines = [...new Set(rows.map((row) => row.engine))];
+	if (engines.length === 1) return { single: engines[0], width: 0 };
+	return { width: engines.length > 1 ? Math.min(28, Math.max(6, ...engines.map((engine) => engine.length))) : 0 };
+}

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,10 +85,18 @@ describe('docker contexts', () => {
 		await expectUntouched();
 	});
 
-	it('two engines are refused for now: exit 2, one line, nothing touched', async () => {
-		const run = await runWizard(['--yes', '--context', 'world-ctx', '--host', socketHost, '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
+	it('a context and a --host reaching the same engine are one engine, named by the first', async () => {
+		const sameSocket = socketHost.replace('unix:///var/run/', 'unix:///run/');
+		const run = await runWizard(['--context', 'world-ctx', '--host', socketHost, '--host', sameSocket, '--dry-run', '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		expect(run.stdout).toMatch(new RegExp(`^\\s+Engine world-ctx \\(${socketHost.replace(/[/.]/g, '\\$&')}\\) \\(API \\d+\\.\\d+\\)$`, 'm'));
+		await expectUntouched();
+	});
+
+	it('two different engines are refused for now: exit 2, one line, nothing touched', async () => {
+		const run = await runWizard(['--yes', '--context', 'world-ctx', '--host', 'unix:///run/upgrade-wizard-no-engine.sock', '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: several engines are not supported yet \(world-ctx, unix:/)]);
+		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: several engines are not supported yet \(world-ctx, unix:\/\/\/run\/upgrade-wizard-no-engine\.sock\)/)]);
 		await expectUntouched();
 	});
 });
@@ -120,5 +128,52 @@ describe('ssh:// through the system ssh and docker system dial-stdio', () => {
 		const run = await runWizard(['--yes', '--host', `ssh://root@127.0.0.1:${sshd.port}`, '--container', name, '--to', '1.6.2'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
 		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: cannot reach the Docker engine at ssh:\/\/root@127\.0\.0\.1:\d+ \(ssh 127\.0\.0\.1: .*(Host key verification failed|Permission denied).*\), named by --host/)]);
+	});
+});
+
+describe('the engine named everywhere (events, journal, audit log, summary, plan)', () => {
+	const named = `${id}-named`;
+	// A label of its own: the context tests above count the containers of theirs.
+	const namedLabel = `io.upgrade-wizard.case=${id}-named`;
+
+	beforeAll(async () => {
+		await startApp(w, { name: named, tag: '1.6.0', db, caseLabel: namedLabel });
+	});
+
+	afterAll(async () => {
+		await removeByLabel(namedLabel);
+	});
+
+	it('--dry-run (human): the run line, the Engine line and the summary heading name the context; a --host spelling of it adds no engine', async () => {
+		const run = await runWizard(['--context', 'world-ctx', '--host', socketHost, '--dry-run', '--container', named, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		const lines = run.stdout.split('\n');
+		expect(lines).toContain(`upgrade-wizard run dry-run: ${named} on world-ctx`);
+		expect(lines).toContain('summary (engine world-ctx):');
+		expect(lines).toContain(`  ${named}: ${w.appRepo}:1.6.0 -> ${w.appRepo}:1.6.1: planned`);
+		expect(lines.filter((line) => /^\s+Engine /.test(line))).toHaveLength(1);
+	});
+
+	it('a real run (--json): every container event, the plan, the journal record, the audit log and the summary name the engine', async () => {
+		const run = await runWizard(['--yes', '--json', '--context', 'world-ctx', '--container', named, '--to', '1.6.1', '--health-timeout', '60'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; container?: string; engine?: string; [key: string]: unknown });
+		const aboutContainer = events.filter((event) => event.container !== undefined);
+		expect(aboutContainer.map((event) => event.type)).toEqual(expect.arrayContaining(['step-started', 'step-done', 'progress', 'health']));
+		expect(aboutContainer.filter((event) => event.engine !== 'world-ctx')).toEqual([]);
+		expect(events.find((event) => event.type === 'run-started')).toMatchObject({ engines: { [named]: 'world-ctx' } });
+		expect(events.find((event) => event.type === 'plan')).toMatchObject({ engines: [{ name: 'world-ctx', endpoint: socketHost }], containers: { [named]: 'world-ctx' } });
+		const done = events.find((event) => event.type === 'run-done') as unknown as { summary: { journal: string; containers: Array<{ container: string; engine: string; result: string }> } };
+		expect(done.summary.containers).toEqual([expect.objectContaining({ container: named, engine: 'world-ctx', result: 'upgraded' })]);
+
+		const journal = JSON.parse(readFileSync(done.summary.journal, 'utf8')) as { engine: string; plan: { engine: { name: string }; units: Array<{ engine: string }> }; containers: Record<string, { engine: string }> };
+		expect(journal.engine).toBe(socketHost);
+		expect(journal.plan.engine.name).toBe('world-ctx');
+		expect(journal.plan.units).toEqual([expect.objectContaining({ name: named, engine: 'world-ctx' })]);
+		expect(journal.containers[`${named}@1.6.1`]?.engine).toBe('world-ctx');
+		const audit = readFileSync(join(run.stateDir, 'audit.log'), 'utf8').trim().split('\n');
+		expect(audit.length).toBeGreaterThan(1);
+		expect(audit.every((line) => line.includes(` engine=world-ctx container=${named} `))).toBe(true);
+		expect((await inspect(named)).Config.Image).toBe(`${w.appRepo}:1.6.1`);
 	});
 });

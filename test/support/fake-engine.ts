@@ -37,6 +37,8 @@ function engineError(statusCode: number, message: string) {
 
 export const TARGET = 'registry.test/acme/app:1.7.0';
 export const CURRENT = 'registry.test/acme/app:1.6.0';
+/** The fake engine's name, as a context would name it. */
+export const FAKE_ENGINE = 'fake-ctx';
 
 export function fakeEngine(failures: FakeFailures = {}) {
 	const containers = new Map<string, FakeContainer>();
@@ -104,6 +106,7 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 		kind: 'container',
 		key: 'app@1.7.0',
 		name: 'app',
+		engine: FAKE_ENGINE,
 		parkedName: 'app-old',
 		id: oldId,
 		from: CURRENT,
@@ -126,7 +129,7 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 		hops: ['1.7.0'],
 		keepOld: false,
 		options: { healthTimeoutS: 2, stableS: 0, keepOld: false },
-		engine: { endpoint: 'unix:///fake.sock', apiVersion: '1.41' },
+		engine: { name: FAKE_ENGINE, endpoint: 'unix:///fake.sock', apiVersion: '1.41' },
 		...(options.database ? { database: options.database } : {}),
 	};
 }

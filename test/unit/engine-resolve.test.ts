@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../source/core/errors.js';
 import { contextDirName } from '../../source/docker/docker-contexts.js';
 import { parseEndpoint, resolveEngine, resolveEngines, type EngineRef } from '../../source/docker/engine-resolve.js';
 import { sshArgs } from '../../source/docker/ssh-dial.js';
+import { engineIdentity } from '../../source/docker/engine-identity.js';
 import { parseCli } from '../../source/cli-options.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -120,6 +121,41 @@ describe('resolveEngine: which engine, in the docker CLI order', () => {
 		const refs: EngineRef[] = [{ kind: 'context', value: 'rootless' }, { kind: 'host', value: 'ssh://ops@b' }, { kind: 'context', value: 'remote' }];
 		expect(resolveEngines(refs, env({})).map((target) => target.name)).toEqual(['rootless', 'ssh://ops@b', 'remote']);
 		expect(() => resolveEngine(refs, env({}))).toThrow(/^several engines are not supported yet \(rootless, ssh:\/\/ops@b, remote\): give one --host or --context$/);
+	});
+});
+
+describe('engine identity: one engine, however it is named', () => {
+	it('takes two spellings of one endpoint, or a context pointing where a --host points, as one engine named by the first', () => {
+		const refs: EngineRef[] = [
+			{ kind: 'context', value: 'rootless' },
+			{ kind: 'host', value: 'unix:///run/user/1000/docker.sock' },
+			{ kind: 'host', value: 'tcp://Engine.LAN' },
+			{ kind: 'host', value: 'engine.lan:2375' },
+			{ kind: 'host', value: 'ssh://deploy@box:22' },
+			{ kind: 'host', value: 'ssh://deploy@box' },
+		];
+		expect(resolveEngines(refs, env({})).map((target) => target.name)).toEqual(['rootless', 'tcp://Engine.LAN', 'ssh://deploy@box:22']);
+	});
+
+	it('compares sockets by their real path (a link to a socket is the same engine)', () => {
+		const dir = tempDir('uw-socket-link-');
+		writeFileSync(join(dir, 'docker.sock'), '');
+		symlinkSync(dir, join(dir, 'link'));
+		const targets = resolveEngines([{ kind: 'host', value: `unix://${dir}/link/docker.sock` }, { kind: 'host', value: `unix://${dir}/docker.sock` }], env({}));
+		expect(targets.map((target) => target.name)).toEqual([`unix://${dir}/link/docker.sock`]);
+		expect(engineIdentity(targets[0]!.transport)).toBe(`unix://${realpathSync(dir)}/docker.sock`);
+	});
+
+	it('keeps engines apart that differ by user, port or transport', () => {
+		const refs: EngineRef[] = [
+			{ kind: 'host', value: 'ssh://deploy@box' },
+			{ kind: 'host', value: 'ssh://ops@box' },
+			{ kind: 'host', value: 'ssh://deploy@box:2222' },
+			{ kind: 'host', value: 'tcp://box:2375' },
+			{ kind: 'host', value: 'tcp://box:2376' },
+			{ kind: 'host', value: 'unix:///run/a.sock' },
+		];
+		expect(resolveEngines(refs, env({}))).toHaveLength(6);
 	});
 });
 

@@ -19,7 +19,7 @@ const name = (i: number) => `svc-${String(i).padStart(3, '0')}`;
 function listRows(): ContainerRow[] {
 	return Array.from({ length: COUNT }, (_, i) => {
 		const repository = REPOS[Math.floor(i / 100)]!;
-		return { name: name(i), id: String(i).padStart(64, '0'), image: `${repository}:1.6.0`, repository, version: '1.6.0', state: 'running', preselected: false };
+		return { name: name(i), engine: 'unix:///var/run/docker.sock', id: String(i).padStart(64, '0'), image: `${repository}:1.6.0`, repository, version: '1.6.0', state: 'running', preselected: false };
 	}).sort((a, b) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name));
 }
 

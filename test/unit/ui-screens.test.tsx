@@ -125,6 +125,19 @@ describe('container screen', () => {
 		expect(frame).toContain('0 of 4 ticked');
 	});
 
+	it('names the engine: in the heading when every row is on one, in a column when they come from several', async () => {
+		const one = mount();
+		expect(await waitForFrame(one.lastFrame, 'scanner')).toContain('0 of 4 ticked · engine unix:///var/run/docker.sock');
+		one.unmount();
+		const rows = CONTAINERS.map((row) => (row.name === 'app-2' ? { ...row, engine: 'ssh://ops@node-b' } : row));
+		const { lastFrame } = mount({ listContainers: async () => rows });
+		const frame = await waitForFrame(lastFrame, 'scanner');
+		expect(frame).not.toContain('· engine');
+		expect(frame).toMatch(/NAME\s+ENGINE\s+VERSION\s+STATE/);
+		expect(rowOf(frame, 'app-1')).toMatch(/app-1\s+unix:\/\/\/var\/run\/docker\.sock\s+1\.6\.0\s+running/);
+		expect(rowOf(frame, 'app-2')).toMatch(/app-2\s+ssh:\/\/ops@node-b\s+1\.6\.0\s+running/);
+	});
+
 	it('ticks the rows preselected by flags and by the backend', async () => {
 		const rows = CONTAINERS.map((row) => (row.name === 'app-1' ? { ...row, preselected: true } : row));
 		const { lastFrame } = mount({ listContainers: async () => rows }, { preselect: { containers: ['app-2'], labels: ['tier=web'] } });

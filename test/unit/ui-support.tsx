@@ -81,10 +81,10 @@ export const ENGINE: EngineInfo = { endpoint: 'unix:///var/run/docker.sock', eng
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
 
 export const CONTAINERS: ContainerRow[] = [
-	{ name: 'app-1', id: 'a1'.repeat(32), image: 'registry.local:5000/acme/app:1.6.0', repository: 'registry.local:5000/acme/app', version: '1.6.0', state: 'running', health: 'healthy', startedAt: hoursAgo(50), preselected: false },
-	{ name: 'app-2', id: 'a2'.repeat(32), image: 'registry.local:5000/acme/app:1.6.0', repository: 'registry.local:5000/acme/app', version: '1.6.0', state: 'running', health: 'healthy', startedAt: hoursAgo(3), preselected: false },
-	{ name: 'db', id: 'db'.repeat(32), image: 'postgres:16.4', repository: 'postgres', version: '16.4', state: 'running', startedAt: hoursAgo(80), preselected: false },
-	{ name: 'scanner', id: 'sc'.repeat(32), image: 'registry.local:5000/acme/scanner:2.1.0', repository: 'registry.local:5000/acme/scanner', version: '2.1.0', state: 'exited', preselected: false },
+	{ name: 'app-1', engine: 'unix:///var/run/docker.sock', id: 'a1'.repeat(32), image: 'registry.local:5000/acme/app:1.6.0', repository: 'registry.local:5000/acme/app', version: '1.6.0', state: 'running', health: 'healthy', startedAt: hoursAgo(50), preselected: false },
+	{ name: 'app-2', engine: 'unix:///var/run/docker.sock', id: 'a2'.repeat(32), image: 'registry.local:5000/acme/app:1.6.0', repository: 'registry.local:5000/acme/app', version: '1.6.0', state: 'running', health: 'healthy', startedAt: hoursAgo(3), preselected: false },
+	{ name: 'db', engine: 'unix:///var/run/docker.sock', id: 'db'.repeat(32), image: 'postgres:16.4', repository: 'postgres', version: '16.4', state: 'running', startedAt: hoursAgo(80), preselected: false },
+	{ name: 'scanner', engine: 'unix:///var/run/docker.sock', id: 'sc'.repeat(32), image: 'registry.local:5000/acme/scanner:2.1.0', repository: 'registry.local:5000/acme/scanner', version: '2.1.0', state: 'exited', preselected: false },
 ];
 
 export const TARGETS: TargetChoice = {

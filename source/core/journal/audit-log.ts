@@ -18,11 +18,12 @@ export class AuditLog {
 		return new AuditLog(join(stateDirectory, 'audit.log'), runId, redactor);
 	}
 
-	async record(entry: { container: string; action: string; from?: string; to?: string; detail?: string }): Promise<void> {
+	async record(entry: { container: string; engine?: string; action: string; from?: string; to?: string; detail?: string }): Promise<void> {
 		const fields = [
 			new Date().toISOString(),
 			`user=${userName()}`,
 			`run=${this.runId}`,
+			...(entry.engine ? [`engine=${entry.engine}`] : []),
 			`container=${entry.container}`,
 			`action=${entry.action}`,
 			`from=${entry.from ?? '-'}`,

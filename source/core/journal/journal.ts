@@ -47,6 +47,8 @@ export interface UnitRecordInput {
 	from: string;
 	to: string;
 	targetRef: string;
+	/** The engine it is on, by name (journals before engine names: the run's `engine`). */
+	engine?: string;
 	/** Names this unit occupies on its engine while its hop runs (a container: its name and `<name>-old`). */
 	holds: string[];
 	[field: string]: unknown;
@@ -99,8 +101,9 @@ export interface PlanSnapshot {
 	repository: string;
 	hops: string[];
 	keepOld: boolean;
-	engine: { endpoint: string; apiVersion: string };
-	units: Array<{ kind: string; name: string }>;
+	/** name: absent in journals written before engines had names (the endpoint then names it). */
+	engine: { endpoint: string; apiVersion: string; name?: string };
+	units: Array<{ kind: string; name: string; engine?: string }>;
 	database?: DatabaseLocator & { display: string };
 }
 
@@ -123,6 +126,7 @@ export interface JournalDoc {
 	pid: number;
 	host: string;
 	user: string;
+	/** The engine's endpoint (the key `recover` and the held-container check look runs up by). */
 	engine: string;
 	argv: string[];
 	status: RunStatus;

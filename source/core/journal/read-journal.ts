@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { JournalDoc } from './journal.js';
+import type { JournalDoc, UnitRecord } from './journal.js';
 import { processAlive } from './process-alive.js';
 
 // Reading journals back: `recover`, the Recovery screen and the preflight
@@ -102,6 +102,11 @@ export async function interruptedRuns(stateDirectory: string, engine: string): P
 /** Unfinished version-1 journals of an engine: reported, since they cannot be recovered. */
 export async function unreadableRuns(stateDirectory: string): Promise<RunOnDisk[]> {
 	return (await listRuns(stateDirectory)).filter((run) => run.problem);
+}
+
+/** The engine a unit record is on; journals from before engine names know only the run's one endpoint. */
+export function engineOfRecord(doc: Pick<JournalDoc, 'engine' | 'plan'>, record: Pick<UnitRecord, 'engine'>): string {
+	return record.engine ?? doc.plan?.engine.name ?? doc.engine;
 }
 
 /** Whether a run is about this container: planned it, or holds it (or its parked copy) in a unit record. */

@@ -1,5 +1,20 @@
 import { describeDatabase } from './database.js';
 import { finalTag, type Plan, type Unit } from './plan.js';
+import type { EngineOf, RunEvent } from '../events.js';
+
+/** The plan as an event: its lines, and (for --json) its engine and the engine of each container. */
+export function planEvent<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): Extract<RunEvent, { type: 'plan' }> {
+	return { type: 'plan', lines: describePlan(plan, describeUnit), engines: [plan.engine], containers: enginesOf(plan.units) };
+}
+
+export function enginesOf(units: ReadonlyArray<{ name: string; engine: string }>): EngineOf {
+	return Object.fromEntries(units.map((unit) => [unit.name, unit.engine]));
+}
+
+/** Units of more than one engine: each line says which (with one, the Engine line says it for all). */
+function onEngine(unit: Unit, units: readonly Unit[]): string {
+	return new Set(units.map((each) => each.engine)).size > 1 ? ` on ${unit.engine}` : '';
+}
 
 /** The plan in lines an operator can read (also what --dry-run prints); each unit's own lines come from its driver. */
 export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): string[] {
@@ -21,7 +36,7 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 	} else lines.push(...(plan.databaseMissing ? [`Database: MISSING: ${plan.databaseMissing}`] : describeDatabase(plan.database, plan.units.length, plan.backupSkippedBy)));
 	lines.push(`Pull before anything stops: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
 	plan.units.forEach((unit, index) => {
-		lines.push(`${index + 1}. ${unit.name}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);
+		lines.push(`${index + 1}. ${unit.name}${onEngine(unit, plan.units)}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);
 		lines.push(...describeUnit(unit, plan));
 	});
 	return lines;

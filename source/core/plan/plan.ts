@@ -2,6 +2,7 @@ import type { ProfileSet } from '../../profiles/profile.js';
 import { UsageError } from '../errors.js';
 import type { DatabasePlan } from './database.js';
 import type { HttpCheck } from './health.js';
+import type { PlanEngine } from '../events.js';
 
 // A Plan is units x hops: which units (today: containers), in which order,
 // through which versions, with which health gate, computed without touching
@@ -42,6 +43,8 @@ export interface Unit {
 	/** Journal key: one entry per unit and hop, `<name>@<target tag>`. */
 	key: string;
 	name: string;
+	/** The engine it runs on, by name (docker/engine-resolve.ts: the context's name, else the endpoint). */
+	engine: string;
 	from: string;
 	to: string;
 	targetRef: string;
@@ -72,7 +75,7 @@ export interface Plan<U extends Unit = Unit> {
 	keepOld: boolean;
 	options: PlanOptions;
 	/** name: the docker context's name (or the endpoint again), for the plan's engine line. */
-	engine: { endpoint: string; apiVersion: string; name?: string };
+	engine: PlanEngine;
 	/** Settled in preflight; undefined with --skip-backup. */
 	database?: DatabasePlan;
 	/** --dry-run only: no database was found; a run would refuse with this. */

@@ -24,20 +24,33 @@ export interface ExecutorDeps {
 
 export class RunContext {
 	readonly timings = new Timings();
+	/** Container -> its engine's name, for the events that name only the container. */
+	private readonly engines = new Map<string, string>();
 
 	constructor(readonly deps: ExecutorDeps) {}
+
+	/** The run's units (or journal records): from here on their events name their engine. */
+	know(units: ReadonlyArray<{ name: string; engine?: string }>): void {
+		for (const unit of units) if (unit.engine) this.engines.set(unit.name, unit.engine);
+	}
 
 	get journal(): Journal {
 		return this.deps.journal;
 	}
 
 	emit(event: RunEvent): void {
-		// The redaction boundary: nothing leaves a run unredacted.
-		const shown = this.deps.redactor.value(event);
+		// The redaction boundary: nothing leaves a run unredacted; and the engine
+		// boundary: every event about a container says which engine it is on.
+		const shown = withEngines(this.deps.redactor.value(event), (name) => this.engines.get(name));
 		if (shown.type === 'checklist') this.timings.checked(shown.container, shown.items);
 		else if (shown.type === 'step-started') this.timings.stepStarted(shown.container, shown.step);
 		else if (shown.type === 'step-done') this.timings.stepDone(shown.container, shown.step, shown.durationMs);
 		this.deps.onEvent({ ...shown, at: Date.now() });
+	}
+
+	/** An audit line, naming the container's engine. */
+	audit(entry: Parameters<AuditLog['record']>[0]): Promise<void> {
+		return this.deps.audit.record({ ...entry, engine: entry.engine ?? this.engines.get(entry.container) });
 	}
 
 	get aborted(): boolean {
@@ -75,6 +88,29 @@ export class RunContext {
 		const driver = this.deps.drivers[kind];
 		if (!driver) throw new Error(`no driver for units of kind ${kind}`);
 		return driver as UnitDriver<U>;
+	}
+}
+
+/** The event with `engine` beside each container it names (an engine the emitter gave is kept). */
+export function withEngines(event: RunEvent, engineOf: (name: string) => string | undefined): RunEvent {
+	const summary = (each: ContainerSummary): ContainerSummary => (each.engine || !engineOf(each.container) ? each : { ...each, engine: engineOf(each.container) });
+	switch (event.type) {
+		case 'run-started':
+			return { ...event, engines: event.engines ?? Object.fromEntries(event.containers.flatMap((name) => (engineOf(name) ? [[name, engineOf(name)!]] : []))) };
+		case 'container-done':
+			return { ...event, summary: summary(event.summary) };
+		case 'run-done':
+			return { ...event, summary: { ...event.summary, containers: event.summary.containers.map(summary) } };
+		case 'gate':
+			return event.gate.container && !event.gate.engine && engineOf(event.gate.container) ? { ...event, gate: { ...event.gate, engine: engineOf(event.gate.container) } } : event;
+		case 'plan':
+		case 'abort':
+			return event;
+		default: {
+			if (event.engine || !event.container) return event;
+			const engine = engineOf(event.container);
+			return engine ? { ...event, engine } : event;
+		}
 	}
 }
 

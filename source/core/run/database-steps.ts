@@ -27,7 +27,7 @@ export async function backupStep(ctx: RunContext, database: DatabasePlan, lead: 
 	});
 	const { sha256Path: _sha256Path, ...record } = result;
 	await ctx.journal.recordBackup(record);
-	await ctx.deps.audit.record({ container: lead.name, action: 'backup', detail: `${result.path} sha256 ${result.sha256}` });
+	await ctx.audit({ container: lead.name, action: 'backup', detail: `${result.path} sha256 ${result.sha256}` });
 	ctx.emit({
 		type: 'step-done',
 		container: lead.name,
@@ -58,7 +58,7 @@ export async function restoreStep(ctx: RunContext, database: RestoreTarget, unit
 			throttled((bytes, elapsedMs) => ctx.emit({ type: 'progress', container: unitName, step: 'restore', bytes, elapsedMs })),
 		);
 		await ctx.journal.settleRestore(record, 'done');
-		await ctx.deps.audit.record({ container: unitName, action: 'database-restored', detail: backup.path });
+		await ctx.audit({ container: unitName, action: 'database-restored', detail: backup.path });
 		ctx.emit({ type: 'step-done', container: unitName, step: 'restore', durationMs: Date.now() - started, detail: verified });
 		return undefined;
 	} catch (error) {

@@ -1,6 +1,6 @@
 import { ExitCode, messageOf } from '../errors.js';
 import type { RunSummary } from '../events.js';
-import { describePlan } from '../plan/describe.js';
+import { planEvent } from '../plan/describe.js';
 import { finalTag, type Plan, type Unit } from '../plan/plan.js';
 import { RunContext, type ExecutorDeps } from './context.js';
 import { Gates, migrationGate, skipBackupGate } from './gates.js';
@@ -29,16 +29,17 @@ export class Executor {
 		const onAbort = () => ctx.emit({ type: 'abort', reason: String(ctx.deps.signal?.reason ?? 'aborted by the operator') });
 		ctx.deps.signal?.addEventListener('abort', onAbort, { once: true });
 		try {
+			ctx.know(plan.units);
 			const steps = Object.fromEntries(plan.units.map((unit) => [unit.name, ctx.driver(unit.kind).steps(unit)]));
 			ctx.emit({ type: 'run-started', runId: journal.doc.runId, containers: names, dryRun: false, journal: journal.path, steps });
-			ctx.emit({ type: 'plan', lines: describePlan(plan, describeUnit) });
+			ctx.emit(planEvent(plan, describeUnit));
 			for (const warning of plan.path.warnings) ctx.emit({ type: 'warning', message: warning });
 			await journal.setPlan({
 				repository: plan.path.repository,
 				hops: plan.hops,
 				keepOld: plan.keepOld,
 				engine: plan.engine,
-				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name })),
+				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name, engine: unit.engine })),
 				...(plan.database?.locator ? { database: { ...plan.database.locator, display: plan.database.display } } : {}),
 			});
 

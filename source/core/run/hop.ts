@@ -21,7 +21,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	const migrates = database?.migratingHops.includes(tag) ?? false;
 	await journal.startHop(tag, hopIndex, migrates);
 	ctx.timings.hopStarted(tag);
-	for (const unit of stage) await journal.addUnit(ctx.driver(unit.kind).record(unit, tag));
+	for (const unit of stage) await journal.addUnit({ ...ctx.driver(unit.kind).record(unit, tag), engine: unit.engine });
 	const stayed = hopIndex === 0 ? 'nothing was stopped' : `the containers stay on ${plan.hops[hopIndex - 1]}`;
 	const endsBeforeAnyStop = async (lead: Unit, reason: string, what: string) =>
 		ctx.finish(
@@ -106,7 +106,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 		}
 		await journal.setPhase(unit.key, 'committed');
 		ctx.timings.committed(unit.name, unit.to);
-		await ctx.deps.audit.record({ container: unit.name, action: 'upgraded', from: unit.from, to: unit.to });
+		await ctx.audit({ container: unit.name, action: 'upgraded', from: unit.from, to: unit.to });
 	}
 	await journal.setHop(tag, 'committed');
 	return undefined;
@@ -130,7 +130,7 @@ async function pull(ctx: RunContext, unit: Unit): Promise<void> {
 /** The unit's transitions in order; an abort is honoured between any two of them. */
 async function swap(ctx: RunContext, unit: Unit): Promise<void> {
 	await ctx.journal.setPhase(unit.key, 'swapping');
-	await ctx.deps.audit.record({ container: unit.name, action: 'swap-started', from: unit.from, to: unit.to });
+	await ctx.audit({ container: unit.name, action: 'swap-started', from: unit.from, to: unit.to });
 	const transitions = ctx.driver(unit.kind).swap(unit);
 	for (const [index, transition] of transitions.entries()) {
 		if (index > 0 && ctx.aborted) throw new TransitionFailure(transition.step, `aborted by the operator before: ${transition.intent}`);

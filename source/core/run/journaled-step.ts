@@ -26,7 +26,7 @@ export async function runTransition(ctx: RunContext, unit: Pick<Unit, 'key' | 'n
 			},
 			recordBackup: async (backup) => {
 				await journal.recordBackup(backup);
-				await ctx.deps.audit.record({ container: unit.name, action: 'backup', detail: `${backup.path} sha256 ${backup.sha256}` });
+				await ctx.audit({ container: unit.name, action: 'backup', detail: `${backup.path} sha256 ${backup.sha256}` });
 			},
 		});
 	} catch (error) {

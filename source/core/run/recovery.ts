@@ -7,6 +7,7 @@ import type { RunContext } from './context.js';
 import { runTransition } from './journaled-step.js';
 import { rollbackHop, touchedNewestFirst } from './rollback.js';
 import { handOver } from './hand-over.js';
+import { engineOfRecord } from '../journal/read-journal.js';
 
 // `upgrade-wizard recover`: a run whose process is gone is put back from its
 // journal. The interrupted hop is rolled back with the very code a failure
@@ -88,12 +89,14 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 	const { journal } = ctx;
 	const doc = journal.doc;
 	const plan = planRecovery(ctx);
+	// Records of journals written before engines had names are on the run's one engine.
+	ctx.know(plan.units.map((record) => ({ name: record.name, engine: engineOfRecord(doc, record) })));
 	await journal.setRecovery({ pid: process.pid, host: hostname(), user: currentUser(), startedAt: new Date().toISOString(), status: 'running' });
 	ctx.emit({ type: 'run-started', runId: doc.runId, containers: plan.units.map((record) => record.name), dryRun: false, journal: journal.path });
 	ctx.emit({ type: 'plan', lines: [`Recover run ${doc.runId} (started ${doc.startedAt} by ${doc.user}@${doc.host})`, ...plan.steps.map((step) => `- ${step}`)] });
 	const summaries: ContainerSummary[] = [];
 	const summary = (record: UnitRecord, result: ContainerSummary['result'], extra: Partial<ContainerSummary> = {}): ContainerSummary => {
-		const out: ContainerSummary = { container: record.name, from: record.from, to: record.to, result, ...extra };
+		const out: ContainerSummary = { container: record.name, engine: engineOfRecord(doc, record), from: record.from, to: record.to, result, ...extra };
 		ctx.emit({ type: 'container-done', summary: out });
 		summaries.push(out);
 		return out;
@@ -111,7 +114,7 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 				const removed = record.actions.some((action) => action.kind === 'remove-old' && action.status === 'done');
 				if (!removed && !(doc.plan?.keepOld && lastHop)) await runTransition(ctx, record, ctx.driver(record.kind).commit(record));
 				await journal.setPhase(record.key, 'committed');
-				await ctx.deps.audit.record({ container: record.name, action: 'upgraded', from: record.from, to: record.to, detail: 'finished by recover' });
+				await ctx.audit({ container: record.name, action: 'upgraded', from: record.from, to: record.to, detail: 'finished by recover' });
 				summary(record, 'upgraded', { reason: `the hop to ${plan.hop.tag} had passed its health gates; recover finished it` });
 			} catch (error) {
 				allBack = false;

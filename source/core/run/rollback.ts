@@ -112,12 +112,12 @@ export async function rollbackHop(ctx: RunContext, input: RollbackInput): Promis
 		let outcome: RollbackOutcome;
 		if (list.length === 0) {
 			await journal.setPhase(record.key, 'rolled-back');
-			await ctx.deps.audit.record({ container: record.name, action: 'rolled-back', from: record.to, to: record.from, detail: reason });
+			await ctx.audit({ container: record.name, action: 'rolled-back', from: record.to, to: record.from, detail: reason });
 			ctx.emit({ type: 'rollback-done', container: record.name, ok: true, detail });
 			outcome = { ok: true, problems: [], restored, detail };
 		} else {
 			await journal.setPhase(record.key, 'rollback-failed');
-			await ctx.deps.audit.record({ container: record.name, action: 'rollback-failed', from: record.to, to: record.from, detail: list.join('; ') });
+			await ctx.audit({ container: record.name, action: 'rollback-failed', from: record.to, to: record.from, detail: list.join('; ') });
 			const { state, commands } = await handOver(ctx, record);
 			ctx.emit({ type: 'rollback-done', container: record.name, ok: false, detail: list.join('; ') });
 			outcome = { ok: false, problems: list, restored, state, commands };

@@ -94,11 +94,12 @@ export class Timings {
 		return timing?.keptOld;
 	}
 
-	summary(unit: { name: string; from: string; to: string; key: string; id?: string }, result: ContainerResult, journal: Journal, extra: Partial<ContainerSummary> = {}): ContainerSummary {
+	summary(unit: { name: string; engine?: string; from: string; to: string; key: string; id?: string }, result: ContainerResult, journal: Journal, extra: Partial<ContainerSummary> = {}): ContainerSummary {
 		const timing = this.byName.get(unit.name);
 		const entry = journal.doc.containers[unit.key] as { oldId?: string; newId?: string } | undefined;
 		const summary: ContainerSummary = {
 			container: unit.name,
+			...(unit.engine ? { engine: unit.engine } : {}),
 			from: timing?.originalFrom ?? unit.from,
 			to: timing?.finalTo ?? unit.to,
 			result,

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, messageOf, refuseIf } from '../../core/errors.js';
 import type { Plan, PlanOptions } from '../../core/plan/plan.js';
+import type { PlanEngine } from '../../core/events.js';
 import { inspectByName } from '../../docker/discovery.js';
 import { profileFor } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
@@ -74,7 +75,7 @@ export async function preflightService(docker: Docker, name: string): Promise<Ch
 
 export interface ComposePlanContext {
 	docker: Docker;
-	engine: { endpoint: string; apiVersion: string; name?: string };
+	engine: PlanEngine;
 	env: NodeJS.ProcessEnv;
 	findCli: () => Promise<ComposeCli | undefined>;
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>;
@@ -82,7 +83,7 @@ export interface ComposePlanContext {
 
 /** The unit of one checked service onto `targetRef`, with its edit computed from the files as they are. */
 export async function planService(
-	context: Pick<ComposePlanContext, 'env'>,
+	context: Pick<ComposePlanContext, 'env'> & { engine: { name: string } },
 	checked: CheckedService,
 	cli: ComposeCli,
 	targetRef: string,
@@ -111,6 +112,7 @@ export async function planService(
 		kind: 'compose',
 		key: `${checked.name}@${tag}`,
 		name: checked.name,
+		engine: context.engine.name,
 		from: info.Config.Image,
 		to: targetRef,
 		targetRef,
@@ -183,5 +185,5 @@ export async function buildComposePlan(context: ComposePlanContext, names: strin
 		const taken = await inspectByName(context.docker, oneOffName(unit));
 		refuseIf(Boolean(taken), `--migrate-first: a container named ${oneOffName(unit)} already exists; the one-off of ${unit.service} needs that name: remove it or rename it first`);
 	}
-	return { units, path, hops: path.hops.map((hop) => hop.tag), keepOld: options.keepOld, options, engine: context.engine };
+	return { units, path, hops: path.hops.map((hop) => hop.tag), keepOld: options.keepOld, options, engine: { name: context.engine.name, endpoint: context.engine.endpoint, apiVersion: context.engine.apiVersion } };
 }

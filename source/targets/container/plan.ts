@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, refuseIf } from '../../core/errors.js';
-import type { StepName } from '../../core/events.js';
+import type { PlanEngine, StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
 import { containerName, inspectByName } from '../../docker/discovery.js';
 import { planDependent, preflightDependents, type DependentFound, type DependentPlan } from './dependents.js';
@@ -103,7 +103,7 @@ export async function preflightContainer(
  * ones the container was created with).
  */
 export function planContainer(
-	engine: { apiVersion: string },
+	engine: { name: string; apiVersion: string },
 	info: ContainerInspectInfo,
 	oldImage: ImageInspectInfo,
 	targetRef: string,
@@ -121,6 +121,7 @@ export function planContainer(
 		kind: 'container',
 		key: `${name}@${targetRef.slice(targetRef.lastIndexOf(':') + 1)}`,
 		name,
+		engine: engine.name,
 		parkedName: `${name}-old`,
 		id: info.Id,
 		from: info.Config.Image,
@@ -148,7 +149,7 @@ export async function containerNameResolver(docker: Docker): Promise<(id: string
 
 export async function buildPlan(
 	docker: Docker,
-	engine: { endpoint: string; apiVersion: string; name?: string },
+	engine: PlanEngine,
 	names: string[],
 	options: PlanOptions,
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
@@ -167,6 +168,6 @@ export async function buildPlan(
 		hops: path.hops.map((hop) => hop.tag),
 		keepOld: options.keepOld,
 		options,
-		engine,
+		engine: { name: engine.name, endpoint: engine.endpoint, apiVersion: engine.apiVersion },
 	};
 }

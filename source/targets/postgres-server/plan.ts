@@ -66,6 +66,7 @@ export async function planPostgresServer(
 		kind: 'postgres-server',
 		key: unit.key,
 		name,
+		engine: unit.engine,
 		from: unit.from,
 		to: unit.to,
 		targetRef: unit.targetRef,

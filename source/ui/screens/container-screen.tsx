@@ -4,7 +4,7 @@ import { Status } from '../marks.js';
 import type { ContainerRow } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
-import { groupRows, initiallyTicked, repositoriesOf, type Preselection } from '../container-groups.js';
+import { engineColumn, groupRows, initiallyTicked, repositoriesOf, type Preselection } from '../container-groups.js';
 import { cell, columnWidth, formatUptime } from '../format.js';
 import { LoadState } from '../load-state.js';
 import { isDown, isUp, LATER, useKeys, useTerminalSize } from '../terminal.js';
@@ -14,6 +14,7 @@ import { useRefState } from '../ref-state.js';
 // Screen 2: which containers to upgrade. Rows are grouped by image repository
 // because one run upgrades one repository to one version; a Compose project's
 // services are grouped under the project, which they are upgraded through.
+// Each row's engine is named: in the heading (one engine) or a column (several).
 
 export interface ContainerScreenProps {
 	load: Load<ContainerRow[]>;
@@ -172,6 +173,8 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 	const version = columnWidth(rows.map(versionText), 7, 18);
 	const state = columnWidth(rows.map((row) => row.state), 5, 10);
 	const health = columnWidth(rows.map((row) => row.health ?? '-'), 6, 10);
+	const engines = engineColumn(rows);
+	const engineCell = (text: string) => (engines.width > 0 ? `${cell(text, engines.width)}  ` : '');
 	const now = Date.now();
 	const flags = [
 		...preselect.containers.map((value) => `--container ${value}`),
@@ -193,7 +196,7 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 		const { row } = line;
 		const here = line.index === cursor;
 		const text =
-			`${here ? '›' : ' '} ${ticked.has(row.name) ? '[x]' : '[ ]'} ${cell(row.name, name)}  ${cell(versionText(row), version)}  ` +
+			`${here ? '›' : ' '} ${ticked.has(row.name) ? '[x]' : '[ ]'} ${cell(row.name, name)}  ${engineCell(row.engine)}${cell(versionText(row), version)}  ` +
 			`${cell(row.state, state)}  ${cell(row.health ?? '-', health)}  ${formatUptime(row.startedAt, now) ? `up ${formatUptime(row.startedAt, now)}` : ''}` +
 			// Under a project heading the repository is not in the heading: say it on the row.
 			(row.compose ? `  ${row.compose.service}: ${row.repository}` : '');
@@ -211,9 +214,11 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 				{header}
 				{filtering || filter ? <Text color="cyan">{` · filter: ${filter}${filtering ? '▏' : ''}`}</Text> : null}
 				{flags.length > 0 ? <Text dimColor>{` · from flags: ${flags.join(' ')}`}</Text> : null}
+				{/* Last: a narrow terminal cuts it before the flags (the chrome names the engine too). */}
+				{engines.single ? <Text dimColor>{` · engine ${engines.single}`}</Text> : null}
 			</Text>
 			<Text wrap="truncate" dimColor>
-				{`      ${cell('NAME', name)}  ${cell('VERSION', version)}  ${cell('STATE', state)}  ${cell('HEALTH', health)}  UP`}
+				{`      ${cell('NAME', name)}  ${engineCell('ENGINE')}${cell('VERSION', version)}  ${cell('STATE', state)}  ${cell('HEALTH', health)}  UP`}
 			</Text>
 			{visible.length === 0 ? (
 				<Text dimColor>{`Nothing matches "${filter}". esc clears the filter.`}</Text>

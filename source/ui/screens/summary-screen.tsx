@@ -53,6 +53,7 @@ function containerLines(container: ContainerSummary, columns: number): SummaryLi
 	const lines: SummaryLine[] = [];
 	const tone: Tone = container.result === 'upgraded' ? 'good' : container.result === 'rollback-failed' ? 'bad' : container.result === 'rolled-back' || container.result === 'failed' ? 'warn' : undefined;
 	lines.push({ text: `${container.container}  ${versionStep(container.from, container.to)}  ${RESULT_WORDS[container.result] ?? container.result}`, tone });
+	if (container.engine) lines.push({ text: `  on engine ${container.engine}`, tone: 'dim' });
 	const figures = [
 		container.downtimeMs !== undefined ? `downtime ${formatDuration(container.downtimeMs)}` : '',
 		container.pullMs !== undefined ? `pull ${formatDuration(container.pullMs)}` : '',
