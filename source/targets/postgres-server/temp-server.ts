@@ -12,13 +12,44 @@ import { superuserPassword } from './server-conn.js';
 export const TEMP_LABEL = 'io.upgrade-wizard.temp-server';
 const READY_TIMEOUT_MS = 120_000;
 
-export function tempServerOptions(unit: PostgresServerUnit, runLabel: string): ContainerCreateOptions {
+/**
+ * Settings for the load alone, on a server whose data is thrown away if it fails:
+ * no WAL for tables pg_restore creates and fills in one transaction (minimal WAL,
+ * which parallel pg_restore relies on with its TRUNCATE before COPY), no commit
+ * waits, no checkpoints or autovacuum in the middle (ANALYZE runs after), room
+ * for index builds. fsync stays on, so the clean stop at the end leaves the new
+ * volume durable; the new container starts with its own command, without these.
+ */
+export const LOAD_SETTINGS = [
+	'wal_level=minimal',
+	'max_wal_senders=0',
+	'synchronous_commit=off',
+	'full_page_writes=off',
+	'autovacuum=off',
+	'checkpoint_timeout=1h',
+	'max_wal_size=8GB',
+	'maintenance_work_mem=256MB',
+];
+
+/**
+ * The temporary server's command: the container's own (or the image's), with the
+ * load settings when it is the server itself (`postgres ...` through the image's
+ * entrypoint, which passes -c options on); any other command is left as it is.
+ */
+export function loadCommand(cmd: string[] | undefined, imageCmd: string[] | undefined, customEntrypoint: boolean): string[] | undefined {
+	const effective = cmd ?? imageCmd;
+	if (customEntrypoint || !effective || effective[0] !== 'postgres') return cmd;
+	return [...effective, ...LOAD_SETTINGS.flatMap((setting) => ['-c', setting])];
+}
+
+export function tempServerOptions(unit: PostgresServerUnit, runLabel: string, imageCmd?: string[]): ContainerCreateOptions {
 	const create = unit.spec.create;
+	const cmd = loadCommand(create.Cmd, imageCmd, Boolean(create.Entrypoint));
 	return {
 		name: unit.tempName,
 		Image: unit.targetRef,
 		Env: create.Env,
-		...(create.Cmd ? { Cmd: create.Cmd } : {}),
+		...(cmd ? { Cmd: cmd } : {}),
 		...(create.Entrypoint ? { Entrypoint: create.Entrypoint } : {}),
 		...(create.User ? { User: create.User } : {}),
 		Labels: { [TEMP_LABEL]: unit.name, 'io.upgrade-wizard.run': runLabel },

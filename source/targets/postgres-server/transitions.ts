@@ -71,7 +71,8 @@ export function serverTransitions(docker: Docker, unit: PostgresServerUnit): Tra
 		intent: `start a temporary PostgreSQL ${unit.toMajor} server ${unit.tempName} on ${unit.data.newVolume} (no ports, no aliases)`,
 		undo: { kind: 'remove-container', name: unit.tempName, image: unit.targetRef, keep: unit.id },
 		run: async (ctx) => {
-			const created = await docker.createContainer(tempServerOptions(unit, unit.key));
+			const image = await docker.getImage(unit.targetRef).inspect();
+			const created = await docker.createContainer(tempServerOptions(unit, unit.key, image.Config?.Cmd ?? undefined));
 			state.tempId = created.id;
 			await ctx.record({ tempId: created.id }, { containerId: created.id });
 			await startContainer(docker, created.id);
