@@ -1,9 +1,9 @@
-import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, refuseIf } from '../../core/errors.js';
 import type { StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
-import { containerName, dependentsOf, inspectByName, repositoryOf } from '../../docker/discovery.js';
+import { containerName, repositoryOf } from '../../docker/discovery.js';
+import type { EngineLookups } from '../../docker/engine-lookups.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
 import { profileFor, type Profile } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
@@ -45,15 +45,18 @@ function stepsOf(migrateFirst: boolean, checks: boolean): StepName[] {
 }
 
 
-/** Everything that makes a container unfit for a blind swap, checked before anything is touched. */
+/**
+ * Everything that makes a container unfit for a blind swap, checked before anything is touched.
+ * `engine` answers from one listing and one inspect per container and image for the whole plan.
+ */
 export async function preflightContainer(
-	docker: Docker,
+	engine: EngineLookups,
 	name: string,
 	selected: string[],
 	/** Which run parked a container under this name, in words (the journal knows). */
 	explainParked: (parkedName: string) => Promise<string | undefined> = async () => undefined,
 ): Promise<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> {
-	const found = await inspectByName(docker, name);
+	const found = await engine.container(name);
 	refuseIf(!found, `no container named ${name} on this engine`);
 	const info = found as ContainerInspectInfo;
 	refuseIf(!info.State.Running, `container ${name} is not running (${info.State.Status}); start it or leave it out`);
@@ -74,20 +77,20 @@ export async function preflightContainer(
 	refuseIf(ref.includes('@'), `container ${name} runs an image pinned by digest (${ref}); change the pin instead of swapping the tag`);
 	refuseIf(/^(sha256:)?[0-9a-f]{12,64}$/.test(ref), `container ${name} was created from an image ID (${ref}), not a repository:tag`);
 	const parkedName = `${name}-old`;
-	if (await inspectByName(docker, parkedName)) {
+	if (await engine.hasContainer(parkedName)) {
 		// It may be the only good copy of the previous version: never advise removing it.
 		const parkedBy = await explainParked(parkedName);
 		throw new UsageError(
 			`a container named ${parkedName} already exists (${parkedBy ?? 'not parked by any run in this state dir'}); it may be the only copy of the previous version: check it (docker inspect ${parkedName}) and rename it out of the way before upgrading ${name}`,
 		);
 	}
-	const dependents = (await dependentsOf(docker, info)).filter((dependent) => !selected.includes(dependent));
+	const dependents = (await engine.dependentsOf(info)).filter((dependent) => !selected.includes(dependent));
 	if (dependents.length > 0) {
 		// Selecting them too only works when they run the same repository; otherwise say what does.
 		const repository = repositoryOf(info.Config.Image);
 		const others: string[] = [];
 		for (const dependent of dependents) {
-			const image = (await inspectByName(docker, dependent))?.Config.Image;
+			const image = (await engine.container(dependent))?.Config.Image;
 			if (image && repositoryOf(image) !== repository) others.push(dependent);
 		}
 		throw new UsageError(
@@ -96,7 +99,7 @@ export async function preflightContainer(
 				: `container ${name} is used by ${dependents.join(', ')} (network namespace or link), and ${others.join(', ')} run${others.length === 1 ? 's' : ''} another image, so they cannot be upgraded together: stop ${others.join(', ')}, upgrade ${name}, then recreate ${others.length === 1 ? 'it' : 'them'} (a joined network namespace or link points at the old container's ID)`,
 		);
 	}
-	const oldImage = await docker.getImage(info.Image).inspect();
+	const oldImage = await engine.image(info.Image);
 	return { info, oldImage };
 }
 
@@ -140,26 +143,29 @@ export function planContainer(
 	};
 }
 
-export async function containerNameResolver(docker: Docker): Promise<(id: string) => string | undefined> {
-	const rows = await docker.listContainers({ all: true });
+export async function containerNameResolver(engine: EngineLookups): Promise<(id: string) => string | undefined> {
+	const rows = await engine.containers();
 	const names = new Map(rows.map((row) => [row.Id, containerName(row)]));
 	return (id) => names.get(id) ?? [...names.entries()].find(([full]) => full.startsWith(id))?.[1];
 }
 
 export async function buildPlan(
-	docker: Docker,
+	lookups: EngineLookups,
 	engine: { endpoint: string; apiVersion: string; name?: string },
 	names: string[],
 	options: PlanOptions,
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
 	explainParked?: (parkedName: string) => Promise<string | undefined>,
 ): Promise<Plan<ContainerPlan>> {
+	// Every inspect goes out now, a bounded number at a time; the checks still run
+	// one container after the other, so the first refusal is the one it always was.
+	lookups.warm(names);
 	const checked: Array<{ info: ContainerInspectInfo; oldImage: ImageInspectInfo }> = [];
-	for (const name of names) checked.push(await preflightContainer(docker, name, names, explainParked));
+	for (const name of names) checked.push(await preflightContainer(lookups, name, names, explainParked));
 
 	const path = await clusterPath(checked.map(({ info, oldImage }) => ({ name: containerName(info), info, oldImage })), resolvePath);
 
-	const resolver = await containerNameResolver(docker);
+	const resolver = await containerNameResolver(lookups);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	return {
 		units: checked.map(({ info, oldImage }) => ({ ...planContainer(engine, info, oldImage, firstRef, options, resolver), ...(path.localTarget ? { localImage: true } : {}) })),
