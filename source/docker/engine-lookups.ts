@@ -23,7 +23,8 @@ export class EngineLookups {
 	private readonly byName = new Map<string, Promise<ContainerInspectInfo | undefined>>();
 	private readonly images = new Map<string, Promise<ImageInspectInfo>>();
 	private readonly refs = new Map<string, Promise<boolean>>();
-	private dependents?: Promise<Array<{ row: ContainerInfo; info?: ContainerInspectInfo }>>;
+	private dependents?: ReturnType<EngineLookups['indexDependents']>;
+	private names?: Set<string>;
 
 	constructor(
 		readonly docker: Docker,
@@ -96,33 +97,43 @@ export class EngineLookups {
 	 * the engine will not rename onto a name that is taken.
 	 */
 	async hasContainer(name: string): Promise<boolean> {
-		return (await this.containers()).some((row) => row.Names?.includes(`/${name}`) || row.Id.startsWith(name));
+		const rows = await this.containers();
+		this.names ??= new Set(rows.flatMap((row) => row.Names ?? []));
+		return this.names.has(`/${name}`) || rows.some((row) => row.Id.startsWith(name));
 	}
 
 	/**
-	 * Containers whose network namespace or links point at `target`. Every other
-	 * container is inspected once for the whole plan (only the inspect has the
-	 * links), not once per selected container.
+	 * Containers whose network namespace or links point at `target`, in listing
+	 * order. Every container is inspected once for the whole plan (only the
+	 * inspect has the links), not once per selected container.
 	 */
 	async dependentsOf(target: ContainerInspectInfo): Promise<string[]> {
+		this.dependents ??= this.indexDependents();
+		const { rows, byNamespace, byLink } = await this.dependents;
 		const name = containerName(target);
-		this.dependents ??= this.containers().then((rows) =>
-			Promise.all(
-				rows.map(async (row) => ({ row, info: await this.inspectId(row.Id).catch(() => undefined) })),
-			),
-		);
-		const dependents: string[] = [];
-		for (const { row, info } of await this.dependents) {
-			if (row.Id === target.Id) continue;
+		const found = new Set([...(byNamespace.get(target.Id) ?? []), ...(byNamespace.get(name) ?? []), ...(byLink.get(name) ?? [])]);
+		return [...found]
+			.sort((a, b) => a - b)
+			.filter((index) => rows[index]!.Id !== target.Id)
+			.map((index) => containerName(rows[index]!));
+	}
+
+	/** Who points at whom, by row index: `container:<id or name>` network modes, and links (`/<target>:/<linker>/<alias>`). */
+	private async indexDependents() {
+		const rows = await this.containers();
+		const infos = await Promise.all(rows.map((row) => this.inspectId(row.Id).catch(() => undefined)));
+		const byNamespace = new Map<string, number[]>();
+		const byLink = new Map<string, number[]>();
+		const add = (map: Map<string, number[]>, key: string, index: number) => map.set(key, [...(map.get(key) ?? []), index]);
+		rows.forEach((row, index) => {
 			const mode = row.HostConfig?.NetworkMode ?? '';
-			if (mode === `container:${target.Id}` || mode === `container:${name}`) {
-				dependents.push(containerName(row));
-				continue;
+			if (mode.startsWith('container:')) add(byNamespace, mode.slice('container:'.length), index);
+			for (const link of infos[index]?.HostConfig.Links ?? []) {
+				const colon = link.indexOf(':');
+				if (link.startsWith('/') && colon > 1) add(byLink, link.slice(1, colon), index);
 			}
-			const links = info?.HostConfig.Links ?? [];
-			if (links.some((link: string) => link.startsWith(`/${name}:`))) dependents.push(containerName(row));
-		}
-		return dependents;
+		});
+		return { rows, byNamespace, byLink };
 	}
 }
 

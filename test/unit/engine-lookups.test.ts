@@ -184,3 +184,18 @@ describe('buildPlan over many containers', () => {
 		await expect(buildPlan(new EngineLookups(fake.docker), engineInfo, ['sleeper-000'], options, async () => path)).rejects.toThrow('a container named sleeper-000-old already exists');
 	});
 });
+
+describe('EngineLookups dependents, as the engine writes them', () => {
+	it('finds namespace users by ID or name and linkers by the link target, never the target itself or a namesake prefix', async () => {
+		const containers = [sleeper(0), sleeper(1), sleeper(2), sleeper(3), sleeper(4), sleeper(5)];
+		containers[1]!.HostConfig.NetworkMode = 'container:sleeper-000';
+		containers[2]!.HostConfig.Links = ['/sleeper-000-extra:/sleeper-002/x'];
+		containers[3]!.HostConfig.Links = ['/sleeper-004:/sleeper-003/db', '/sleeper-000:/sleeper-003/db2'];
+		containers[0]!.HostConfig.NetworkMode = `container:${containers[0]!.Id}`;
+		containers[5]!.HostConfig.NetworkMode = `container:${containers[4]!.Id}`;
+		const lookups = new EngineLookups(new FakeEngine(containers).docker);
+		expect(await lookups.dependentsOf(containers[0]!)).toEqual(['sleeper-001', 'sleeper-003']);
+		expect(await lookups.dependentsOf(containers[4]!)).toEqual(['sleeper-003', 'sleeper-005']);
+		expect(await lookups.dependentsOf(containers[2]!)).toEqual([]);
+	});
+});
