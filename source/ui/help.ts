@@ -35,6 +35,7 @@ export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 	],
 	plan: [
 		['up/down, j/k', 'scroll'],
+		['pgup/pgdn, home/end', 'a page up or down, the top or the end'],
 		['enter', 'start the upgrade as planned'],
 		['esc', 'back to the version'],
 		['q, ctrl-c', 'quit; nothing has been touched'],
