@@ -6,6 +6,8 @@
 // 10 ms) until it shows the row count, and until the first row's uptime (the
 // inspects that follow the list) is there; and `--dry-run --image REPO`
 // planning all of them to the next version. Medians and ratios to `docker ps -a`.
+// Then, once, the screen at 80x24 with every row: keypress to redraw for down,
+// page down and the filter's keystrokes.
 //
 // Usage: npm run world:up && npm run build && node bench/discovery.mjs [rounds=5] [containers=300]
 import { execa } from 'execa';
@@ -98,6 +100,63 @@ async function screenReady() {
 	return { readyMs, detailsMs };
 }
 
+/** ms from a key sent to tmux to the pane showing its effect (capture-pane polled back to back). */
+async function keyToRedraw(session, keys, done) {
+	const t0 = performance.now();
+	await tmux('send-keys', '-t', session, ...keys);
+	for (let i = 0; i < 2000; i++) {
+		const pane = (await tmux('capture-pane', '-p', '-t', session).catch(() => ({ stdout: '' }))).stdout;
+		if (done(pane)) return performance.now() - t0;
+	}
+	throw new Error(`no redraw after ${keys.join(' ')}`);
+}
+
+const cursorName = (pane) => /› \[.\] (\S+)/.exec(pane)?.[1];
+
+/**
+ * The container screen with every row listed at 80x24: keypress to redraw for
+ * down, page down and each filter keystroke, medians (their resolution is one
+ * capture-pane round trip, a few ms, more on a loaded machine).
+ */
+async function keysAt80x24() {
+	const session = `uw-disc-keys-${process.pid}`;
+	const state = mkdtempSync(join(tmpdir(), 'uw-disc-state-'));
+	await tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', `XDG_STATE_HOME=${state}`, '--', process.execPath, join(root, 'bin/upgrade-wizard.js'), '--image', repo);
+	try {
+		for (let i = 0; i < 3000; i++) {
+			const pane = (await tmux('capture-pane', '-p', '-t', session).catch(() => ({ stdout: '' }))).stdout;
+			if (pane.includes(`${count} of `) && / up \d/.test(pane)) break;
+			await sleep(10);
+		}
+		const down = [];
+		for (let i = 0; i < 20; i++) {
+			const pane = (await tmux('capture-pane', '-p', '-t', session)).stdout;
+			const before = cursorName(pane);
+			down.push(await keyToRedraw(session, ['Down'], (now) => cursorName(now) !== undefined && cursorName(now) !== before));
+		}
+		const pageDown = [];
+		for (let i = 0; i < 5; i++) {
+			const before = cursorName((await tmux('capture-pane', '-p', '-t', session)).stdout);
+			pageDown.push(await keyToRedraw(session, ['PageDown'], (now) => cursorName(now) !== undefined && cursorName(now) !== before));
+		}
+		const filter = [];
+		await keyToRedraw(session, ['/'], (now) => now.includes('filter: '));
+		let typed = '';
+		for (const char of `-${String(count - 1)}`) {
+			typed += char;
+			filter.push(await keyToRedraw(session, ['-l', char], (now) => now.includes(`filter: ${typed}`)));
+		}
+		const filtered = (await tmux('capture-pane', '-p', '-t', session)).stdout;
+		if (!filtered.includes(`${prefix}-${String(count - 1).padStart(3, '0')}`)) throw new Error(`the filter did not find the last sleeper:\n${filtered}`);
+		const clear = await keyToRedraw(session, ['Escape'], (now) => !now.includes('filter:'));
+		return { downMs: median(down), pageDownMs: median(pageDown), filterKeyMs: median(filter), filterClearMs: clear };
+	} finally {
+		await tmux('send-keys', '-t', session, 'q').catch(() => undefined);
+		await sleep(300);
+		await tmux('kill-session', '-t', session).catch(() => undefined);
+	}
+}
+
 await tmux('new-session', '-d', '-s', `uw-disc-keeper-${process.pid}`, '-x', '20', '-y', '5');
 try {
 	await prepareImages();
@@ -115,6 +174,7 @@ try {
 		planned = dry.stdout;
 		plan.push(dry.ms);
 	}
+	const keys = await keysAt80x24();
 	const plannedUnits = planned.split('\n').filter((line) => line.includes(prefix)).length;
 	const floor = median(ps);
 	const out = {
@@ -125,6 +185,7 @@ try {
 		screenDetailsMs: Math.round(median(screen.map((r) => r.detailsMs))),
 		dryRunPlanMs: Math.round(median(plan)),
 		dryRunLinesNamingSleepers: plannedUnits,
+		keysAt80x24: Object.fromEntries(Object.entries(keys).map(([key, ms]) => [key, Math.round(ms)])),
 	};
 	console.log(
 		JSON.stringify({

@@ -88,22 +88,3 @@ export async function selectContainers(docker: Docker, selection: Selection): Pr
 	if (names.length === 0) throw new UsageError('no container selected: use --container NAME, --image REPO or --label KEY=VALUE');
 	return names;
 }
-
-/** Containers whose network namespace or links point at `target`. */
-export async function dependentsOf(docker: Docker, target: ContainerInspectInfo): Promise<string[]> {
-	const name = containerName(target);
-	const rows = await docker.listContainers({ all: true });
-	const dependents: string[] = [];
-	for (const row of rows) {
-		if (row.Id === target.Id) continue;
-		const mode = row.HostConfig?.NetworkMode ?? '';
-		if (mode === `container:${target.Id}` || mode === `container:${name}`) {
-			dependents.push(containerName(row));
-			continue;
-		}
-		const info = await docker.getContainer(row.Id).inspect().catch(() => undefined);
-		const links = info?.HostConfig.Links ?? [];
-		if (links.some((link: string) => link.startsWith(`/${name}:`))) dependents.push(containerName(row));
-	}
-	return dependents;
-}

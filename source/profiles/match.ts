@@ -28,6 +28,29 @@ function spellings(repository: string): string[] {
 
 /** `*` stays within one path segment, `**` crosses them; everything else is literal. */
 export function globToRegExp(glob: string): RegExp {
+	let found = compiled.get(glob);
+	if (!found) {
+		found = compileGlob(glob);
+		compiled.set(glob, found);
+	}
+	return found;
+}
+
+// Profiles are matched against every row and every planned container: the
+// rules' few globs and patterns are compiled once per process, not per match.
+const compiled = new Map<string, RegExp>();
+const commandPatterns = new Map<string, RegExp>();
+
+function commandPattern(source: string): RegExp {
+	let found = commandPatterns.get(source);
+	if (!found) {
+		found = new RegExp(source, 'i');
+		commandPatterns.set(source, found);
+	}
+	return found;
+}
+
+function compileGlob(glob: string): RegExp {
 	const parts = glob.split(/(\*\*|\*)/).map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')));
 	return new RegExp(`^${parts.join('')}$`);
 }
@@ -47,7 +70,7 @@ export function matchesRule(rule: MatchRule, inspected: Inspected): boolean {
 		// An inspect has Path and Args; a list row has the same command line joined in Command.
 		const container = inspected.container;
 		const line = container?.Path ? [container.Path, ...(container.Args ?? [])].join(' ') : container?.Command;
-		if (line === undefined || !new RegExp(rule.command, 'i').test(line)) return false;
+		if (line === undefined || !commandPattern(rule.command).test(line)) return false;
 	}
 	if (rule.labels) {
 		const labels = labelsOf(inspected);

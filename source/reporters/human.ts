@@ -28,8 +28,8 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 				break;
 			}
 			case 'plan':
-				line('plan:');
-				for (const text of event.lines) line(`  ${text}`);
+				// One write for the whole plan: 300 containers are 1,200 lines, a write each was a syscall each.
+				write(`${['plan:', ...event.lines.map((text) => `  ${text}`)].join('\n')}\n`);
 				break;
 			case 'gate':
 				line(describeGateAnswer(event));

@@ -1,6 +1,6 @@
 import type { PlanOptions } from '../core/plan/plan.js';
 import type { Engine } from '../docker/engine.js';
-import { inspectByName } from '../docker/discovery.js';
+import type { EngineLookups } from '../docker/engine-lookups.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
 import { backupDirOf, stateDir } from '../core/journal/state-dir.js';
 import { ComposeDriver } from '../targets/compose/driver.js';
@@ -14,10 +14,11 @@ import { UsageError } from '../core/errors.js';
 // engine. A run is plain containers or Compose services, not both: their
 // rollbacks differ in kind and one plan should say one thing.
 
-export async function selectionKind(engine: Engine, names: string[]): Promise<'container' | 'compose'> {
+export async function selectionKind(engine: EngineLookups, names: string[]): Promise<'container' | 'compose'> {
 	const kinds = new Map<string, string[]>();
+	engine.warm(names);
 	for (const name of names) {
-		const info = await inspectByName(engine.docker, name);
+		const info = await engine.container(name);
 		const kind = info && isComposeManaged(info.Config.Labels) ? 'compose' : 'container';
 		kinds.set(kind, [...(kinds.get(kind) ?? []), name]);
 	}

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, oneLine, messageOf } from '../core/errors.js';
-import { RegistryClient } from '../registry/client.js';
+import type { RegistryReads } from '../registry/memo-registry.js';
 import { isRegistryError } from '../registry/errors.js';
 import { compareVersionTags, parseVersionTag, sameReleaseTags, selectVersions } from '../versions/parse.js';
 import { planUpgradePath, type AvailableVersion, type UpgradeHop } from '../versions/path.js';
@@ -45,7 +45,7 @@ const MAX_CONFIG_LOOKUPS = 40;
 
 /** The running version: the tag, else the image's version label, else its digest matched in the registry. */
 export async function currentVersion(
-	client: RegistryClient,
+	client: RegistryReads,
 	container: ContainerInspectInfo,
 	image: ImageInspectInfo,
 	profile: Profile,
@@ -65,7 +65,7 @@ export interface CurrentVersionSource {
 
 /** currentVersion, saying how it knows: the plan tells the operator when it was not the tag. */
 export async function findCurrentVersion(
-	client: RegistryClient,
+	client: RegistryReads,
 	container: ContainerInspectInfo,
 	image: ImageInspectInfo,
 	profile: Profile,
@@ -89,7 +89,7 @@ export async function findCurrentVersion(
 }
 
 export async function resolveUpgradePath(input: {
-	client: RegistryClient;
+	client: RegistryReads;
 	container: ContainerInspectInfo;
 	image: ImageInspectInfo;
 	profile: Profile;

@@ -24,6 +24,8 @@ import { selectContainers, type Selection } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
 import { pullImage } from '../docker/pull.js';
 import { RegistryClient } from '../registry/client.js';
+import { memoRegistry } from '../registry/memo-registry.js';
+import { EngineLookups } from '../docker/engine-lookups.js';
 import { profileFor } from '../profiles/profile.js';
 import { buildComposePlan } from '../targets/compose/plan.js';
 import { describeService } from '../targets/compose/describe.js';
@@ -152,10 +154,12 @@ export function containerDriver(engine: Engine, names: string[], options: PlanOp
 		docker: engine.docker,
 		authFor: (ref) => registryAuthFor(ref, env),
 		replan: async (name, targetRef) => {
-			const { info, oldImage, dependents } = await preflightContainer(engine.docker, name, names);
+			// What runs now, after the previous hop: a lookups object of its own.
+			const lookups = new EngineLookups(engine.docker);
+			const { info, oldImage, dependents } = await preflightContainer(lookups, name, names);
 			redactor.addEnv(info.Config.Env);
 			for (const dependent of dependents) redactor.addEnv(dependent.info.Config.Env);
-			return planContainer(engine, info, oldImage, targetRef, options, await containerNameResolver(engine.docker), dependents);
+			return planContainer(engine, info, oldImage, targetRef, options, await containerNameResolver(lookups), dependents);
 		},
 	});
 }
@@ -192,7 +196,9 @@ export async function planFor(
 	showMissingDatabase = false,
 ): Promise<Plan<PlannedUnit>> {
 	await refuseHeld(engine, names, env);
-	const client = new RegistryClient({ env });
+	// One plan asks the registry and the engine each thing once, whatever the number of containers.
+	const client = memoRegistry(new RegistryClient({ env }));
+	const lookups = new EngineLookups(engine.docker);
 	const resolvePath = (info: ContainerInspectInfo, oldImage: ImageInspectInfo) =>
 		resolveUpgradePath({
 			client,
@@ -202,16 +208,12 @@ export async function planFor(
 			to: request.to,
 			filters: request.filters,
 			requireExplicitMajor: request.unattended,
-			localImageExists: (ref) =>
-				engine.docker
-					.getImage(ref)
-					.inspect()
-					.then(() => true, () => false),
+			localImageExists: (ref) => lookups.imageExists(ref),
 		});
 	let plan: Plan<PlannedUnit> =
-		(await selectionKind(engine, names)) === 'compose'
+		(await selectionKind(lookups, names)) === 'compose'
 			? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
-			: await buildPlan(engine.docker, engine, names, request, resolvePath, (parkedName) => explainParked(env, parkedName));
+			: await buildPlan(lookups, engine, names, request, resolvePath, (parkedName) => explainParked(env, parkedName));
 	if (plan.path.postgresMajor) {
 		// The server backs itself up (every database and the roles): no app database plan.
 		plan = await planPostgresServer(engine.docker, plan as Plan<ContainerPlan>, { ...request, backupDir: backupDirOf(stateDir(env), request.backupDir) }, redactor);

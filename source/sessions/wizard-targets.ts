@@ -4,6 +4,7 @@ import { UsageError } from '../core/errors.js';
 import type { TargetChoice, TargetRow, UpgradeKind } from '../core/wizard-backend.js';
 import type { Engine } from '../docker/engine.js';
 import { repositoryOf, tagOf } from '../docker/discovery.js';
+import { EngineLookups } from '../docker/engine-lookups.js';
 import { RegistryClient } from '../registry/client.js';
 import { parseVersionTag, selectVersions } from '../versions/parse.js';
 import { majorOfTag, postgresMajorOf } from '../targets/postgres-server/major.js';
@@ -28,8 +29,12 @@ function upgradeKind(from: string, to: string): UpgradeKind {
 
 export async function targetChoice({ docker }: Engine, containers: string[], options: WizardSessionOptions, env: NodeJS.ProcessEnv): Promise<TargetChoice> {
 	if (containers.length === 0) throw new UsageError('no container selected');
-	const info: ContainerInspectInfo = await docker.getContainer(containers[0]!).inspect();
-	const image = await docker.getImage(info.Image).inspect();
+	// 300 ticked containers are 300 inspects: asked together (bounded), each image once.
+	const lookups = new EngineLookups(docker);
+	lookups.warm(containers);
+	const inspect = async (name: string): Promise<ContainerInspectInfo> => (await lookups.container(name)) ?? docker.getContainer(name).inspect();
+	const info = await inspect(containers[0]!);
+	const image = await lookups.image(info.Image);
 	const repository = repositoryOf(info.Config.Image);
 	const client = new RegistryClient({ env });
 	const tags = await client.listTags(repository);
@@ -48,9 +53,9 @@ export async function targetChoice({ docker }: Engine, containers: string[], opt
 	if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
 	// One "now" for the screen only when they all run it: the plan would refuse anyway.
 	for (const other of containers.slice(1)) {
-		const otherInfo: ContainerInspectInfo = await docker.getContainer(other).inspect();
+		const otherInfo = await inspect(other);
 		if (otherInfo.Config.Image === info.Config.Image) continue;
-		const otherImage = await docker.getImage(otherInfo.Image).inspect();
+		const otherImage = await lookups.image(otherInfo.Image);
 		const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherInfo, otherImage, options.request.profiles), offered.map((entry) => entry.tag));
 		if (otherCurrent !== current) {
 			throw new UsageError(`the selected containers run different versions (${containers[0]}: ${current}, ${other}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);

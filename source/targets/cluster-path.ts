@@ -24,7 +24,11 @@ export async function clusterPath(
 	}
 	const lead = members[0]!;
 	const path = await resolvePath(lead.info, lead.oldImage);
+	const leadInputs = pathInputs(lead);
 	for (const other of members.slice(1)) {
+		// A member the path is worked out from exactly as the lead's (same reference, image,
+		// env, labels, command: the profile and every registry answer alike) has the lead's path.
+		if (pathInputs(other) === leadInputs) continue;
 		const otherPath = await resolvePath(other.info, other.oldImage);
 		if (otherPath.current !== path.current) {
 			throw new UsageError(`the selected containers run different versions (${lead.name}: ${path.current}, ${other.name}: ${otherPath.current}); upgrade them separately`);
@@ -37,4 +41,9 @@ export async function clusterPath(
 		);
 	}
 	return path;
+}
+
+/** Everything of a member that its path depends on, but its name (which only its messages say). */
+function pathInputs({ info, oldImage }: CheckedMember): string {
+	return JSON.stringify([info.Config.Image, info.Config.Env, info.Config.Labels, info.Path, info.Args, oldImage.Id]);
 }

@@ -18,6 +18,7 @@ export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 	],
 	containers: [
 		['up/down, j/k', 'move'],
+		['pgup/pgdn, home/end', 'a page up or down, the first or the last row'],
 		['space', 'tick or untick the container'],
 		['a', 'tick all shown (or untick them all)'],
 		['/', 'filter by typing; enter keeps it, esc clears it'],
@@ -34,6 +35,7 @@ export const HELP: Record<HelpTopic, Array<[keys: string, what: string]>> = {
 	],
 	plan: [
 		['up/down, j/k', 'scroll'],
+		['pgup/pgdn, home/end', 'a page up or down, the top or the end'],
 		['enter', 'start the upgrade as planned'],
 		['esc', 'back to the version'],
 		['q, ctrl-c', 'quit; nothing has been touched'],

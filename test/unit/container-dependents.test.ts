@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { UsageError } from '../../source/core/errors.js';
 import { joinedTo, planDependent, preflightDependents } from '../../source/targets/container/dependents.js';
+import { EngineLookups } from '../../source/docker/engine-lookups.js';
 
 // Which namespace and link dependents the wizard recreates around an upgrade,
 // and which it refuses (exit 2, one line saying what to do), on a fake engine
@@ -55,7 +56,7 @@ const providerInfo = async (docker: Docker) => docker.getContainer('app').inspec
 
 async function refusal(containers: Fake[]): Promise<string> {
 	const docker = engine(containers);
-	const error = await preflightDependents(docker, await providerInfo(docker), ['app']).then(() => undefined, (caught: unknown) => caught);
+	const error = await preflightDependents(new EngineLookups(docker), await providerInfo(docker), ['app']).then(() => undefined, (caught: unknown) => caught);
 	expect(error).toBeInstanceOf(UsageError);
 	const message = (error as Error).message;
 	expect(message.split('\n')).toHaveLength(1);
@@ -65,7 +66,7 @@ async function refusal(containers: Fake[]): Promise<string> {
 describe('namespace and link dependents', () => {
 	it('finds a sidecar in the namespace and one linked, to recreate from the same image', async () => {
 		const docker = engine([provider, { id: 's1', name: 'side', mode: `container:${provider.id}` }, { id: 'l1', name: 'linked', links: ['/app:/linked/db'] }]);
-		const found = await preflightDependents(docker, await providerInfo(docker), ['app']);
+		const found = await preflightDependents(new EngineLookups(docker), await providerInfo(docker), ['app']);
 		expect(found.map((each) => [each.info.Id, each.via, each.imageRef])).toEqual([
 			['s1', 'namespace', 'r/side:1'],
 			['l1', 'link', 'r/side:1'],
@@ -74,18 +75,18 @@ describe('namespace and link dependents', () => {
 
 	it('recreates from the image ID when its tag now names another image', async () => {
 		const docker = engine([provider, { id: 's1', name: 'side', mode: 'container:app' }], { 'r/side:1': 'sha256:newer' });
-		const [found] = await preflightDependents(docker, await providerInfo(docker), ['app']);
+		const [found] = await preflightDependents(new EngineLookups(docker), await providerInfo(docker), ['app']);
 		expect(found!.imageRef).toBe('sha256:side');
 	});
 
 	it('a selected dependent is its own unit, not recreated around the provider', async () => {
 		const docker = engine([provider, { id: 's1', name: 'side', mode: 'container:app' }]);
-		expect(await preflightDependents(docker, await providerInfo(docker), ['app', 'side'])).toEqual([]);
+		expect(await preflightDependents(new EngineLookups(docker), await providerInfo(docker), ['app', 'side'])).toEqual([]);
 	});
 
 	it('joins the new provider by ID; a link keeps naming it', async () => {
 		const docker = engine([provider, { id: 's1', name: 'side', mode: `container:${provider.id}` }, { id: 'l1', name: 'linked', links: ['/app:/linked/db'] }]);
-		const found = await preflightDependents(docker, await providerInfo(docker), ['app']);
+		const found = await preflightDependents(new EngineLookups(docker), await providerInfo(docker), ['app']);
 		const [side, linked] = found.map((each) => planDependent({ apiVersion: '1.45' }, each, { healthTimeoutS: 30, stableS: 2 }, () => 'app'));
 		expect(side!.parkedName).toBe('side-old');
 		expect(side!.health).toEqual({ healthcheck: 'auto', stableMs: 2000, timeoutMs: 30_000 });

@@ -29,6 +29,11 @@ function mount(options: FakeOptions, wizardOptions: WizardOptions = NO_PRESELECT
 	return { ...app, backend };
 }
 
+const PAGE_DOWN = '\u001B[6~';
+const PAGE_UP = '\u001B[5~';
+const HOME = '\u001B[H';
+const END = '\u001B[F';
+
 const cursorLine = (frame: string) => frame.split('\n').find((line) => line.includes('› ')) ?? '';
 const rowNames = (frame: string) => [...frame.matchAll(/\] (svc-\d{3})/g)].map((match) => match[1]);
 
@@ -77,6 +82,29 @@ describe('container screen with 300 containers', () => {
 		frame = lastFrame()!;
 		expect(cursorLine(frame)).toContain('[x] svc-218');
 		expect(frame).toContain(`1 of ${COUNT} ticked`);
+	});
+
+	it('pages: pgdn/pgup move a viewport at a time, end and home go to the last and the first row', async () => {
+		const { lastFrame, stdin } = mount({ listContainers: async () => listRows() });
+		await waitForFrame(lastFrame, `0 of ${COUNT} ticked`);
+		await tick();
+		const at = (frame: string) => Number(/svc-(\d{3})/.exec(cursorLine(frame))?.[1]);
+		await press(stdin, PAGE_DOWN);
+		const page = at(await waitForFrame(lastFrame, (shown) => at(shown) > 0));
+		// A page is the rows in view: more than a handful, fewer than a screen's lines.
+		expect(page).toBeGreaterThan(5);
+		expect(page).toBeLessThan(40);
+		await press(stdin, PAGE_DOWN);
+		expect(at(await waitForFrame(lastFrame, (shown) => at(shown) !== page))).toBe(2 * page);
+		await press(stdin, PAGE_UP);
+		expect(at(await waitForFrame(lastFrame, (shown) => at(shown) !== 2 * page))).toBe(page);
+		// The last row: the worker group sorts last (app, web, worker), svc-199 its last row.
+		await press(stdin, END);
+		let frame = await waitForFrame(lastFrame, (shown) => cursorLine(shown).includes('svc-199'));
+		expect(frame).not.toMatch(/↓ \d+ more/);
+		await press(stdin, HOME);
+		frame = await waitForFrame(lastFrame, (shown) => cursorLine(shown).includes('svc-000'));
+		expect(frame).not.toMatch(/↑ \d+ more/);
 	});
 
 	it('filters 300 rows as the text is typed, and esc brings them all back', async () => {

@@ -426,6 +426,36 @@ describe('plan screen', () => {
 		expect(frame.split('\n').length).toBeLessThan(24);
 	});
 
+	it('pages a plan of 300 containers: pgdn a screen at a time, end to its last container, home back', async () => {
+		const names = Array.from({ length: 300 }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+		const { lastFrame, stdin } = await toPlan({
+			preview: async () => ({
+				containers: names.map((name) => ({ name, from: '1.6.0', to: '1.7.0', hops: [], steps: ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'], stops: name, health: 'h' })),
+				lines: [],
+				warnings: [],
+			}),
+		});
+		let frame = await waitForFrame(lastFrame, '↓');
+		const below = (shown: string) => Number(/↓ (\d+) more/.exec(shown)?.[1]);
+		const first = below(frame);
+		// 300 containers of 11 lines each.
+		expect(first).toBeGreaterThan(3000);
+		await tick();
+		await press(stdin, '\u001B[6~');
+		frame = await waitForFrame(lastFrame, (shown) => below(shown) < first);
+		const page = first - below(frame);
+		expect(page).toBeGreaterThan(5);
+		await press(stdin, '\u001B[6~');
+		frame = await waitForFrame(lastFrame, (shown) => below(shown) < first - page);
+		expect(below(frame)).toBe(first - 2 * page);
+		await press(stdin, '\u001B[F');
+		frame = await waitForFrame(lastFrame, 'svc-299  1.6.0 → 1.7.0');
+		expect(frame).not.toMatch(/↓ \d+ more/);
+		await press(stdin, '\u001B[H');
+		frame = await waitForFrame(lastFrame, 'svc-000  1.6.0 → 1.7.0');
+		expect(frame).not.toMatch(/↑ \d+ more/);
+	});
+
 	it('goes back to the version on esc and starts the run on enter', async () => {
 		const { lastFrame, stdin, backend } = await toPlan();
 		await waitForFrame(lastFrame, 'Warnings');

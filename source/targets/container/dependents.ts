@@ -1,8 +1,8 @@
-import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, refuseIf } from '../../core/errors.js';
 import type { HealthOptions, PlanOptions } from '../../core/plan/plan.js';
-import { containerName, dependentsOf, inspectByName } from '../../docker/discovery.js';
+import { containerName } from '../../docker/discovery.js';
+import type { EngineLookups } from '../../docker/engine-lookups.js';
 import { buildRecreateSpec, type RecreateSpec } from './recreate-spec.js';
 
 // Containers that reach a container through its network namespace
@@ -44,11 +44,11 @@ function isManaged(labels: Record<string, string>): string | undefined {
  * The provider's dependents that are not selected themselves, each checked:
  * refused (exit 2) when recreating it could not be undone exactly.
  */
-export async function preflightDependents(docker: Docker, provider: ContainerInspectInfo, selected: string[]): Promise<DependentFound[]> {
+export async function preflightDependents(lookups: EngineLookups, provider: ContainerInspectInfo, selected: string[]): Promise<DependentFound[]> {
 	const name = containerName(provider);
 	const found: DependentFound[] = [];
-	for (const dependent of (await dependentsOf(docker, provider)).filter((each) => !selected.includes(each))) {
-		const info = (await inspectByName(docker, dependent))!;
+	for (const dependent of (await lookups.dependentsOf(provider)).filter((each) => !selected.includes(each))) {
+		const info = (await lookups.container(dependent))!;
 		const what = `container ${name} is used by ${dependent} (network namespace or link)`;
 		refuseIf(
 			info.HostConfig?.AutoRemove,
@@ -57,17 +57,17 @@ export async function preflightDependents(docker: Docker, provider: ContainerIns
 		refuseIf(!info.State.Running, `${what}, which is not running (${info.State.Status}); start or remove ${dependent} first`);
 		const managed = isManaged(info.Config.Labels ?? {});
 		refuseIf(Boolean(managed), `${what}, which ${managed}; stop ${dependent} through its tool, upgrade ${name}, then bring it up again`);
-		const nested = await dependentsOf(docker, info);
+		const nested = await lookups.dependentsOf(info);
 		refuseIf(
 			nested.length > 0,
 			`${what}, which itself is used by ${nested.join(', ')}: nested namespaces or links are not recreated; stop ${[...nested, dependent].join(', ')}, upgrade ${name}, then recreate them innermost last`,
 		);
-		if (await inspectByName(docker, `${dependent}-old`)) {
+		if (await lookups.container(`${dependent}-old`)) {
 			throw new UsageError(`${what}, and a container named ${dependent}-old already exists; check it (docker inspect ${dependent}-old) and rename it out of the way first`);
 		}
-		const image = await docker.getImage(info.Image).inspect();
+		const image = await lookups.image(info.Image);
 		// The same image, never a newer one a moved tag now names.
-		const tagged = await docker.getImage(info.Config.Image).inspect().catch(() => undefined);
+		const tagged = await lookups.docker.getImage(info.Config.Image).inspect().catch(() => undefined);
 		const imageRef = tagged?.Id === info.Image ? info.Config.Image : info.Image;
 		const mode = info.HostConfig?.NetworkMode ?? '';
 		found.push({ info, image, imageRef, via: mode.startsWith('container:') ? 'namespace' : 'link' });

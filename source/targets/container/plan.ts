@@ -1,9 +1,9 @@
-import type Docker from 'dockerode';
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { UsageError, refuseIf } from '../../core/errors.js';
 import type { PlanEngine, StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
-import { containerName, inspectByName } from '../../docker/discovery.js';
+import { containerName } from '../../docker/discovery.js';
+import type { EngineLookups } from '../../docker/engine-lookups.js';
 import { planDependent, preflightDependents, type DependentFound, type DependentPlan } from './dependents.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
 import { profileFor, type Profile } from '../../profiles/profile.js';
@@ -55,15 +55,18 @@ export interface Preflighted {
 	dependents: DependentFound[];
 }
 
-/** Everything that makes a container unfit for a blind swap, checked before anything is touched. */
+/**
+ * Everything that makes a container unfit for a blind swap, checked before anything is touched.
+ * `engine` answers from one listing and one inspect per container and image for the whole plan.
+ */
 export async function preflightContainer(
-	docker: Docker,
+	engine: EngineLookups,
 	name: string,
 	selected: string[],
 	/** Which run parked a container under this name, in words (the journal knows). */
 	explainParked: (parkedName: string) => Promise<string | undefined> = async () => undefined,
 ): Promise<Preflighted> {
-	const found = await inspectByName(docker, name);
+	const found = await engine.container(name);
 	refuseIf(!found, `no container named ${name} on this engine`);
 	const info = found as ContainerInspectInfo;
 	refuseIf(!info.State.Running, `container ${name} is not running (${info.State.Status}); start it or leave it out`);
@@ -84,7 +87,7 @@ export async function preflightContainer(
 	refuseIf(ref.includes('@'), `container ${name} runs an image pinned by digest (${ref}); change the pin instead of swapping the tag`);
 	refuseIf(/^(sha256:)?[0-9a-f]{12,64}$/.test(ref), `container ${name} was created from an image ID (${ref}), not a repository:tag`);
 	const parkedName = `${name}-old`;
-	if (await inspectByName(docker, parkedName)) {
+	if (await engine.hasContainer(parkedName)) {
 		// It may be the only good copy of the previous version: never advise removing it.
 		const parkedBy = await explainParked(parkedName);
 		throw new UsageError(
@@ -92,8 +95,8 @@ export async function preflightContainer(
 		);
 	}
 	// Namespace and link dependents are recreated around the swap; the unsafe shapes are refused there.
-	const dependents = await preflightDependents(docker, info, selected);
-	const oldImage = await docker.getImage(info.Image).inspect();
+	const dependents = await preflightDependents(engine, info, selected);
+	const oldImage = await engine.image(info.Image);
 	return { info, oldImage, dependents };
 }
 
@@ -141,26 +144,29 @@ export function planContainer(
 	};
 }
 
-export async function containerNameResolver(docker: Docker): Promise<(id: string) => string | undefined> {
-	const rows = await docker.listContainers({ all: true });
+export async function containerNameResolver(engine: EngineLookups): Promise<(id: string) => string | undefined> {
+	const rows = await engine.containers();
 	const names = new Map(rows.map((row) => [row.Id, containerName(row)]));
 	return (id) => names.get(id) ?? [...names.entries()].find(([full]) => full.startsWith(id))?.[1];
 }
 
 export async function buildPlan(
-	docker: Docker,
+	lookups: EngineLookups,
 	engine: PlanEngine,
 	names: string[],
 	options: PlanOptions,
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
 	explainParked?: (parkedName: string) => Promise<string | undefined>,
 ): Promise<Plan<ContainerPlan>> {
+	// Every inspect goes out now, a bounded number at a time; the checks still run
+	// one container after the other, so the first refusal is the one it always was.
+	lookups.warm(names);
 	const checked: Preflighted[] = [];
-	for (const name of names) checked.push(await preflightContainer(docker, name, names, explainParked));
+	for (const name of names) checked.push(await preflightContainer(lookups, name, names, explainParked));
 
 	const path = await clusterPath(checked.map(({ info, oldImage }) => ({ name: containerName(info), info, oldImage })), resolvePath);
 
-	const resolver = await containerNameResolver(docker);
+	const resolver = await containerNameResolver(lookups);
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	return {
 		units: checked.map(({ info, oldImage, dependents }) => ({ ...planContainer(engine, info, oldImage, firstRef, options, resolver, dependents), ...(path.localTarget ? { localImage: true } : {}) })),

@@ -1,5 +1,5 @@
 import React, { useMemo } from 'react';
-import { Box, Text } from 'ink';
+import { Box, Text, type Key } from 'ink';
 import { Status } from '../marks.js';
 import type { ContainerRow } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
@@ -50,9 +50,23 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 	const rows = load.status === 'ready' ? load.value : [];
 	const [ui, getUi, setUi] = useRefState<ScreenState>({ filter: '', filtering: false });
 	const defaults = useMemo(() => (chosen.length > 0 ? new Set(chosen) : initiallyTicked(rows, preselect)), [chosen, rows, preselect]);
+	// Every key derives the view again (the key queue's handlers read the newest state):
+	// 300 rows filtered and sorted per key showed, so the rows of each filter are kept.
+	const groupsOf = useMemo(() => {
+		const byFilter = new Map<string, ReturnType<typeof groupRows>>();
+		return (wanted: string) => {
+			let found = byFilter.get(wanted);
+			if (!found) {
+				if (byFilter.size > 64) byFilter.clear();
+				found = groupRows(rows, wanted);
+				byFilter.set(wanted, found);
+			}
+			return found;
+		};
+	}, [rows]);
 	const derive = (state: ScreenState) => {
 		const ticked = state.ticked ?? defaults;
-		const visible = groupRows(rows, state.filter).flatMap((group) => group.rows);
+		const visible = groupsOf(state.filter).flatMap((group) => group.rows);
 		const firstTicked = visible.findIndex((row) => ticked.has(row.name));
 		const found = state.cursorName === undefined ? -1 : visible.findIndex((row) => row.name === state.cursorName);
 		const cursor = found >= 0 ? found : Math.max(0, firstTicked);
@@ -60,7 +74,7 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 	};
 	const { filter, filtering, message } = ui;
 	const { ticked, visible, cursor } = derive(ui);
-	const groups = useMemo(() => groupRows(rows, filter), [rows, filter]);
+	const groups = groupsOf(filter);
 	const lines = useMemo(() => {
 		const list: Line[] = [];
 		let index = 0;
@@ -78,6 +92,9 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 			const next = Math.min(view.visible.length - 1, Math.max(0, view.cursor + delta));
 			return { ...state, cursorName: view.visible[next]!.name };
 		});
+	// A page is the rows the viewport shows (its height less the two "more" lines); 300 rows are a dozen pages.
+	const page = Math.max(1, height - 4);
+	const pageMove = (key: Key): number => (key.pageDown ? page : key.pageUp ? -page : key.end ? Number.MAX_SAFE_INTEGER : key.home ? -Number.MAX_SAFE_INTEGER : 0);
 	const toggle = (names: (view: ReturnType<typeof derive>) => string[], on: (view: ReturnType<typeof derive>, names: string[]) => boolean) =>
 		setUi((state) => {
 			const view = derive(state);
@@ -130,12 +147,14 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 			else if (key.backspace || key.delete) setUi((state) => ({ ...state, filter: state.filter.slice(0, -1) }));
 			else if (key.upArrow) move(-1);
 			else if (key.downArrow) move(1);
+			else if (pageMove(key) !== 0) move(pageMove(key));
 			else if (input === ' ') toggleCurrent();
 			else if (input && !key.ctrl && !key.meta && !key.tab) setUi((state) => ({ ...state, filter: state.filter + input }));
 			return;
 		}
 		if (isUp(input, key)) move(-1);
 		else if (isDown(input, key)) move(1);
+		else if (pageMove(key) !== 0) move(pageMove(key));
 		else if (input === ' ') toggleCurrent();
 		else if (input === 'a') toggleAll();
 		else if (input === '/') setUi((state) => ({ ...state, filtering: true, message: undefined }));
@@ -181,7 +200,8 @@ export function ContainerScreen({ load, preselect, chosen, onConfirm, onRetry, o
 		...(preselect.image ? [`--image ${preselect.image}`] : []),
 		...preselect.labels.map((value) => `--label ${value}`),
 	];
-	const hidden = [...ticked].filter((tickedName) => !visible.some((row) => row.name === tickedName)).length;
+	const shown = new Set(visible.map((row) => row.name));
+	const hidden = [...ticked].filter((tickedName) => !shown.has(tickedName)).length;
 
 	const cursorLine = lines.findIndex((line) => line.kind === 'row' && line.index === cursor);
 	const rendered = lines.map((line) => {

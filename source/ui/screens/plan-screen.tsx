@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { Text } from 'ink';
 import type { PlanPreview } from '../../core/wizard-backend.js';
 import type { Load } from '../use-load.js';
@@ -52,9 +52,14 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	const [offset, setOffset] = useState(0);
 	const { columns } = useTerminalSize();
 	// Long lines (the health gate, a backup path) wrap instead of losing their ends; each row stays one line of the viewport.
-	const lines = load.status === 'ready' ? planLines(load.value).flatMap((line) => wrapText(line.text, columns, '      ').map((text) => ({ ...line, text }))) : [];
+	// Kept across keys: a plan of 300 containers is some 3,600 lines to wrap, once per width.
+	const lines = useMemo(
+		() => (load.status === 'ready' ? planLines(load.value).flatMap((line) => wrapText(line.text, columns, '      ').map((text) => ({ ...line, text }))) : []),
+		[load, columns],
+	);
 	const room = height - 1;
 	const limit = maxScroll(lines.length, room);
+	const page = Math.max(1, room - 2);
 
 	useKeys((input, key) => {
 		if (input === '?') setHelpOpen(true);
@@ -66,6 +71,10 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 		else if (load.status !== 'ready') return;
 		else if (isUp(input, key)) setOffset((value) => Math.max(0, Math.min(value, limit) - 1));
 		else if (isDown(input, key)) setOffset((value) => Math.min(limit, value + 1));
+		else if (key.pageDown) setOffset((value) => Math.min(limit, Math.min(value, limit) + page));
+		else if (key.pageUp) setOffset((value) => Math.max(0, Math.min(value, limit) - page));
+		else if (key.end) setOffset(limit);
+		else if (key.home) setOffset(0);
 		else if (key.return) onConfirm();
 	}, !helpOpen);
 
