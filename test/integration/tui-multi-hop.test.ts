@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from '../support/world.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
-import { startApp } from '../support/app.js';
-import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../support/docker.js';
+import { wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
+import { terminalAppCase } from '../support/terminal-app.js';
 
 // A multi-hop upgrade (1.6.0 -> 1.7.2 -> 1.8.0) watched in a real terminal at
 // 80x24: every frame of the run screen is read while it runs. The header's
@@ -13,24 +11,7 @@ import { tempDir } from '../support/temp-dir.js';
 // the summary lists each hop's backup with the version it returns to and a
 // timeline of both hops with their down windows.
 
-const w = world();
-const id = uniqueName('tmuxhop');
-const caseLabel = `io.upgrade-wizard.case=${id}`;
-const name = `${id}-app`;
-const session = `uw-${id}`;
-let db: TestDatabase;
-const { screen, waitForScreen, keys } = terminal(session);
-
-beforeAll(async () => {
-	db = await createTestDatabase(w);
-	await startApp(w, { name, tag: '1.6.0', db, caseLabel });
-});
-
-afterAll(async () => {
-	await tmux('kill-session', '-t', session).catch(() => undefined);
-	await removeByLabel(caseLabel);
-	await db?.drop();
-});
+const { w, name, session, screen, waitForScreen, keys } = terminalAppCase('tmuxhop');
 
 describe('a multi-hop upgrade in a real terminal', () => {
 	it('shows each hop afresh, never a negative downtime, and a summary of both hops', async () => {

@@ -1,12 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from '../support/world.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { inspect, removeByLabel, uniqueName } from '../support/docker.js';
-import { startApp } from '../support/app.js';
-import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../support/docker.js';
+import { tmux, wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
+import { terminalAppCase } from '../support/terminal-app.js';
 
 // The window shrinks in the middle of a run (120x40 -> 80x24, as when a
 // terminal is snapped to half a screen): every frame after it is one clean
@@ -14,24 +10,7 @@ import { tempDir } from '../support/temp-dir.js';
 // above the new one (two headers on screen) and the history interleaved
 // with the step list.
 
-const w = world();
-const id = uniqueName('tuisize');
-const caseLabel = `io.upgrade-wizard.case=${id}`;
-const name = `${id}-app`;
-const session = `uw-${id}`;
-let db: TestDatabase;
-const { screen, waitForScreen, keys } = terminal(session);
-
-beforeAll(async () => {
-	db = await createTestDatabase(w);
-	await startApp(w, { name, tag: '1.6.0', db, caseLabel });
-});
-
-afterAll(async () => {
-	await tmux('kill-session', '-t', session).catch(() => undefined);
-	await removeByLabel(caseLabel);
-	await db?.drop();
-});
+const { w, name, session, screen, waitForScreen, keys } = terminalAppCase('tuisize');
 
 const header = /^(Upgrading to \S+|Rolling back|Finished) · /;
 
@@ -68,11 +47,10 @@ describe('a run whose window shrinks', () => {
 			}
 			await new Promise((resolve) => setTimeout(resolve, 150));
 		}
-		writeFileSync(join(state, 'frames.txt'), after.join('\n----\n'));
 		expect(resized, last).toBe(true);
 		expect(last, last).toContain('Upgrade complete');
 		const running = after.filter((frame) => frame.split('\n').some((line) => /^Upgrading to /.test(line)));
-		expect(running.length, `frames in ${state}`).toBeGreaterThan(0);
+		expect(running.length, after.slice(-3).join('\n----\n')).toBeGreaterThan(0);
 		for (const frame of running) {
 			const lines = frame.split('\n');
 			expect(lines.length).toBeLessThanOrEqual(24);

@@ -1,33 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { world } from '../support/world.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { inspect, removeByLabel, uniqueName, waitHealthy } from '../support/docker.js';
-import { startApp } from '../support/app.js';
-import { terminal, tmux, wizardInTerminal } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { inspect, waitHealthy } from '../support/docker.js';
+import { wizardInTerminal } from '../support/tmux.js';
 import { tempDir } from '../support/temp-dir.js';
+import { terminalAppCase } from '../support/terminal-app.js';
 
 // The real binary in a real terminal: tmux runs it, send-keys drives it,
 // capture-pane reads every screen, and the container really ends on 1.7.0.
 
-const w = world();
-const id = uniqueName('tmux');
-const caseLabel = `io.upgrade-wizard.case=${id}`;
-const name = `${id}-app`;
-const session = `uw-${id}`;
-let db: TestDatabase;
-
-const { waitForScreen, keys } = terminal(session);
-
-beforeAll(async () => {
-	db = await createTestDatabase(w);
-	await startApp(w, { name, tag: '1.6.0', db, caseLabel });
-});
-
-afterAll(async () => {
-	await tmux('kill-session', '-t', session).catch(() => undefined);
-	await removeByLabel(caseLabel);
-	await db?.drop();
-});
+const { w, name, session, waitForScreen, keys } = terminalAppCase('tmux');
 
 describe('upgrade-wizard in a real terminal', () => {
 	it('walks every screen by keyboard and upgrades the container', async () => {
