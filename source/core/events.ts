@@ -129,6 +129,8 @@ export interface PlanEngine {
 	name: string;
 	endpoint: string;
 	apiVersion: string;
+	/** How a later process (recover) reaches it again: a docker context by name, else the endpoint. */
+	ref?: { kind: 'host' | 'context'; value: string };
 }
 
 export type RunEvent =

@@ -37,6 +37,8 @@ export interface EngineTarget {
 	via: string;
 	transport: Transport;
 	tls?: TlsFiles;
+	/** How a later process (recover) reaches it again: the context by its name, else the endpoint. */
+	ref: EngineRef;
 }
 
 /** Parse a DOCKER_HOST-syntax endpoint (unix://, tcp://, ssh://; a bare host:port is tcp). */
@@ -76,7 +78,7 @@ export function parseEndpoint(raw: string, via: string, tls: boolean): { endpoin
 function fromHost(raw: string, via: string, env: NodeJS.ProcessEnv): EngineTarget {
 	const tls = environmentTls(env);
 	const { endpoint, transport } = parseEndpoint(raw, via, tls !== undefined);
-	return { name: endpoint, endpoint, via, transport, tls: transport.kind === 'tcp' ? tls : undefined };
+	return { name: endpoint, endpoint, via, transport, tls: transport.kind === 'tcp' ? tls : undefined, ref: { kind: 'host', value: endpoint } };
 }
 
 /** The default context: DOCKER_HOST when set, else the default socket. */
@@ -89,7 +91,7 @@ function fromContext(name: string, via: string, env: NodeJS.ProcessEnv): EngineT
 	if (name === DEFAULT_CONTEXT) return defaultTarget(env, `${via} default`);
 	const stored = readContext(name, env, via);
 	const { endpoint, transport } = parseEndpoint(stored.host, `docker context "${name}"`, stored.tls !== undefined);
-	return { name, endpoint, via: `${via} ${name}`, transport, tls: transport.kind === 'tcp' ? stored.tls : undefined };
+	return { name, endpoint, via: `${via} ${name}`, transport, tls: transport.kind === 'tcp' ? stored.tls : undefined, ref: { kind: 'context', value: name } };
 }
 
 /** Every engine the run names, in order, each once (engine-identity.ts); exactly one when nothing is given. */
@@ -104,11 +106,14 @@ export function resolveEngines(refs: readonly EngineRef[], env: NodeJS.ProcessEn
 	return [defaultTarget(env, 'the default socket')];
 }
 
-/** Today's sessions drive one engine; more is the cluster over hosts, not built yet. */
-export function resolveEngine(refs: readonly EngineRef[] = [], env: NodeJS.ProcessEnv = process.env): EngineTarget {
+/**
+ * Exactly one engine: the interactive wizard's list, `demo` and the dry-run
+ * preview drive one; a cluster over several engines runs with --yes.
+ */
+export function resolveEngine(refs: readonly EngineRef[] = [], env: NodeJS.ProcessEnv = process.env, what = 'the interactive wizard'): EngineTarget {
 	const targets = resolveEngines(refs, env);
 	if (targets.length > 1) {
-		throw new UsageError(`several engines are not supported yet (${targets.map((target) => target.name).join(', ')}): give one --host or --context`);
+		throw new UsageError(`${what} drives one engine at a time (given: ${targets.map((target) => target.name).join(', ')}): run a cluster over several engines with --yes, or give one --host or --context`);
 	}
 	return targets[0]!;
 }

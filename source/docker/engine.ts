@@ -3,7 +3,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Docker from 'dockerode';
 import { UsageError, messageOf, oneLine } from '../core/errors.js';
-import { resolveEngine, type EngineRef, type EngineTarget } from './engine-resolve.js';
+import { resolveEngine, resolveEngines, type EngineRef, type EngineTarget } from './engine-resolve.js';
 import { SshDialAgent } from './ssh-dial.js';
 
 export interface Engine {
@@ -14,6 +14,8 @@ export interface Engine {
 	endpoint: string;
 	apiVersion: string;
 	engineVersion: string;
+	/** How `recover` reaches it again (journaled with the plan). */
+	ref: EngineRef;
 }
 
 const PING_TIMEOUT_MS = 5_000;
@@ -86,11 +88,29 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, refs: 
 	const timeoutMs = target.transport.kind === 'ssh' ? 6 * PING_TIMEOUT_MS : PING_TIMEOUT_MS;
 	try {
 		const version = await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${where}`);
-		return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version };
+		return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version, ref: target.ref };
 	} catch (error) {
 		const cause = (error as { code?: string }).code === 'ESSHDIAL' ? oneLine(messageOf(error)) : ((error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error)));
 		throw new UsageError(`cannot reach the Docker engine at ${where} (${cause}), named by ${target.via}; start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
 	}
+}
+
+/**
+ * Every engine the run names (--host/--context in order, each once), asked at
+ * once: one that does not answer stops the run before anything is touched
+ * anywhere (exit 2, naming it).
+ */
+export async function connectEngines(env: NodeJS.ProcessEnv = process.env, refs: readonly EngineRef[] = []): Promise<Engine[]> {
+	const targets = resolveEngines(refs, env);
+	const clients = targets.map((target) => ({ target, docker: dockerFor(target) }));
+	const settled = await Promise.allSettled(clients.map((client) => connectEngine(env, refs, client)));
+	const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+	if (failed) {
+		const others = targets.length > 1 ? ' (nothing was touched on any engine)' : '';
+		if (failed.reason instanceof UsageError) throw new UsageError(`${failed.reason.message}${others}`);
+		throw failed.reason;
+	}
+	return settled.map((outcome) => (outcome as PromiseFulfilledResult<Engine>).value);
 }
 
 /** dockerode errors carry the HTTP status and the engine's JSON message. */

@@ -3,22 +3,18 @@ import type { ContainerSummary, RunEvent, RunSummary } from '../core/events.js';
 import { Journal, type JournalDoc } from '../core/journal/journal.js';
 import type { ContainerRecord } from '../targets/container/record.js';
 import { AuditLog } from '../core/journal/audit-log.js';
-import { acquireLock } from '../core/journal/lock.js';
-import { engineLockStore } from '../docker/engine-lock.js';
+import { lockEngines } from './engine-cluster.js';
+import { appContainerOf, engineOf, reachRunEngines, runDrivers, type RunEngines } from './run-engines.js';
 import { stateDir } from '../core/journal/state-dir.js';
-import { engineOfRecord, interruptedRunFiles, isInterrupted, listRuns, runIsLive } from '../core/journal/read-journal.js';
+import { engineOfRecord, interruptedRunFiles, isInterrupted, listRuns, onEngine, runIsLive } from '../core/journal/read-journal.js';
 import { RunContext } from '../core/run/context.js';
 import { planRecovery, recoverRun, type RecoveryPlan } from '../core/run/recovery.js';
 import { Gates } from '../core/run/gates.js';
-import { connectEngine, type Engine } from '../docker/engine.js';
+import { connectEngine, connectEngines, type Engine } from '../docker/engine.js';
 import type { EngineRef } from '../docker/engine-resolve.js';
-import { ContainerDriver } from '../targets/container/driver.js';
-import { ComposeDriver } from '../targets/compose/driver.js';
-import { PostgresServerDriver } from '../targets/postgres-server/driver.js';
 import { serviceContainers } from '../targets/compose/health.js';
 import type { ComposeRecord } from '../targets/compose/unit.js';
 import { databasePort } from '../postgres/database-port.js';
-import { registryAuthFor } from '../docker/registry-auth.js';
 import { Redactor } from '../text/redact.js';
 import { locateDatabase } from './plan-database.js';
 import type { SessionIo } from './upgrade-session.js';
@@ -37,59 +33,32 @@ export interface RecoverRequest {
 
 export type InterruptedRun = InterruptedRunRow;
 
-function driversFor(engine: Engine, env: NodeJS.ProcessEnv) {
-	return {
-		container: new ContainerDriver({
-			docker: engine.docker,
-			authFor: (ref) => registryAuthFor(ref, env),
-			replan: async () => {
-				throw new Error('recover never plans a new hop');
-			},
-		}),
-		'postgres-server': new PostgresServerDriver({ docker: engine.docker, authFor: (ref) => registryAuthFor(ref, env) }),
-		compose: new ComposeDriver({
-			docker: engine.docker,
-			env,
-			authFor: (ref) => registryAuthFor(ref, env),
-			// Recover writes no file copies: the journal names the ones the run kept.
-			backupDir: '/nonexistent',
-			replan: async () => {
-				throw new Error('recover never plans a new hop');
-			},
-		}),
-	};
-}
-
-/** A container of the hop whose env names the database: a plain unit's old container, else a Compose service's container now. */
-async function appContainerOf(engine: Engine, units: RecoveryPlan['units']) {
-	const plain = units.find((unit) => (unit as ContainerRecord).oldId) as ContainerRecord | undefined;
-	if (plain) return engine.docker.getContainer(plain.oldId).inspect();
-	for (const unit of units) {
-		if (unit.kind !== 'compose') continue;
-		const [container] = await serviceContainers(engine.docker, unit as unknown as ComposeRecord);
-		if (container) return engine.docker.getContainer(container.id).inspect();
+/** Runs to recover: all interrupted ones of the engines given, or the one named (refused with the reason when it cannot be). */
+async function selectRuns(state: string, engines: Engine[], runId: string | undefined): Promise<Array<{ path: string; doc: JournalDoc }>> {
+	if (!runId) {
+		// Oldest first: runs are put back in the order they were interrupted; a cluster's run once.
+		const found = new Map<string, { path: string; doc: JournalDoc }>();
+		for (const engine of engines) for (const run of await interruptedRunFiles(state, engine.endpoint)) found.set(run.path, run);
+		return [...found.values()].sort((a, b) => (a.doc.startedAt < b.doc.startedAt ? -1 : a.doc.startedAt > b.doc.startedAt ? 1 : 0));
 	}
-	throw new Error('no container of the hop to read the database URL from');
-}
-
-/** Runs to recover: all interrupted ones of the engine, or the one named (refused with the reason when it cannot be). */
-async function selectRuns(state: string, engine: Engine, runId: string | undefined): Promise<Array<{ path: string; doc: JournalDoc }>> {
-	// Oldest first: runs are put back in the order they were interrupted.
-	if (!runId) return (await interruptedRunFiles(state, engine.endpoint)).reverse();
 	const found = (await listRuns(state)).find((run) => run.doc?.runId === runId || run.path.endsWith(`/${runId}.json`));
 	if (!found) throw new UsageError(`no run ${runId} in ${state}/runs`);
 	if (!found.doc) throw new UsageError(found.problem ?? `run ${runId} cannot be read`);
-	if (found.doc.engine !== engine.endpoint) throw new UsageError(`run ${runId} was on the engine ${found.doc.engine}, not ${engine.endpoint}; point --host, --context or DOCKER_HOST at it`);
-	if (runIsLive(found.doc) && (found.doc.status === 'running' || found.doc.recovery?.status === 'running')) {
-		throw new UsageError(`run ${runId} is still in progress (pid ${found.doc.recovery?.status === 'running' ? found.doc.recovery.pid : found.doc.pid} on ${found.doc.host}); let it finish`);
+	const doc = found.doc;
+	if (!engines.some((engine) => onEngine(doc, engine.endpoint))) {
+		throw new UsageError(`run ${runId} was on the engine ${doc.engine}, not ${engines.map((engine) => engine.endpoint).join(', ')}; point --host, --context or DOCKER_HOST at it`);
 	}
-	if (!isInterrupted(found.doc)) throw new UsageError(`run ${runId} finished (${found.doc.status}); nothing to recover`);
-	return [{ path: found.path, doc: found.doc }];
+	if (runIsLive(doc) && (doc.status === 'running' || doc.recovery?.status === 'running')) {
+		throw new UsageError(`run ${runId} is still in progress (pid ${doc.recovery?.status === 'running' ? doc.recovery.pid : doc.pid} on ${doc.host}); let it finish`);
+	}
+	if (!isInterrupted(doc)) throw new UsageError(`run ${runId} finished (${doc.status}); nothing to recover`);
+	return [{ path: found.path, doc }];
 }
 
-async function contextFor(engine: Engine, doc: JournalDoc, path: string, io: SessionIo, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<RunContext> {
+async function contextFor(engines: RunEngines, doc: JournalDoc, path: string, io: SessionIo, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<RunContext> {
 	// Every secret the units' containers carry is known before the first event.
 	for (const record of Object.values(doc.containers) as ContainerRecord[]) {
+		const engine = engineOf(engines, doc, record);
 		// A Compose service's containers are found by its labels: Compose replaced the old ones.
 		const service = record.kind === 'compose' ? await serviceContainers(engine.docker, record as unknown as ComposeRecord).catch(() => []) : [];
 		for (const id of [record.oldId, record.newId, ...service.map((container) => container.id)]) {
@@ -99,9 +68,10 @@ async function contextFor(engine: Engine, doc: JournalDoc, path: string, io: Ses
 		}
 	}
 	const journal = await Journal.load(path, redactor);
+	const lead = engines.values().next().value as Engine;
 	return new RunContext({
-		drivers: driversFor(engine, env),
-		database: databasePort(engine.docker),
+		drivers: runDrivers(engines, env),
+		database: databasePort(lead.docker),
 		journal,
 		audit: await AuditLog.open(stateDir(env), doc.runId, redactor),
 		prompter: io.prompter,
@@ -133,8 +103,9 @@ export async function describeInterrupted(env: NodeJS.ProcessEnv = process.env, 
 	const reached = engine ?? (await connectEngine(env));
 	const state = stateDir(env);
 	const out: InterruptedRun[] = [];
-	for (const { path, doc } of (await interruptedRunFiles(state, reached.endpoint)).reverse()) {
-		const ctx = await contextFor(reached, doc, path, { onEvent: () => undefined, prompter: { name: '--yes', confirm: async () => false } }, env, new Redactor());
+	for (const { path, doc } of await selectRuns(state, [reached], undefined)) {
+		const engines = await reachRunEngines(doc, [reached], env);
+		const ctx = await contextFor(engines, doc, path, { onEvent: () => undefined, prompter: { name: '--yes', confirm: async () => false } }, env, new Redactor());
 		out.push(await describe(ctx, planRecovery(ctx)));
 	}
 	return out;
@@ -149,24 +120,28 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 	const env = io.env ?? process.env;
 	const redactor = new Redactor();
 	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
-	const engine = reached ?? (await connectEngine(env, request.engines));
+	const given = reached ? [reached] : await connectEngines(env, request.engines);
 	const state = stateDir(env);
 	for (const run of await listRuns(state)) {
 		if (run.problem) emit({ type: 'warning', message: run.problem });
 	}
-	// The lock keeps a new run (or a second recover) off the engine meanwhile.
-	const lock = request.dryRun ? undefined : await acquireLock(engineLockStore(engine.docker), engine.endpoint);
+	const runs = await selectRuns(state, given, request.runId);
+	if (runs.length === 0) {
+		const nothing: RunSummary = { runId: 'recover', exitCode: ExitCode.ok, containers: [], message: `nothing to recover on ${given.map((engine) => engine.endpoint).join(', ')}: no interrupted run` };
+		emit({ type: 'run-done', summary: nothing });
+		return nothing;
+	}
+	const reachedByRun = new Map<string, RunEngines>();
+	for (const { path, doc } of runs) reachedByRun.set(path, await reachRunEngines(doc, given, env));
+	// The locks keep a new run (or a second recover) off every engine involved meanwhile.
+	const everyEngine = [...new Map([...reachedByRun.values()].flatMap((engines) => [...engines.values()]).map((engine) => [engine.endpoint, engine])).values()];
+	const locks = request.dryRun ? undefined : await lockEngines(everyEngine);
 	try {
-		const runs = await selectRuns(state, engine, request.runId);
-		if (runs.length === 0) {
-			const nothing: RunSummary = { runId: 'recover', exitCode: ExitCode.ok, containers: [], message: `nothing to recover on ${engine.endpoint}: no interrupted run` };
-			emit({ type: 'run-done', summary: nothing });
-			return nothing;
-		}
 		let exitCode: number = ExitCode.ok;
 		let last: RunSummary | undefined;
 		for (const { path, doc } of runs) {
-			const ctx = await contextFor(engine, doc, path, io, env, redactor);
+			const engines = reachedByRun.get(path)!;
+			const ctx = await contextFor(engines, doc, path, io, env, redactor);
 			const plan = planRecovery(ctx);
 			const shown = await describe(ctx, plan);
 			const lines = [
@@ -191,7 +166,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 				restoreTarget: async () => {
 					const database = doc.plan?.database;
 					if (!database) throw new Error('the journal names no database');
-					const info = await appContainerOf(engine, plan.units);
+					const { engine, info } = await appContainerOf(engines, doc, plan.units);
 					redactor.addEnv(info.Config.Env);
 					const target = await locateDatabase(engine.docker, info, database, env);
 					redactor.add(target.target?.password);
@@ -203,6 +178,6 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 		}
 		return { ...last!, exitCode };
 	} finally {
-		await lock?.release();
+		await locks?.release();
 	}
 }

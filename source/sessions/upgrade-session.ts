@@ -1,7 +1,7 @@
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { ExitCode, UsageError, messageOf } from '../core/errors.js';
 import type { EventListener, Prompter, RunEvent, RunSummary } from '../core/events.js';
-import { buildPlan, containerNameResolver, planContainer, preflightContainer, type ContainerPlan } from '../targets/container/plan.js';
+import { buildClusterPlan, buildPlan, containerNameResolver, planContainer, preflightContainer, type ContainerPlan } from '../targets/container/plan.js';
 import { ContainerDriver } from '../targets/container/driver.js';
 import { describeContainer } from '../targets/container/describe.js';
 import { validateTag, type Plan, type PlanOptions } from '../core/plan/plan.js';
@@ -11,16 +11,15 @@ import { Executor } from '../core/run/executor.js';
 import { databasePort } from '../postgres/database-port.js';
 import { Journal, newRunId } from '../core/journal/journal.js';
 import { AuditLog } from '../core/journal/audit-log.js';
-import { acquireLock } from '../core/journal/lock.js';
-import { engineLockStore } from '../docker/engine-lock.js';
 import { Redactor } from '../text/redact.js';
 import { stateDir } from '../core/journal/state-dir.js';
 import { holderOf, interruptedRuns, isInterrupted, parkedBy } from '../core/journal/read-journal.js';
 import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
 import { planDatabase } from './plan-database.js';
-import { connectEngine, type Engine } from '../docker/engine.js';
+import { connectEngines, type Engine } from '../docker/engine.js';
+import { clusterDrivers, lockEngines, selectAcross, type EngineSelection } from './engine-cluster.js';
 import type { EngineRef } from '../docker/engine-resolve.js';
-import { selectContainers, type Selection } from '../docker/discovery.js';
+import type { Selection } from '../docker/discovery.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
 import { pullImage } from '../docker/pull.js';
 import { RegistryClient } from '../registry/client.js';
@@ -75,13 +74,15 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
 	if (request.to !== undefined) validateTag(request.to);
 
-	const engine = await connectEngine(env, request.engines);
+	const engines = await connectEngines(env, request.engines);
 	// Before the selection is resolved: a held container may not even exist under its name now.
-	await refuseHeld(engine, request.selection.containers, env);
-	const names = await selectContainers(engine.docker, request.selection);
+	for (const engine of engines) await refuseHeld(engine, request.selection.containers, env);
+	const { groups, unmatched } = await selectAcross(engines, request.selection);
+	for (const engine of unmatched) emit({ type: 'warning', message: `nothing selected on ${engine.name}: it takes no part in this run` });
 
 	if (request.dryRun) {
-		const plan = await planFor(engine, names, request, env, redactor, true);
+		const plan = await planCluster(groups, request, env, redactor, true);
+		const names = plan.units.map((unit) => unit.name);
 		emit({ type: 'run-started', runId: 'dry-run', containers: names, engines: enginesOf(plan.units), dryRun: true });
 		emit(planEvent(plan, describeUnit));
 		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
@@ -96,7 +97,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 		return ExitCode.ok;
 	}
 
-	const summary = await executeUpgrade(engine, names, request, io, redactor);
+	const summary = await executeCluster(groups, request, io, redactor);
 	return summary.exitCode;
 }
 
@@ -111,23 +112,30 @@ export class RunInterrupted extends Error {
 
 /** Lock, plan, journal and run: the part every mode shares once the containers are chosen. */
 export async function executeUpgrade(engine: Engine, names: string[], request: UpgradeRequest, io: SessionIo, redactor = new Redactor()): Promise<RunSummary> {
+	return executeCluster([{ engine, names }], request, io, redactor);
+}
+
+/** executeUpgrade over one or several engines: a lock on each, one plan, one journal naming every engine. */
+export async function executeCluster(groups: EngineSelection[], request: UpgradeRequest, io: SessionIo, redactor = new Redactor()): Promise<RunSummary> {
 	const env = io.env ?? process.env;
 	const state = stateDir(env);
-	// The lock is taken before preflight so the engine cannot change under a plan
+	const lead = groups[0]!.engine;
+	// The locks are taken before preflight so no engine can change under a plan
 	// another run is executing.
-	const lock = await acquireLock(engineLockStore(engine.docker), engine.endpoint);
+	const locks = await lockEngines(groups.map((group) => group.engine));
 	try {
-		const plan = await planFor(engine, names, request, env, redactor);
+		const plan = await planCluster(groups, request, env, redactor);
 		const runId = newRunId();
-		const journal = await Journal.create({ dir: state, runId, engine: engine.endpoint, argv: request.argv, redactor });
+		const journal = await Journal.create({ dir: state, runId, engine: lead.endpoint, engines: groups.map((group) => group.engine.endpoint), argv: request.argv, redactor });
 		const audit = await AuditLog.open(state, runId, redactor);
 		const executor = new Executor({
-			drivers: {
+			drivers: clusterDrivers(groups, ({ engine, names }) => ({
 				container: containerDriver(engine, names, request, redactor, env),
 				compose: composeDriver(engine, request, redactor, env),
 				'postgres-server': new PostgresServerDriver({ docker: engine.docker, authFor: (ref) => registryAuthFor(ref, env) }),
-			},
-			database: databasePort(engine.docker),
+			})),
+			// The database is found through the first engine (planCluster located it there).
+			database: databasePort(lead.docker),
 			journal,
 			audit,
 			prompter: io.prompter,
@@ -144,7 +152,7 @@ export async function executeUpgrade(engine: Engine, names: string[], request: U
 			throw error;
 		}
 	} finally {
-		await lock.release();
+		await locks.release();
 	}
 }
 
@@ -195,10 +203,24 @@ export async function planFor(
 	redactor: Redactor,
 	showMissingDatabase = false,
 ): Promise<Plan<PlannedUnit>> {
-	await refuseHeld(engine, names, env);
+	return planCluster([{ engine, names }], request, env, redactor, showMissingDatabase);
+}
+
+/** planFor over one or several engines: one version path, one database plan (found through the first engine). */
+export async function planCluster(
+	groups: EngineSelection[],
+	request: UpgradeRequest,
+	env: NodeJS.ProcessEnv,
+	redactor: Redactor,
+	showMissingDatabase = false,
+): Promise<Plan<PlannedUnit>> {
+	for (const { engine, names } of groups) await refuseHeld(engine, names, env);
+	const engine = groups[0]!.engine;
+	const several = groups.length > 1;
 	// One plan asks the registry and the engine each thing once, whatever the number of containers.
 	const client = memoRegistry(new RegistryClient({ env }));
-	const lookups = new EngineLookups(engine.docker);
+	const lookupsOf = groups.map((group) => new EngineLookups(group.engine.docker));
+	const lookups = lookupsOf[0]!;
 	const resolvePath = (info: ContainerInspectInfo, oldImage: ImageInspectInfo) =>
 		resolveUpgradePath({
 			client,
@@ -208,12 +230,26 @@ export async function planFor(
 			to: request.to,
 			filters: request.filters,
 			requireExplicitMajor: request.unattended,
-			localImageExists: (ref) => lookups.imageExists(ref),
+			// A target used as it is on the engine (the registry did not answer) must be on every engine.
+			localImageExists: async (ref) => (await Promise.all(lookupsOf.map((each) => each.imageExists(ref)))).every(Boolean),
 		});
-	let plan: Plan<PlannedUnit> =
-		(await selectionKind(lookups, names)) === 'compose'
-			? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
-			: await buildPlan(lookups, engine, names, request, resolvePath, (parkedName) => explainParked(env, parkedName));
+	const explain = (parkedName: string) => explainParked(env, parkedName);
+	let plan: Plan<PlannedUnit>;
+	if (several) {
+		for (const [index, group] of groups.entries()) {
+			if ((await selectionKind(lookupsOf[index]!, group.names)) === 'compose') {
+				throw new UsageError(`Compose services on several engines are upgraded one project at a time: run once per engine (one --host or --context); ${group.engine.name} holds ${group.names.join(', ')}`);
+			}
+		}
+		plan = await buildClusterPlan(groups.map((group, index) => ({ lookups: lookupsOf[index]!, engine: group.engine, names: group.names })), request, resolvePath, explain);
+		if (plan.path.postgresMajor) throw new UsageError('a PostgreSQL server moves to a new major on one engine at a time: give one --host or --context');
+	} else {
+		const names = groups[0]!.names;
+		plan =
+			(await selectionKind(lookups, names)) === 'compose'
+				? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
+				: await buildPlan(lookups, engine, names, request, resolvePath, explain);
+	}
 	if (plan.path.postgresMajor) {
 		// The server backs itself up (every database and the roles): no app database plan.
 		plan = await planPostgresServer(engine.docker, plan as Plan<ContainerPlan>, { ...request, backupDir: backupDirOf(stateDir(env), request.backupDir) }, redactor);

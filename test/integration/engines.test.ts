@@ -93,10 +93,10 @@ describe('docker contexts', () => {
 		await expectUntouched();
 	});
 
-	it('two different engines are refused for now: exit 2, one line, nothing touched', async () => {
+	it('an engine of several that does not answer in preflight: exit 2, one line naming it, nothing touched on any engine', async () => {
 		const run = await runWizard(['--yes', '--context', 'world-ctx', '--host', 'unix:///run/upgrade-wizard-no-engine.sock', '--container', name, '--to', '1.6.1'], { env: { DOCKER_CONFIG: dockerConfig({ 'world-ctx': socketHost }) } });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: several engines are not supported yet \(world-ctx, unix:\/\/\/run\/upgrade-wizard-no-engine\.sock\)/)]);
+		expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^upgrade-wizard: cannot reach the Docker engine at unix:\/\/\/run\/upgrade-wizard-no-engine\.sock \(ENOENT\), named by --host; .*\(nothing was touched on any engine\)$/)]);
 		await expectUntouched();
 	});
 });

@@ -117,10 +117,10 @@ describe('resolveEngine: which engine, in the docker CLI order', () => {
 		expect(resolveEngine([], env({ DOCKER_HOST: 'tcp://engine.lan' }))).toMatchObject({ transport: { port: 2375 }, tls: undefined });
 	});
 
-	it('gives one target per --host/--context, in the order given; one engine only for now', () => {
+	it('gives one target per --host/--context, in the order given; the one-engine callers refuse several', () => {
 		const refs: EngineRef[] = [{ kind: 'context', value: 'rootless' }, { kind: 'host', value: 'ssh://ops@b' }, { kind: 'context', value: 'remote' }];
 		expect(resolveEngines(refs, env({})).map((target) => target.name)).toEqual(['rootless', 'ssh://ops@b', 'remote']);
-		expect(() => resolveEngine(refs, env({}))).toThrow(/^several engines are not supported yet \(rootless, ssh:\/\/ops@b, remote\): give one --host or --context$/);
+		expect(() => resolveEngine(refs, env({}))).toThrow(/^the interactive wizard drives one engine at a time \(given: rootless, ssh:\/\/ops@b, remote\): run a cluster over several engines with --yes, or give one --host or --context$/);
 	});
 });
 

@@ -97,12 +97,20 @@ export interface RestoreRecord {
 	error?: string;
 }
 
+/** How `recover` reaches an engine again: a docker context by name, else the endpoint. */
+export interface EngineReach {
+	kind: 'host' | 'context';
+	value: string;
+}
+
 export interface PlanSnapshot {
 	repository: string;
 	hops: string[];
 	keepOld: boolean;
 	/** name: absent in journals written before engines had names (the endpoint then names it). */
-	engine: { endpoint: string; apiVersion: string; name?: string };
+	engine: { endpoint: string; apiVersion: string; name?: string; ref?: EngineReach };
+	/** A cluster over several engines: every one, in order, with how to reach it again. */
+	engines?: Array<{ endpoint: string; apiVersion: string; name: string; ref?: EngineReach }>;
 	units: Array<{ kind: string; name: string; engine?: string }>;
 	database?: DatabaseLocator & { display: string };
 }
@@ -128,6 +136,8 @@ export interface JournalDoc {
 	user: string;
 	/** The engine's endpoint (the key `recover` and the held-container check look runs up by). */
 	engine: string;
+	/** A cluster over several engines: every endpoint (the first is `engine`); recover and the held check look runs up by each. */
+	engines?: string[];
 	argv: string[];
 	status: RunStatus;
 	/** Last action seq handed out. */
@@ -163,7 +173,7 @@ export class Journal {
 		private readonly redactor: Redactor,
 	) {}
 
-	static async create(options: { dir: string; runId: string; engine: string; argv: string[]; redactor: Redactor }): Promise<Journal> {
+	static async create(options: { dir: string; runId: string; engine: string; engines?: string[]; argv: string[]; redactor: Redactor }): Promise<Journal> {
 		const runs = await ensurePrivateDir(join(options.dir, 'runs'));
 		const doc: JournalDoc = {
 			version: JOURNAL_VERSION,
@@ -173,6 +183,7 @@ export class Journal {
 			host: hostname(),
 			user: currentUser(),
 			engine: options.engine,
+			...(options.engines && options.engines.length > 1 ? { engines: options.engines } : {}),
 			argv: options.argv.map((arg) => options.redactor.text(arg)),
 			status: 'running',
 			seq: 0,

@@ -89,10 +89,15 @@ export function isInterrupted(doc: JournalDoc): boolean {
 	return open && !runIsLive(doc);
 }
 
+/** The run touched this engine (its only one, or one of a cluster's). */
+export function onEngine(doc: Pick<JournalDoc, 'engine' | 'engines'>, endpoint: string): boolean {
+	return doc.engine === endpoint || (doc.engines?.includes(endpoint) ?? false);
+}
+
 /** The interrupted runs of an engine with their files, newest first. */
 export async function interruptedRunFiles(stateDirectory: string, engine: string): Promise<Array<{ path: string; doc: JournalDoc }>> {
 	const runs = await listRuns(stateDirectory);
-	return runs.flatMap((run) => (run.doc && run.doc.engine === engine && isInterrupted(run.doc) ? [{ path: run.path, doc: run.doc }] : []));
+	return runs.flatMap((run) => (run.doc && onEngine(run.doc, engine) && isInterrupted(run.doc) ? [{ path: run.path, doc: run.doc }] : []));
 }
 
 export async function interruptedRuns(stateDirectory: string, engine: string): Promise<JournalDoc[]> {

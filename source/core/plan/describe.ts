@@ -4,7 +4,7 @@ import type { EngineOf, RunEvent } from '../events.js';
 
 /** The plan as an event: its lines, and (for --json) its engine and the engine of each container. */
 export function planEvent<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): Extract<RunEvent, { type: 'plan' }> {
-	return { type: 'plan', lines: describePlan(plan, describeUnit), engines: [plan.engine], containers: enginesOf(plan.units) };
+	return { type: 'plan', lines: describePlan(plan, describeUnit), engines: plan.engines ?? [plan.engine], containers: enginesOf(plan.units) };
 }
 
 export function enginesOf(units: ReadonlyArray<{ name: string; engine: string }>): EngineOf {
@@ -20,8 +20,11 @@ function onEngine(unit: Unit, units: readonly Unit[]): string {
 export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): string[] {
 	const lines: string[] = [];
 	const { path } = plan;
-	const { name, endpoint, apiVersion } = plan.engine;
-	lines.push(`Engine ${name && name !== endpoint ? `${name} (${endpoint})` : endpoint} (API ${apiVersion})`);
+	const engineLine = ({ name, endpoint, apiVersion }: Plan['engine']) => `${name && name !== endpoint ? `${name} (${endpoint})` : endpoint} (API ${apiVersion})`;
+	if (plan.engines && plan.engines.length > 1) {
+		// One cluster over several engines: one container at a time, engine after engine.
+		lines.push(`Engines, in this order: ${plan.engines.map(engineLine).join(', ')}`);
+	} else lines.push(`Engine ${engineLine(plan.engine)}`);
 	lines.push(...describeProfile(plan.units));
 	const route = [path.current, ...path.hops.map((hop) => `${hop.tag} (${hop.kind})`)].join(' -> ');
 	lines.push(`Versions: ${route}${path.hops.length > 1 ? `: ${path.hops.length} hops, each a full health-gated swap of every container` : ''}`);
@@ -34,7 +37,8 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 		// The server is the database: its own step backs up every database and the roles.
 		lines.push(`Database: the server itself (PostgreSQL ${path.postgresMajor.from} -> ${path.postgresMajor.to}): every database and the roles are backed up and verified before anything stops; its old volume is kept as it is`);
 	} else lines.push(...(plan.databaseMissing ? [`Database: MISSING: ${plan.databaseMissing}`] : describeDatabase(plan.database, plan.units.length, plan.backupSkippedBy)));
-	lines.push(`Pull before anything stops: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
+	const eachEngine = plan.engines && plan.engines.length > 1 ? ', on each engine' : '';
+	lines.push(`Pull before anything stops${eachEngine}: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
 	plan.units.forEach((unit, index) => {
 		lines.push(`${index + 1}. ${unit.name}${onEngine(unit, plan.units)}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);
 		lines.push(...describeUnit(unit, plan));

@@ -76,6 +76,8 @@ export interface Plan<U extends Unit = Unit> {
 	options: PlanOptions;
 	/** name: the docker context's name (or the endpoint again), for the plan's engine line. */
 	engine: PlanEngine;
+	/** A cluster over several engines: all of them, in the order given (`engine` is the first). */
+	engines?: PlanEngine[];
 	/** Settled in preflight; undefined with --skip-backup. */
 	database?: DatabasePlan;
 	/** --dry-run only: no database was found; a run would refuse with this. */

@@ -39,6 +39,7 @@ export class Executor {
 				hops: plan.hops,
 				keepOld: plan.keepOld,
 				engine: plan.engine,
+				...(plan.engines ? { engines: plan.engines } : {}),
 				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name, engine: unit.engine })),
 				...(plan.database?.locator ? { database: { ...plan.database.locator, display: plan.database.display } } : {}),
 			});

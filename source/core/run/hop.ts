@@ -33,17 +33,23 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 		);
 
 	// Pull before anything stops: a slow or failing pull must not add downtime.
+	// Each engine pulls for itself (a cluster over hosts: every host needs the image).
 	const lead = stage[0]!;
-	try {
-		await pull(ctx, lead);
-	} catch (error) {
-		const message = `${messageOf(error)}${hopNote}`;
-		ctx.emit({ type: 'failure', container: lead.name, step: 'pull', message });
-		await journal.setHop(tag, 'rolled-back');
-		return endsBeforeAnyStop(lead, message, 'pull');
+	const pullers = firstOfEachEngine(stage);
+	for (const puller of pullers) {
+		try {
+			await pull(ctx, puller);
+		} catch (error) {
+			const message = `${messageOf(error)}${hopNote}`;
+			ctx.emit({ type: 'failure', container: puller.name, step: 'pull', message });
+			await journal.setHop(tag, 'rolled-back');
+			return endsBeforeAnyStop(puller, message, 'pull');
+		}
 	}
-	for (const other of stage.slice(1)) {
-		ctx.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${lead.targetRef} already pulled` });
+	for (const other of stage) {
+		if (pullers.includes(other)) continue;
+		const onEngine = pullers.length > 1 ? ` on ${other.engine}` : '';
+		ctx.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${other.targetRef} already pulled${onEngine}` });
 	}
 
 	if (migrates) {
@@ -110,6 +116,12 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	}
 	await journal.setHop(tag, 'committed');
 	return undefined;
+}
+
+/** The first unit on each engine, in stage order: the one that pulls there. */
+function firstOfEachEngine(stage: Unit[]): Unit[] {
+	const seen = new Set<string>();
+	return stage.filter((unit) => !seen.has(unit.engine) && Boolean(seen.add(unit.engine)));
 }
 
 async function pull(ctx: RunContext, unit: Unit): Promise<void> {

@@ -150,6 +150,13 @@ export async function containerNameResolver(engine: EngineLookups): Promise<(id:
 	return (id) => names.get(id) ?? [...names.entries()].find(([full]) => full.startsWith(id))?.[1];
 }
 
+/** The containers selected on one engine, with that engine's lookups. */
+export interface EngineGroup {
+	lookups: EngineLookups;
+	engine: PlanEngine;
+	names: string[];
+}
+
 export async function buildPlan(
 	lookups: EngineLookups,
 	engine: PlanEngine,
@@ -158,22 +165,44 @@ export async function buildPlan(
 	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
 	explainParked?: (parkedName: string) => Promise<string | undefined>,
 ): Promise<Plan<ContainerPlan>> {
+	return buildClusterPlan([{ lookups, engine, names }], options, resolvePath, explainParked);
+}
+
+/**
+ * One cluster over one or several engines: every group's containers checked
+ * on their own engine, one version path for all of them, units in the order
+ * of the engines given.
+ */
+export async function buildClusterPlan(
+	groups: EngineGroup[],
+	options: PlanOptions,
+	resolvePath: (info: ContainerInspectInfo, oldImage: ImageInspectInfo) => Promise<ResolvedPath>,
+	explainParked?: (parkedName: string) => Promise<string | undefined>,
+): Promise<Plan<ContainerPlan>> {
 	// Every inspect goes out now, a bounded number at a time; the checks still run
 	// one container after the other, so the first refusal is the one it always was.
-	lookups.warm(names);
-	const checked: Preflighted[] = [];
-	for (const name of names) checked.push(await preflightContainer(lookups, name, names, explainParked));
+	for (const group of groups) group.lookups.warm(group.names);
+	const checked: Array<Preflighted & { group: EngineGroup }> = [];
+	for (const group of groups) {
+		for (const name of group.names) checked.push({ ...(await preflightContainer(group.lookups, name, group.names, explainParked)), group });
+	}
 
 	const path = await clusterPath(checked.map(({ info, oldImage }) => ({ name: containerName(info), info, oldImage })), resolvePath);
 
-	const resolver = await containerNameResolver(lookups);
+	const resolvers = new Map<EngineGroup, (id: string) => string | undefined>();
+	for (const group of groups) resolvers.set(group, await containerNameResolver(group.lookups));
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
+	const engines = groups.map(({ engine }) => ({ name: engine.name, endpoint: engine.endpoint, apiVersion: engine.apiVersion, ...(engine.ref ? { ref: engine.ref } : {}) }));
 	return {
-		units: checked.map(({ info, oldImage, dependents }) => ({ ...planContainer(engine, info, oldImage, firstRef, options, resolver, dependents), ...(path.localTarget ? { localImage: true } : {}) })),
+		units: checked.map(({ info, oldImage, dependents, group }) => ({
+			...planContainer(group.engine, info, oldImage, firstRef, options, resolvers.get(group), dependents),
+			...(path.localTarget ? { localImage: true } : {}),
+		})),
 		path,
 		hops: path.hops.map((hop) => hop.tag),
 		keepOld: options.keepOld,
 		options,
-		engine: { name: engine.name, endpoint: engine.endpoint, apiVersion: engine.apiVersion },
+		engine: engines[0]!,
+		...(engines.length > 1 ? { engines } : {}),
 	};
 }

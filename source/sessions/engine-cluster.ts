@@ -1,0 +1,105 @@
+import { UsageError } from '../core/errors.js';
+import type { UnitDriver } from '../core/ports.js';
+import type { Unit } from '../core/plan/plan.js';
+import { acquireLock, type EngineLock } from '../core/journal/lock.js';
+import { dockerCommandOn, perEngine } from '../core/run/engine-drivers.js';
+import { engineLockStore } from '../docker/engine-lock.js';
+import type { Engine } from '../docker/engine.js';
+import { inspectByName, selectContainers, type Selection } from '../docker/discovery.js';
+
+// A cluster over several engines (issue 13): the selection on every engine,
+// one lock per engine, one driver of each kind in front of the engines'.
+
+/** The containers a run upgrades on one engine. */
+export interface EngineSelection {
+	engine: Engine;
+	names: string[];
+}
+
+/**
+ * The selection applied on every engine, in the order the engines were given.
+ * An engine where nothing matches is left out (the caller says so); nothing
+ * matching anywhere is the one-engine refusal. A name selected on two engines
+ * is refused: events, the journal and the summary name a container by its name.
+ */
+export async function selectAcross(engines: Engine[], selection: Selection): Promise<{ groups: EngineSelection[]; unmatched: Engine[] }> {
+	if (engines.length === 1) return { groups: [{ engine: engines[0]!, names: await selectContainers(engines[0]!.docker, selection) }], unmatched: [] };
+	const groups: EngineSelection[] = [];
+	const unmatched: Engine[] = [];
+	const refusals: string[] = [];
+	for (const engine of engines) {
+		// --container NAME: the engines that have it (a name missing everywhere is refused below).
+		const present: string[] = [];
+		for (const name of selection.containers) if (await inspectByName(engine.docker, name)) present.push(name);
+		const here: Selection = { ...selection, containers: present };
+		if (present.length === 0 && !selection.image && selection.labels.length === 0) {
+			unmatched.push(engine);
+			continue;
+		}
+		try {
+			groups.push({ engine, names: await selectContainers(engine.docker, here) });
+		} catch (error) {
+			if (!(error instanceof UsageError)) throw error;
+			unmatched.push(engine);
+			refusals.push(`${engine.name}: ${error.message}`);
+		}
+	}
+	for (const name of selection.containers) {
+		if (!groups.some((group) => group.names.includes(name))) throw new UsageError(`no container named ${name} on any of the engines (${engines.map((engine) => engine.name).join(', ')})`);
+	}
+	if (groups.length === 0) throw new UsageError(`nothing selected on any engine (${refusals.join('; ')})`);
+	const seen = new Map<string, string>();
+	for (const { engine, names } of groups) {
+		for (const name of names) {
+			const other = seen.get(name);
+			if (other) {
+				throw new UsageError(
+					`a container named ${name} is selected on ${other} and on ${engine.name}: a cluster over several engines needs distinct container names for now; upgrade each engine in its own run (one --host or --context)`,
+				);
+			}
+			seen.set(name, engine.name);
+		}
+	}
+	return { groups, unmatched };
+}
+
+/**
+ * A lock on every engine, always in the same order (by endpoint), so two runs
+ * over overlapping engines cannot each hold one and wait for the other.
+ * Any refusal releases what was taken.
+ */
+export async function lockEngines(engines: Engine[]): Promise<{ release(): Promise<void> }> {
+	const ordered = [...engines].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+	const held: EngineLock[] = [];
+	const release = async () => {
+		for (const lock of held.reverse()) await lock.release();
+	};
+	try {
+		for (const engine of ordered) held.push(await acquireLock(engineLockStore(engine.docker), engine.endpoint));
+	} catch (error) {
+		await release();
+		throw error;
+	}
+	return { release };
+}
+
+/**
+ * The drivers of a run: on one engine its own; on several, one per kind that
+ * sends each unit to its engine's (hand-typed commands get that engine's flag).
+ */
+export function clusterDrivers(
+	groups: EngineSelection[],
+	driversOf: (group: EngineSelection) => Record<string, UnitDriver<any>>,
+): Record<string, UnitDriver<any>> {
+	if (groups.length === 1) return driversOf(groups[0]!);
+	const byEngine = groups.map((group) => ({ group, drivers: driversOf(group) }));
+	const kinds = Object.keys(byEngine[0]!.drivers);
+	const engineByName = new Map(groups.map(({ engine }) => [engine.name, engine]));
+	const commandOn = (name: string, command: string) => {
+		const engine = engineByName.get(name);
+		return engine ? dockerCommandOn(engine, command) : command;
+	};
+	return Object.fromEntries(
+		kinds.map((kind) => [kind, perEngine<Unit>(kind, { drivers: new Map(byEngine.map(({ group, drivers }) => [group.engine.name, drivers[kind]!])), commandOn })]),
+	);
+}
