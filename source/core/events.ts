@@ -55,10 +55,20 @@ export interface Timeline {
 	down: Array<{ startMs: number; endMs: number }>;
 }
 
+/** A cluster of several nodes: down only while every node is down at once. */
+export interface ServiceDowntime {
+	nodes: number;
+	downtimeMs: number;
+	/** Each node's down windows, in time order (ISO times). */
+	windows: Array<{ container: string; engine?: string; from: string; to: string; ms: number }>;
+}
+
 export interface RunSummary {
 	runId: string;
 	exitCode: number;
 	containers: ContainerSummary[];
+	/** A cluster (two or more containers): the service's downtime and who was down when. */
+	service?: ServiceDowntime;
 	journal?: string;
 	/** A one-line outcome when there are no containers to report (recover: nothing to recover). */
 	message?: string;

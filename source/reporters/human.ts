@@ -1,7 +1,7 @@
 import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js';
 import { describeChecklist } from '../core/plan/checks.js';
 import { describeGateAnswer } from '../core/gate-answer.js';
-import { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
+import { formatBytes, formatDuration, RESULT_WORDS, serviceDowntimeLines } from '../text/format.js';
 
 // Plain lines for --yes runs and logs: one line per event, pull progress only
 // every tenth of the way so a log file stays readable. The engine of each
@@ -128,6 +128,7 @@ export function summaryLines(summary: RunSummary): string[] {
 			for (const text of container.commands) lines.push(`      ${text}`);
 		}
 	}
+	if (summary.service) lines.push(...serviceDowntimeLines(summary.service, engines.size > 1).map((line) => `  ${line}`));
 	if (summary.exitCode === 3 && summary.journal) lines.push(`  or let the journal finish it: upgrade-wizard recover ${summary.runId}`);
 	lines.push(`exit code ${summary.exitCode}${summary.journal ? `; journal ${summary.journal}` : ''}`);
 	return lines;

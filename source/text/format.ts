@@ -1,4 +1,4 @@
-import type { ContainerResult } from '../core/events.js';
+import type { ContainerResult, ServiceDowntime } from '../core/events.js';
 
 // Small formatting helpers shared by the text renderings of events.
 
@@ -41,4 +41,14 @@ export function shortId(id: string): string {
 /** A UTC time for file and run names: 20261201T224653Z (sortable, no characters a path dislikes). */
 export function fileStamp(now = new Date()): string {
 	return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A cluster's downtime behind a load balancer, and who was down when (clock times, to the tenth of a second). */
+export function serviceDowntimeLines(service: ServiceDowntime, byEngine: boolean): string[] {
+	const clock = (iso: string) => iso.slice(11, 21);
+	const who = (window: ServiceDowntime['windows'][number]) => (byEngine && window.engine ? `${window.container} on ${window.engine}` : window.container);
+	const verdict = service.downtimeMs === 0 ? 'at least one node served throughout' : 'every node was down at once';
+	const lines = [`service (${service.nodes} nodes): downtime ${formatDuration(service.downtimeMs)}, ${verdict}`];
+	for (const window of service.windows) lines.push(`  ${who(window)} down ${clock(window.from)}-${clock(window.to)} UTC (${formatDuration(window.ms)})`);
+	return lines;
 }

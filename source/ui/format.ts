@@ -1,6 +1,6 @@
 // Figures and fixed-width cells for the screens. Byte and duration formats are
 // the plain reporter's, so the TUI and --yes output read the same.
-export { formatBytes, formatDuration, RESULT_WORDS } from '../text/format.js';
+export { formatBytes, formatDuration, RESULT_WORDS, serviceDowntimeLines } from '../text/format.js';
 import { maskUrlPasswords } from '../text/redact.js';
 // The one masker, for screens that show what an operator typed or an error quoted.
 export { maskUrlPasswords };

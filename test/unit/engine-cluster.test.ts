@@ -77,6 +77,9 @@ describe('a cluster over two engines', () => {
 		expect(journal.doc.plan?.engines?.map((engine) => engine.ref)).toEqual([A.ref, B.ref]);
 		expect(Object.values(journal.doc.containers).map((record) => record.engine)).toEqual([A.name, B.name]);
 		expect(summary.containers.map((each) => `${each.container} ${each.engine} ${each.result}`)).toEqual(['app node-a upgraded', 'app2 ssh://ops@b upgraded']);
+		// One node at a time: the service behind them never went down.
+		expect(summary.service).toMatchObject({ nodes: 2, downtimeMs: 0 });
+		expect(summary.service!.windows.map((window) => `${window.container}@${window.engine}`)).toEqual(['app@node-a', 'app2@ssh://ops@b']);
 	});
 
 	it('a failure on the second engine rolls back both engines: the same container IDs back, exit 1', async () => {

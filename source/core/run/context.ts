@@ -5,6 +5,7 @@ import type { Redactor } from '../../text/redact.js';
 import type { DatabasePort, UnitDriver } from '../ports.js';
 import type { Unit } from '../plan/plan.js';
 import { Timings } from './timing.js';
+import { serviceDowntime } from './service-downtime.js';
 
 // What every part of a run shares: the journal, the audit log, the drivers,
 // the database port, the event boundary (where redaction happens) and timing.
@@ -79,7 +80,8 @@ export class RunContext {
 
 	async finish(exitCode: number, containers: ContainerSummary[], status: 'done' | 'rolled-back' | 'rollback-failed' | 'recovered'): Promise<RunSummary> {
 		await this.journal.finish(status);
-		const summary: RunSummary = { runId: this.journal.doc.runId, exitCode, containers, journal: this.journal.path };
+		const service = serviceDowntime(this.timings.nodes(), this.timings.downWindows());
+		const summary: RunSummary = { runId: this.journal.doc.runId, exitCode, containers, ...(service ? { service } : {}), journal: this.journal.path };
 		this.emit({ type: 'run-done', summary });
 		return summary;
 	}

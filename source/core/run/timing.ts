@@ -2,6 +2,7 @@ import type { ContainerResult, ContainerSummary, StepName, Timeline } from '../e
 import { defaultChecklist, type ChecklistItem } from '../plan/checks.js';
 import type { Journal } from '../journal/journal.js';
 import type { Unit } from '../plan/plan.js';
+import type { DownWindow } from './service-downtime.js';
 
 // Per unit: when it started, what it went from and to over the whole run, the
 // pull time, and downtime summed over hops (each stop issued -> healthy again).
@@ -28,10 +29,12 @@ const MAX_TIMELINE_STEPS = 200;
 
 export class Timings {
 	private readonly byName = new Map<string, Timing>();
+	private readonly engines = new Map<string, string | undefined>();
 	private hop = '';
 
 	start(units: Unit[], finalRef: string): void {
 		for (const unit of units) {
+			this.engines.set(unit.name, unit.engine);
 			this.byName.set(unit.name, { startedAt: Date.now(), originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from, timeline: { steps: [], down: [] }, running: new Map() });
 		}
 	}
@@ -92,6 +95,18 @@ export class Timings {
 		const timing = this.byName.get(name);
 		if (timing && parked) timing.keptOld = parked;
 		return timing?.keptOld;
+	}
+
+	/** Every down window of the run, on the clock (a cluster's service downtime is computed from them). */
+	downWindows(): DownWindow[] {
+		return [...this.byName.entries()].flatMap(([name, timing]) =>
+			timing.timeline.down.map((window) => ({ container: name, engine: this.engines.get(name), startAt: timing.startedAt + window.startMs, endAt: timing.startedAt + window.endMs })),
+		);
+	}
+
+	/** The units of the run, as a service's nodes. */
+	nodes(): Array<{ container: string; engine?: string }> {
+		return [...this.byName.keys()].map((name) => ({ container: name, engine: this.engines.get(name) }));
 	}
 
 	summary(unit: { name: string; engine?: string; from: string; to: string; key: string; id?: string }, result: ContainerResult, journal: Journal, extra: Partial<ContainerSummary> = {}): ContainerSummary {

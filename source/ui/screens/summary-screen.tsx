@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { Text } from 'ink';
 import type { ContainerSummary, RunSummary } from '../../core/events.js';
 import { Frame, useBodyHeight, useChrome } from '../chrome.js';
-import { formatBytes, formatDuration, RESULT_WORDS, wrapText } from '../format.js';
+import { formatBytes, formatDuration, RESULT_WORDS, serviceDowntimeLines, wrapText } from '../format.js';
 import { isDown, isUp, useKeys, useTerminalSize } from '../terminal.js';
 import { Viewport, maxScroll } from '../viewport.js';
 import { timelineLines } from '../timeline.js';
@@ -141,6 +141,10 @@ export function summaryLines(outcome: RunOutcome, flow: SummaryFlow = 'upgrade',
 	const lines: SummaryLine[] = [headline(summary.exitCode, flow)];
 	if (summary.message) lines.push({ text: summary.message });
 	for (const container of summary.containers) lines.push(...containerLines(container, columns));
+	if (summary.service) {
+		const byEngine = new Set(summary.containers.map((container) => container.engine)).size > 1;
+		for (const text of serviceDowntimeLines(summary.service, byEngine)) lines.push({ text, tone: text.startsWith('service') ? undefined : 'dim' });
+	}
 	lines.push({ text: 'Next', tone: 'title' });
 	for (const step of nextSteps(summary, flow)) lines.push({ text: `  • ${step}` });
 	if (summary.journal) lines.push({ text: `journal: ${summary.journal}`, tone: 'dim' });
