@@ -122,6 +122,8 @@ ensure_engine2() {
   log "engine2: engine $(docker2 version --format '{{.Server.Version}}') answers on $ENGINE2_HOST"
 }
 
+swarm_has_leader() { [[ "$(docker2 node ls --format '{{.ManagerStatus}}' 2>/dev/null)" == Leader ]]; }
+
 # A single-node swarm on engine 2 (left as it is when engine 2 already manages one).
 ensure_swarm() {
   local state
@@ -148,6 +150,9 @@ ensure_swarm() {
       --data-path-port "$SWARM_DATA_PATH_PORT" 2>>"$ENGINE2_DIR/swarm-init.log" >/dev/null ||
       die "swarm init on engine 2 failed (log: $ENGINE2_DIR/swarm-init.log)"
   fi
+  # A restarted manager answers before its raft has a leader; services need one.
+  wait_until "the swarm on engine 2 to have a leader" 30 swarm_has_leader ||
+    die "the swarm on engine 2 has no leader (log: $ENGINE2_LOG)"
   if docker2 network inspect ingress >/dev/null 2>&1; then
     # The CLI asks before removing ingress; the answer comes from stdin.
     log "swarm: removing the ingress network (test services publish nothing)"
@@ -163,6 +168,9 @@ remove_engine2_services() {
   local ids id i
   ids="$(docker2 service ls -q --filter "label=$TEST_LABEL")"
   [[ -n "$ids" ]] || return 0
+  # `service ls -q` prints short IDs; the tasks' label holds the full one.
+  # shellcheck disable=SC2086
+  ids="$(docker2 service inspect --format '{{.ID}}' $ids)"
   log "engine2: removing $(wc -w <<<"$ids") labelled service(s)"
   # shellcheck disable=SC2086
   docker2 service rm $ids >/dev/null || log "warning: some services could not be removed"
