@@ -349,8 +349,12 @@ main() {
   fi
   ensure_packages
   ensure_docker
-  ensure_engine2
-  ensure_swarm
+  # Not for a world with a label of its own (the demo): one exec root, uwbr2 and the
+  # swarm's gossip port 7946 exist once per host, and they are the tests' world's.
+  if [[ -z "${UW_WORLD_LABEL:-}" ]]; then
+    ensure_engine2
+    ensure_swarm
+  fi
   ensure_compose
   ensure_registry registry "$REGISTRY_ADDR" anonymous.yml.in
   ensure_registry registry-auth "$AUTH_REGISTRY_ADDR" auth.yml.in
