@@ -3,6 +3,10 @@ import { inject } from 'vitest';
 /** The test world's coordinates, as written by test/world/up.sh into world.env. */
 export interface World {
 	dockerHost: string;
+	/** The second engine (always started by the world): a DOCKER_HOST endpoint. */
+	engine2Host: string;
+	/** The single-node swarm's manager (engine 2's endpoint). */
+	swarmHost: string;
 	registry: string;
 	authRegistry: string;
 	authUser: string;
@@ -28,6 +32,8 @@ export function world(): World {
 	};
 	return {
 		dockerHost: need('DOCKER_HOST'),
+		engine2Host: need('UW_ENGINE2_HOST'),
+		swarmHost: need('UW_SWARM_HOST'),
 		registry: need('UW_REGISTRY'),
 		authRegistry: need('UW_AUTH_REGISTRY'),
 		authUser: need('UW_AUTH_REGISTRY_USER'),

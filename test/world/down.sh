@@ -2,17 +2,23 @@
 # Tear down the upgrade-wizard test world (idempotent; fine when nothing is up):
 #   - removes every container (with its anonymous volumes), network and volume
 #     labelled io.upgrade-wizard.test=1, and those of Compose projects named uwt*,
+#   - the same on engine 2 (UW_ENGINE2_HOST), plus its swarm services labelled so,
 #   - stops the registries, the host Postgres and dockerd, but only those that
-#     up.sh started (pid files / data dir in the state dir).
+#     up.sh started (pid files / data dir in the state dir); engine 2 always (the
+#     world started it), then removes the bridges the world made for it (uwbr2,
+#     uwgwbr2). Its swarm stays in its data root, so the next up.sh reuses it.
 # Built images, registry storage and the npm packages of the older Postgres majors
 # (UW_WORLD_DIR/cache) stay as a cache, unless --purge: then the fixture images
 # (acme/postgres:10, :13 and :15 among them) and the whole state dir go too.
 # Usage: test/world/down.sh [--purge]      (npm run world:down)
-#        UW_WORLD_KEEP_ENGINE=1 leaves a dockerd started by up.sh running.
+#        UW_WORLD_KEEP_ENGINE=1 leaves the first engine's dockerd running (when
+#        up.sh started it); engine 2 is stopped anyway.
 set -euo pipefail
 
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=engine2.sh
+source "$WORLD_SRC/engine2.sh"
 
 PURGE=0
 
@@ -92,6 +98,20 @@ remove_labelled() {
   fi
 }
 
+# Engine 2: its labelled things and services first (through it), then the dockerd
+# of its pid file (it is always the world's), then the world's bridges.
+stop_engine2() {
+  if pid_alive "$ENGINE2_PIDFILE" dockerd; then
+    (
+      export DOCKER_HOST="$ENGINE2_HOST"
+      remove_engine2_services
+      remove_labelled
+    )
+    stop_pidfile "$ENGINE2_PIDFILE" "engine 2" dockerd 60
+  fi
+  remove_engine2_bridges
+}
+
 stop_host_pg() {
   local data="$UW_WORLD_DIR/pg/data" bin
   [[ -s "$data/PG_VERSION" ]] || return 0
@@ -121,6 +141,7 @@ main() {
   flock -w 300 9 || die "another up.sh/down.sh holds $UW_WORLD_DIR/.up.lock for more than 300 s"
 
   remove_labelled
+  stop_engine2
   stop_pidfile "$UW_WORLD_DIR/registry/registry.pid" "registry $REGISTRY_ADDR" docker-registry
   stop_pidfile "$UW_WORLD_DIR/registry-auth/registry.pid" "registry $AUTH_REGISTRY_ADDR" docker-registry
   stop_host_pg
@@ -133,6 +154,9 @@ main() {
   if ((PURGE == 1)); then
     [[ -f "$UW_WORLD_DIR/.upgrade-wizard-world" ]] ||
       die "$UW_WORLD_DIR lacks the .upgrade-wizard-world marker; not deleting it"
+    # dockerd unmounts its layers when it stops; never rm -rf through a mount.
+    ! cut -d' ' -f2 /proc/mounts | grep -q "^$UW_WORLD_DIR/" ||
+      die "something is still mounted under $UW_WORLD_DIR; not deleting it"
     log "purging $UW_WORLD_DIR"
     rm -rf -- "$UW_WORLD_DIR"
   fi

@@ -8,6 +8,8 @@
 #     turns unhealthy and keeps running
 #   - acme/postgres: healthy, psql from another container, pg_dump inside
 #   - registries: tags listed; the auth registry answers 401 without, 200 with creds
+#   - engine 2: another engine ID than engine 1, app 1.6.0 pulled from the registry
+#     and healthy there, a swarm manager that answers, docker0 still addressed
 # Usage: test/world/smoke.sh
 set -euo pipefail
 
@@ -57,6 +59,9 @@ cleanup() {
   # shellcheck disable=SC2086
   [[ -z "$ids" ]] || docker rm -f -v $ids >/dev/null 2>&1 || true
   docker network rm "$PREFIX-net" >/dev/null 2>&1 || true
+  ids="$(docker --host "$UW_ENGINE2_HOST" ps -aq --filter "name=$PREFIX" 2>/dev/null || true)"
+  # shellcheck disable=SC2086
+  [[ -z "$ids" ]] || docker --host "$UW_ENGINE2_HOST" rm -f -v $ids >/dev/null 2>&1 || true
   local db
   for db in "${DBS[@]}"; do
     psql_super -c "DROP DATABASE IF EXISTS \"$db\"" -c "DROP ROLE IF EXISTS \"$db\"" >/dev/null 2>&1 || true
@@ -165,8 +170,29 @@ pull_images() {
   ((FAILED)) || ok "pulled the images from $UW_REGISTRY"
 }
 
+pull_on_engine2() { docker --host "$UW_ENGINE2_HOST" pull -q "$1" >/dev/null; }
+
+check_engine2() {
+  local d2=(docker --host "$UW_ENGINE2_HOST") db="${PREFIX//-/_}_e2" id1 id2 t
+  id1="$(docker info --format '{{.ID}}')"
+  id2="$("${d2[@]}" info --format '{{.ID}}')"
+  expect "engine 2 answers with another ID than engine 1 ($id2)" test -n "$id2" -a "$id1" != "$id2"
+  expect "engine 2 pulls $UW_APP_REPO:1.6.0" pull_on_engine2 "$UW_APP_REPO:1.6.0"
+  new_db "$db"
+  DOCKER_HOST="$UW_ENGINE2_HOST" app_run e2app "$db" 1.6.0 -d >/dev/null
+  if t="$(DOCKER_HOST="$UW_ENGINE2_HOST" wait_health "$PREFIX-e2app" healthy 15)"; then
+    ok "app 1.6.0 healthy on engine 2 in ~${t}s"
+  else
+    fail "app 1.6.0 not healthy on engine 2"
+  fi
+  expect "the swarm manager on engine 2 answers" eq "$(docker --host "$UW_SWARM_HOST" node ls \
+    --format '{{.Status}} {{.ManagerStatus}}')" "Ready Leader"
+  expect "docker0 has an IPv4 address" test -n "$(ip -4 -o addr show dev docker0 2>/dev/null)"
+}
+
 check_registries
 pull_images
+check_engine2
 check_app
 check_failures
 check_postgres_image

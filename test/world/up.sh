@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Bring up the upgrade-wizard test world (idempotent):
 #   - a Docker engine (the running one, or Debian's dockerd started by us),
+#   - a second engine (Debian's dockerd, always ours) on UW_WORLD_DIR/engine2/docker.sock
+#     with a single-node Swarm on it (see engine2.sh for how it stays apart),
 #   - two docker-registry servers on 127.0.0.1:5000 (anonymous) and :5001 (htpasswd),
 #   - a host Postgres on 127.0.0.1:55432 (+ a unix socket dir containers can mount),
 #   - fixture images built FROM scratch and pushed to the registries (Postgres of
@@ -16,6 +18,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=images.sh
 source "$WORLD_SRC/images.sh"
+# shellcheck source=engine2.sh
+source "$WORLD_SRC/engine2.sh"
 
 DOCKER_HOST_USED=""
 PG_BIN=""
@@ -299,6 +303,9 @@ UW_PG_SOCKET_DIR=$UW_WORLD_DIR/pg/run
 UW_PG_SUPERUSER=$PG_SUPERUSER
 UW_PG_SUPERUSER_PASSWORD=$PG_SUPERUSER_PASSWORD
 UW_PG_BIN=$PG_BIN
+# The second engine (always started by the world) and the swarm manager on it
+UW_ENGINE2_HOST=$ENGINE2_HOST
+UW_SWARM_HOST=$ENGINE2_HOST
 # Extras
 UW_APP_FAILURE_TAGS="$failure_tags"
 UW_AUTH_APP_REPO=$AUTH_REGISTRY_ADDR/$APP_REPO_PATH
@@ -342,6 +349,12 @@ main() {
   fi
   ensure_packages
   ensure_docker
+  # Not for a world with a label of its own (the demo): one exec root, uwbr2 and the
+  # swarm's gossip port 7946 exist once per host, and they are the tests' world's.
+  if [[ -z "${UW_WORLD_LABEL:-}" ]]; then
+    ensure_engine2
+    ensure_swarm
+  fi
   ensure_compose
   ensure_registry registry "$REGISTRY_ADDR" anonymous.yml.in
   ensure_registry registry-auth "$AUTH_REGISTRY_ADDR" auth.yml.in
