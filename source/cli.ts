@@ -24,7 +24,7 @@ const yesPrompter: Prompter = {
 function requestFrom(options: CliOptions, argv: string[], unattended: boolean, profiles?: ProfileSet): UpgradeRequest {
 	return {
 		profiles,
-		selection: { containers: options.containers, image: options.image, labels: options.labels },
+		selection: { containers: options.containers, services: options.services, image: options.image, labels: options.labels },
 		to: options.to,
 		apps: options.apps,
 		healthUrl: options.healthUrl,
