@@ -80,7 +80,7 @@ export async function preflightContainer(
 	const task = serviceOfTask(labels);
 	refuseIf(
 		Object.keys(labels).some((key) => key.startsWith('com.docker.swarm.')),
-		`container ${name} is a Swarm task${task ? ` of service ${task.name}; select it with --service ${task.name}` : '; upgrade its service'}`,
+		`container ${name} is a Swarm task${task ? ` of service ${task.name}; select it with --service ${task.name}` : '; upgrade its service with docker service update'}`,
 	);
 	refuseIf(
 		info.HostConfig?.AutoRemove,
