@@ -64,12 +64,13 @@ export async function selectAcross(engines: Engine[], selection: Selection): Pro
 }
 
 /**
- * A lock on every engine, always in the same order (by endpoint), so two runs
- * over overlapping engines cannot each hold one and wait for the other.
- * Any refusal releases what was taken.
+ * A lock on every engine (each once, however often it is given), always in the
+ * same order (by endpoint), so two runs over overlapping engines cannot each
+ * hold one and wait for the other. Any refusal releases what was taken.
  */
 export async function lockEngines(engines: Engine[]): Promise<{ release(): Promise<void> }> {
-	const ordered = [...engines].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+	const distinct = [...new Map(engines.map((engine) => [engine.endpoint, engine])).values()];
+	const ordered = distinct.sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
 	const held: EngineLock[] = [];
 	const release = async () => {
 		for (const lock of held.reverse()) await lock.release();
@@ -83,23 +84,30 @@ export async function lockEngines(engines: Engine[]): Promise<{ release(): Promi
 	return { release };
 }
 
+/** One engine's drivers, under the name its units (or journal records) give it. */
+export interface EngineDrivers {
+	name: string;
+	engine: Engine;
+	drivers: Record<string, UnitDriver<any>>;
+}
+
 /**
  * The drivers of a run: on one engine its own; on several, one per kind that
  * sends each unit to its engine's (hand-typed commands get that engine's flag).
  */
-export function clusterDrivers(
-	groups: EngineSelection[],
-	driversOf: (group: EngineSelection) => Record<string, UnitDriver<any>>,
-): Record<string, UnitDriver<any>> {
-	if (groups.length === 1) return driversOf(groups[0]!);
-	const byEngine = groups.map((group) => ({ group, drivers: driversOf(group) }));
-	const kinds = Object.keys(byEngine[0]!.drivers);
-	const engineByName = new Map(groups.map(({ engine }) => [engine.name, engine]));
+export function dispatchDrivers(byEngine: EngineDrivers[]): Record<string, UnitDriver<any>> {
+	if (byEngine.length === 1) return byEngine[0]!.drivers;
+	const engineByName = new Map(byEngine.map(({ name, engine }) => [name, engine]));
 	const commandOn = (name: string, command: string) => {
 		const engine = engineByName.get(name);
 		return engine ? dockerCommandOn(engine, command) : command;
 	};
 	return Object.fromEntries(
-		kinds.map((kind) => [kind, perEngine<Unit>(kind, { drivers: new Map(byEngine.map(({ group, drivers }) => [group.engine.name, drivers[kind]!])), commandOn })]),
+		Object.keys(byEngine[0]!.drivers).map((kind) => [kind, perEngine<Unit>(kind, { drivers: new Map(byEngine.map(({ name, drivers }) => [name, drivers[kind]!])), commandOn })]),
 	);
+}
+
+/** A new run's drivers: each engine's built for the containers selected there. */
+export function clusterDrivers(groups: EngineSelection[], driversOf: (group: EngineSelection) => Record<string, UnitDriver<any>>): Record<string, UnitDriver<any>> {
+	return dispatchDrivers(groups.map((group) => ({ name: group.engine.name, engine: group.engine, drivers: driversOf(group) })));
 }

@@ -134,8 +134,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 	const reachedByRun = new Map<string, RunEngines>();
 	for (const { path, doc } of runs) reachedByRun.set(path, await reachRunEngines(doc, given, env));
 	// The locks keep a new run (or a second recover) off every engine involved meanwhile.
-	const everyEngine = [...new Map([...reachedByRun.values()].flatMap((engines) => [...engines.values()]).map((engine) => [engine.endpoint, engine])).values()];
-	const locks = request.dryRun ? undefined : await lockEngines(everyEngine);
+	const locks = request.dryRun ? undefined : await lockEngines([...reachedByRun.values()].flatMap((engines) => [...engines.values()]));
 	try {
 		let exitCode: number = ExitCode.ok;
 		let last: RunSummary | undefined;

@@ -1,9 +1,8 @@
 import { UsageError } from '../core/errors.js';
 import type { JournalDoc } from '../core/journal/journal.js';
 import { engineOfRecord } from '../core/journal/read-journal.js';
-import type { UnitDriver } from '../core/ports.js';
 import type { RecoveryPlan } from '../core/run/recovery.js';
-import { dockerCommandOn, perEngine } from '../core/run/engine-drivers.js';
+import { dispatchDrivers } from './engine-cluster.js';
 import { connectEngines, type Engine } from '../docker/engine.js';
 import { registryAuthFor } from '../docker/registry-auth.js';
 import { ContainerDriver } from '../targets/container/driver.js';
@@ -77,21 +76,16 @@ export function engineOf(engines: RunEngines, doc: JournalDoc, record: { engine?
 
 /** One driver per kind: on one engine its own, on several one that sends each record to its engine's. */
 export function runDrivers(engines: RunEngines, env: NodeJS.ProcessEnv) {
-	if (engines.size === 1) return driversFor([...engines.values()][0]!, env);
-	const byName = [...engines.entries()].map(([name, engine]) => ({ name, engine, drivers: driversFor(engine, env) as Record<string, UnitDriver<any>> }));
-	const commandOn = (name: string, command: string) => {
-		const engine = engines.get(name);
-		return engine ? dockerCommandOn(engine, command) : command;
-	};
-	return Object.fromEntries(
-		Object.keys(byName[0]!.drivers).map((kind) => [kind, perEngine(kind, { drivers: new Map(byName.map((each) => [each.name, each.drivers[kind]!])), commandOn })]),
-	);
+	return dispatchDrivers([...engines.entries()].map(([name, engine]) => ({ name, engine, drivers: driversFor(engine, env) })));
 }
 
 /** A container of the hop whose env names the database: a plain unit's old container, else a Compose service's container now. */
 export async function appContainerOf(engines: RunEngines, doc: JournalDoc, units: RecoveryPlan['units']) {
 	const plain = units.find((unit) => (unit as ContainerRecord).oldId) as ContainerRecord | undefined;
-	if (plain) return { engine: engineOf(engines, doc, plain), info: await engineOf(engines, doc, plain).docker.getContainer(plain.oldId).inspect() };
+	if (plain) {
+		const engine = engineOf(engines, doc, plain);
+		return { engine, info: await engine.docker.getContainer(plain.oldId).inspect() };
+	}
 	for (const unit of units) {
 		if (unit.kind !== 'compose') continue;
 		const engine = engineOf(engines, doc, unit);

@@ -13,7 +13,7 @@ import { Journal, newRunId } from '../core/journal/journal.js';
 import { AuditLog } from '../core/journal/audit-log.js';
 import { Redactor } from '../text/redact.js';
 import { stateDir } from '../core/journal/state-dir.js';
-import { holderOf, interruptedRuns, isInterrupted, parkedBy } from '../core/journal/read-journal.js';
+import { explainParked, refuseHeld } from './held-containers.js';
 import { resolveUpgradePath, type VersionFilters } from './upgrade-path.js';
 import { planDatabase } from './plan-database.js';
 import { connectEngines, type Engine } from '../docker/engine.js';
@@ -170,25 +170,6 @@ export function containerDriver(engine: Engine, names: string[], options: PlanOp
 			return planContainer(engine, info, oldImage, targetRef, options, await containerNameResolver(lookups), dependents);
 		},
 	});
-}
-
-/** A container an interrupted run holds is the operator's to recover, whatever state it is in now. */
-async function refuseHeld(engine: Engine, names: string[], env: NodeJS.ProcessEnv): Promise<void> {
-	const interrupted = await interruptedRuns(stateDir(env), engine.endpoint);
-	for (const name of names) {
-		const holder = holderOf(interrupted, name);
-		if (holder) {
-			throw new UsageError(
-				`${name} belongs to the interrupted run ${holder.runId} (started ${holder.startedAt} by ${holder.user}@${holder.host}); put it back first with: upgrade-wizard recover ${holder.runId}`,
-			);
-		}
-	}
-}
-
-async function explainParked(env: NodeJS.ProcessEnv, parkedName: string): Promise<string | undefined> {
-	const run = await parkedBy(stateDir(env), parkedName);
-	if (!run?.doc) return undefined;
-	return `parked by run ${run.doc.runId}, journal ${run.path}${isInterrupted(run.doc) ? '; that run was interrupted: upgrade-wizard recover puts it back' : ''}`;
 }
 
 /**

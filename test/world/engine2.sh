@@ -165,7 +165,7 @@ ensure_swarm() {
 # Labelled services (and then their task containers, bounded) on engine 2.
 remove_engine2_services() {
   [[ "$(docker2 info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" == true ]] || return 0
-  local ids id i
+  local ids id
   ids="$(docker2 service ls -q --filter "label=$TEST_LABEL")"
   [[ -n "$ids" ]] || return 0
   # `service ls -q` prints short IDs; the tasks' label holds the full one.
@@ -175,12 +175,12 @@ remove_engine2_services() {
   # shellcheck disable=SC2086
   docker2 service rm $ids >/dev/null || log "warning: some services could not be removed"
   for id in $ids; do
-    for ((i = 0; i < 120; i++)); do
-      [[ -z "$(docker2 ps -aq --filter "label=com.docker.swarm.service.id=$id")" ]] && break
-      sleep 0.25
-    done
+    wait_until "the task containers of service $id to go" 30 engine2_service_gone "$id" || true
   done
 }
+
+# No container of the service (by its full ID) is left on engine 2.
+engine2_service_gone() { [[ -z "$(docker2 ps -aq --filter "label=com.docker.swarm.service.id=$1")" ]]; }
 
 # Bridges the world created (listed in ENGINE2_BRIDGES_FILE), once engine 2 is stopped.
 remove_engine2_bridges() {

@@ -9,6 +9,7 @@ import type { DownWindow } from './service-downtime.js';
 
 interface Timing {
 	startedAt: number;
+	engine?: string;
 	originalFrom: string;
 	finalTo: string;
 	downtimeMs: number;
@@ -29,13 +30,11 @@ const MAX_TIMELINE_STEPS = 200;
 
 export class Timings {
 	private readonly byName = new Map<string, Timing>();
-	private readonly engines = new Map<string, string | undefined>();
 	private hop = '';
 
 	start(units: Unit[], finalRef: string): void {
 		for (const unit of units) {
-			this.engines.set(unit.name, unit.engine);
-			this.byName.set(unit.name, { startedAt: Date.now(), originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from, timeline: { steps: [], down: [] }, running: new Map() });
+			this.byName.set(unit.name, { startedAt: Date.now(), engine: unit.engine, originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from, timeline: { steps: [], down: [] }, running: new Map() });
 		}
 	}
 
@@ -100,13 +99,13 @@ export class Timings {
 	/** Every down window of the run, on the clock (a cluster's service downtime is computed from them). */
 	downWindows(): DownWindow[] {
 		return [...this.byName.entries()].flatMap(([name, timing]) =>
-			timing.timeline.down.map((window) => ({ container: name, engine: this.engines.get(name), startAt: timing.startedAt + window.startMs, endAt: timing.startedAt + window.endMs })),
+			timing.timeline.down.map((window) => ({ container: name, engine: timing.engine, startAt: timing.startedAt + window.startMs, endAt: timing.startedAt + window.endMs })),
 		);
 	}
 
 	/** The units of the run, as a service's nodes. */
 	nodes(): Array<{ container: string; engine?: string }> {
-		return [...this.byName.keys()].map((name) => ({ container: name, engine: this.engines.get(name) }));
+		return [...this.byName.entries()].map(([name, timing]) => ({ container: name, engine: timing.engine }));
 	}
 
 	summary(unit: { name: string; engine?: string; from: string; to: string; key: string; id?: string }, result: ContainerResult, journal: Journal, extra: Partial<ContainerSummary> = {}): ContainerSummary {

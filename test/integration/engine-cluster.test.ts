@@ -1,0 +1,162 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { world } from '../support/world.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { dockerOn, TEST_LABEL, uniqueName } from '../support/docker.js';
+import { newStateHome, runWizard, signalWhen, type WizardEvent } from '../support/wizard.js';
+
+// A cluster over two real engines (issue 13): the world's engine and its
+// second dockerd, one app container on each, sharing one database. Engine
+// after engine, one backup, `-old` kept on both until both are healthy, a
+// failure on the second engine rolls back the first too (same IDs), and a
+// kill -9 during the second engine's health gate is put back by `recover`.
+
+const w = world();
+const id = uniqueName('ecl');
+const caseLabel = `io.upgrade-wizard.case=${id}`;
+const e1 = dockerOn(w.dockerHost);
+const e2 = dockerOn(w.engine2Host);
+let db: TestDatabase;
+
+type Node = { engine: ReturnType<typeof dockerOn>; name: string; id: string };
+
+/**
+ * One app on each engine, from the registry, on the shared database. `strictOn2`:
+ * the second one runs on 1.6.0 only, so the target fails there and only there.
+ */
+async function twoNodes(suffix: string, strictOn2 = false): Promise<[Node, Node]> {
+	const label = `${caseLabel}-${suffix}`;
+	const start = async (engine: ReturnType<typeof dockerOn>, name: string, imageAndCommand: string[]) => {
+		const { stdout } = await engine.docker([
+			'run', '-d', '--name', name, '--label', TEST_LABEL, '--label', caseLabel, '--label', label,
+			'-e', `DATABASE_URL=${db.containerUrl}`, '-v', db.socketMount, ...imageAndCommand,
+		]);
+		await engine.waitHealthy(name, 90_000);
+		return { engine, name, id: stdout.trim() };
+	};
+	// The health gate passes on the app's own HTTP check before Docker's healthcheck even
+	// runs, so "never healthy" is a container that exits: an entrypoint override (kept by
+	// the recreate) that serves on 1.6.0 only.
+	const strict = strictOn2
+		? ['--entrypoint', '/bin/sh', `${w.appRepo}:1.6.0`, '-c', 'grep -qx APP_VERSION=1.6.0 /app/release && exec /app/entrypoint serve --flavor=1.6']
+		: [`${w.appRepo}:1.6.0`];
+	return Promise.all([start(e1, `${id}-${suffix}-a`, [`${w.appRepo}:1.6.0`]), start(e2, `${id}-${suffix}-b`, strict)]);
+}
+
+const hosts = ['--host', w.dockerHost, '--host', w.engine2Host];
+
+async function expectOn(node: Node, image: string, sameId: boolean) {
+	const after = await node.engine.inspect(node.name);
+	expect(after.Config.Image).toBe(image);
+	expect(after.State.Running).toBe(true);
+	if (sameId) expect(after.Id).toBe(node.id);
+	else expect(after.Id).not.toBe(node.id);
+	await node.engine.waitHealthy(node.name, 30_000);
+	expect(await node.engine.exists(`${node.name}-old`)).toBe(false);
+}
+
+function journalOf(stateHome: string): any {
+	const dir = join(stateHome, 'upgrade-wizard', 'runs');
+	const [file] = readdirSync(dir).filter((entry) => entry.endsWith('.json'));
+	return JSON.parse(readFileSync(join(dir, file!), 'utf8'));
+}
+
+beforeAll(async () => {
+	db = await createTestDatabase(w);
+});
+
+afterAll(async () => {
+	await e1.removeByLabel(caseLabel);
+	await e2.removeByLabel(caseLabel);
+	await db?.drop();
+});
+
+describe('a cluster over two engines', () => {
+	it('upgrades one container on each engine in the order given: pulls on both first, one backup, -old kept until both are healthy, service downtime zero', async () => {
+		const [a, b] = await twoNodes('ok');
+		const stateHome = newStateHome();
+		const run = await runWizard(['--yes', '--json', ...hosts, '--label', `${caseLabel}-ok`, '--to', '1.6.1'], { stateHome });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		const events = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as WizardEvent & { engine?: string; detail?: string; summary?: any });
+		const done = events.flatMap((event) => (event.type === 'step-done' ? [`${event.step} ${event.container}@${event.engine}`] : []));
+		const at = (step: string, node: Node, engine: string) => done.indexOf(`${step} ${node.name}@${engine}`);
+		// Each engine pulled for itself, before anything stopped anywhere.
+		expect(events.filter((event) => event.type === 'step-done' && event.step === 'pull').map((event) => event.detail)).toEqual([`${w.appRepo}:1.6.1`, `${w.appRepo}:1.6.1`]);
+		expect(at('pull', b, w.engine2Host)).toBeLessThan(at('stop', a, w.dockerHost));
+		// Engine after engine; a's way back removed only once b is healthy too.
+		expect(at('health', a, w.dockerHost)).toBeLessThan(at('stop', b, w.engine2Host));
+		expect(at('health', b, w.engine2Host)).toBeLessThan(at('remove-old', a, w.dockerHost));
+		expect(events.filter((event) => event.type === 'step-done' && event.step === 'backup')).toHaveLength(1);
+		await expectOn(a, `${w.appRepo}:1.6.1`, false);
+		await expectOn(b, `${w.appRepo}:1.6.1`, false);
+		const summary = events.find((event) => event.type === 'run-done')!.summary;
+		expect(summary.containers.map((each: any) => `${each.container} ${each.engine} ${each.result}`)).toEqual([`${a.name} ${w.dockerHost} upgraded`, `${b.name} ${w.engine2Host} upgraded`]);
+		expect(summary.service).toMatchObject({ nodes: 2, downtimeMs: 0 });
+		const journal = journalOf(stateHome);
+		expect(journal.engines).toEqual([w.dockerHost, w.engine2Host]);
+		expect(Object.values(journal.containers).map((record: any) => record.engine)).toEqual([w.dockerHost, w.engine2Host]);
+
+		// The human summary says the service stayed up and who was down when.
+		const [c, d] = await twoNodes('human');
+		const human = await runWizard(['--yes', ...hosts, '--label', `${caseLabel}-human`, '--to', '1.6.1']);
+		expect(human.exitCode, human.stdout + human.stderr).toBe(0);
+		expect(human.stdout).toContain('service (2 nodes): downtime 0 ms, at least one node served throughout');
+		expect(human.stdout).toMatch(new RegExp(`^\\s+${c.name} on ${w.dockerHost.replace(/[/.]/g, '\\$&')} down \\d\\d:\\d\\d:\\d\\d\\.\\d-\\d\\d:\\d\\d:\\d\\d\\.\\d UTC`, 'm'));
+		expect(human.stdout).toMatch(new RegExp(`^\\s+${d.name} on ${w.engine2Host.replace(/[/.]/g, '\\$&')} down `, 'm'));
+	});
+
+	it('a target never healthy on the second engine rolls back both engines: the same container IDs, exit 1', async () => {
+		const [a, b] = await twoNodes('bad', true);
+		const run = await runWizard(['--yes', ...hosts, '--label', `${caseLabel}-bad`, '--to', '1.6.1', '--health-timeout', '20']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		expect(run.stdout).toMatch(new RegExp(`${b.name} on \\S+: .*: rolled back`));
+		expect(run.stdout).toMatch(new RegExp(`${a.name} on \\S+: .*: rolled back`));
+		expect(run.stdout).toContain(`rolled back because ${b.name} failed`);
+		await expectOn(a, `${w.appRepo}:1.6.0`, true);
+		await expectOn(b, `${w.appRepo}:1.6.0`, true);
+	});
+
+	it('kill -9 during the second engine\'s health gate: recover (from the first engine) puts both back', async () => {
+		const [a, b] = await twoNodes('kill');
+		const stateHome = newStateHome();
+		const killed = await signalWhen(
+			['--yes', ...hosts, '--label', `${caseLabel}-kill`, '--to', '1.6.1', '--health-timeout', '60'],
+			'SIGKILL',
+			(event) => event.type === 'step-started' && event.step === 'health' && event.container === b.name,
+			{ stateHome, timeoutMs: 150_000 },
+		);
+		expect(killed.sent, JSON.stringify(killed.events.slice(-5))).toBe(true);
+		expect(journalOf(stateHome).status).toBe('running');
+		// Both engines are mid-run: a is on 1.6.1 with a-old parked, b is in its gate.
+		expect(await a.engine.exists(`${a.name}-old`)).toBe(true);
+		expect(await b.engine.exists(`${b.name}-old`)).toBe(true);
+
+		// recover reached through the first engine alone finds the run and reaches the second from the journal.
+		const dry = await runWizard(['recover', '--dry-run', '--host', w.dockerHost], { stateHome });
+		expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
+		expect(dry.stdout).toContain(`${b.name}:`);
+		const done = await runWizard(['recover', '--yes', '--host', w.dockerHost], { stateHome, timeoutMs: 180_000 });
+		expect(done.exitCode, done.stdout + done.stderr).toBe(0);
+		await expectOn(a, `${w.appRepo}:1.6.0`, true);
+		await expectOn(b, `${w.appRepo}:1.6.0`, true);
+		expect(journalOf(stateHome).status).toBe('recovered');
+		const twice = await runWizard(['recover', '--yes', '--host', w.engine2Host], { stateHome });
+		expect(twice.exitCode).toBe(0);
+		expect(twice.stdout).toContain('nothing to recover');
+	});
+
+	it('the same container name on both engines is refused before anything is touched (exit 2, one line)', async () => {
+		const name = `${id}-same`;
+		const ids: string[] = [];
+		for (const engine of [e1, e2]) {
+			const { stdout } = await engine.docker(['run', '-d', '--name', name, '--label', TEST_LABEL, '--label', caseLabel, '-e', `DATABASE_URL=${db.containerUrl}`, '-v', db.socketMount, `${w.appRepo}:1.6.0`]);
+			ids.push(stdout.trim());
+		}
+		const run = await runWizard(['--yes', ...hosts, '--container', name, '--to', '1.6.1']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+		expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(`a container named ${name} is selected on ${w.dockerHost} and on ${w.engine2Host}`)]);
+		expect((await e1.inspect(name)).Id).toBe(ids[0]);
+		expect((await e2.inspect(name)).Id).toBe(ids[1]);
+	});
+});
