@@ -23,6 +23,7 @@ export interface CliOptions extends DatabaseOptions {
 	to?: string;
 	healthUrl?: string;
 	healthTimeoutS: number;
+	healthTimeoutGiven: boolean;
 	stableS: number;
 	stopTimeoutS?: number;
 	keepOld: boolean;
@@ -166,6 +167,7 @@ export function parseCli(argv: string[]): CliOptions {
 		to: values.to,
 		healthUrl: values['health-url'],
 		healthTimeoutS: seconds('health-timeout', values['health-timeout'], 120, 1)!,
+		healthTimeoutGiven: values['health-timeout'] !== undefined,
 		stableS: seconds('stable-for', values['stable-for'], 10, 0)!,
 		stopTimeoutS: seconds('stop-timeout', values['stop-timeout'], undefined, 0),
 		keepOld: values['keep-old'] ?? false,

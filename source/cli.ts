@@ -29,6 +29,7 @@ function requestFrom(options: CliOptions, argv: string[], unattended: boolean, p
 		apps: options.apps,
 		healthUrl: options.healthUrl,
 		healthTimeoutS: options.healthTimeoutS,
+		healthTimeoutGiven: options.healthTimeoutGiven,
 		stableS: options.stableS,
 		stopTimeoutS: options.stopTimeoutS,
 		keepOld: options.keepOld,

@@ -55,7 +55,8 @@ export function describeUpgradeSpec(current: ServiceSpecLike, next: ServiceSpecL
 	const before = current.UpdateConfig ?? {};
 	const after = next.UpdateConfig ?? {};
 	for (const key of ['Parallelism', 'FailureAction', 'Monitor', 'Order'] as const) {
-		if (before[key] !== after[key]) lines.push(`update ${key}: ${String(before[key] ?? '(engine default)')} -> ${String(after[key])}`);
+		const shown = (value: unknown) => (value === undefined ? '(engine default)' : key === 'Monitor' && typeof value === 'number' ? `${value / SECOND_NS} s` : String(value));
+		if (before[key] !== after[key]) lines.push(`update ${key}: ${shown(before[key])} -> ${shown(after[key])}`);
 	}
 	return lines;
 }
