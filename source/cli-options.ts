@@ -14,6 +14,8 @@ export interface CliOptions extends DatabaseOptions {
 	json: boolean;
 	dryRun: boolean;
 	containers: string[];
+	/** --service NAME (repeatable): a Swarm service, upgraded by the engine's own rolling update (targets/swarm). */
+	services: string[];
 	/** --app NAME (repeatable): a container that uses the PostgreSQL server being moved to a new major. */
 	apps: string[];
 	image?: string;
@@ -21,6 +23,7 @@ export interface CliOptions extends DatabaseOptions {
 	to?: string;
 	healthUrl?: string;
 	healthTimeoutS: number;
+	healthTimeoutGiven: boolean;
 	stableS: number;
 	stopTimeoutS?: number;
 	keepOld: boolean;
@@ -50,6 +53,7 @@ const SPEC = {
 	json: { type: 'boolean' },
 	'dry-run': { type: 'boolean' },
 	container: { type: 'string', short: 'c', multiple: true },
+	service: { type: 'string', multiple: true },
 	app: { type: 'string', multiple: true },
 	image: { type: 'string' },
 	label: { type: 'string', multiple: true },
@@ -125,6 +129,10 @@ export function parseCli(argv: string[]): CliOptions {
 	if (runId !== undefined && !/^[\w.-]{1,100}$/.test(runId)) throw new UsageError(`recover takes a run id (the journal's file name without .json), not "${runId}"`);
 	if (values.down && command !== 'demo') throw new UsageError('--down belongs to the demo command: upgrade-wizard demo --down');
 	if (values['profile-id'] !== undefined && !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(values['profile-id'])) throw new UsageError(`--profile-id takes a profile id (see upgrade-wizard profiles), not ${JSON.stringify(values['profile-id'])}`);
+	for (const name of values.service ?? []) {
+		// Swarm's rule for service names (or an ID): anything else is a typo.
+		if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new UsageError(`--service takes a service name (letters, digits, '_', '.', '-'), not ${JSON.stringify(name)}`);
+	}
 	for (const [flag, names] of [['--container', values.container], ['--app', values.app]] as const) {
 		for (const name of names ?? []) {
 			// The engine's own rule for names; anything else can only be a typo (or a path).
@@ -152,12 +160,14 @@ export function parseCli(argv: string[]): CliOptions {
 		json: values.json ?? false,
 		dryRun: values['dry-run'] ?? false,
 		containers: values.container ?? [],
+		services: values.service ?? [],
 		apps: (values.app ?? []).map((name) => name.replace(/^\//, '')),
 		image: values.image,
 		labels: values.label ?? [],
 		to: values.to,
 		healthUrl: values['health-url'],
 		healthTimeoutS: seconds('health-timeout', values['health-timeout'], 120, 1)!,
+		healthTimeoutGiven: values['health-timeout'] !== undefined,
 		stableS: seconds('stable-for', values['stable-for'], 10, 0)!,
 		stopTimeoutS: seconds('stop-timeout', values['stop-timeout'], undefined, 0),
 		keepOld: values['keep-old'] ?? false,
@@ -205,6 +215,7 @@ Usage:
 
 Selection (combine as needed; containers are upgraded one at a time, in order):
   -c, --container NAME    a container by name (repeatable)
+      --service NAME      a Swarm service by name (repeatable; the engine's rolling update)
       --image REPO        every container running an image of this repository
       --label KEY=VALUE   every container with this label (repeatable)
 

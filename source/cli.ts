@@ -24,11 +24,12 @@ const yesPrompter: Prompter = {
 function requestFrom(options: CliOptions, argv: string[], unattended: boolean, profiles?: ProfileSet): UpgradeRequest {
 	return {
 		profiles,
-		selection: { containers: options.containers, image: options.image, labels: options.labels },
+		selection: { containers: options.containers, services: options.services, image: options.image, labels: options.labels },
 		to: options.to,
 		apps: options.apps,
 		healthUrl: options.healthUrl,
 		healthTimeoutS: options.healthTimeoutS,
+		healthTimeoutGiven: options.healthTimeoutGiven,
 		stableS: options.stableS,
 		stopTimeoutS: options.stopTimeoutS,
 		keepOld: options.keepOld,
@@ -206,6 +207,8 @@ export async function main(argv: string[]): Promise<number> {
 		return failed(new UsageError('no terminal to ask questions on: use --yes to run unattended (or --dry-run to see the plan)'));
 	}
 	if (isInteractive && options.json) return failed(new UsageError('--json is for unattended runs: add --yes (or --dry-run)'));
+	// The screens list containers and upgrade them; a service's update is --yes only for now.
+	if (isInteractive && options.services.length > 0) return failed(new UsageError('--service is for unattended runs: add --yes (or --dry-run)'));
 
 	const say = guardedWriter(process.stderr);
 	const signals = processSignals(say, options.command === 'recover');

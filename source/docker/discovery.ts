@@ -8,6 +8,8 @@ import { parseImageReference } from '../registry/reference.js';
 
 export interface Selection {
 	containers: string[];
+	/** Swarm services by name (targets/swarm/select.ts resolves them). */
+	services?: string[];
 	image?: string;
 	labels: string[];
 }

@@ -9,23 +9,26 @@ import { isComposeManaged } from '../targets/compose/labels.js';
 import { planService, preflightService } from '../targets/compose/plan.js';
 import type { Redactor } from '../text/redact.js';
 import { UsageError } from '../core/errors.js';
+import { serviceOfTask } from '../targets/swarm/select.js';
 
 // Which driver a selection needs, and the Compose driver wired to this
 // engine. A run is plain containers or Compose services, not both: their
 // rollbacks differ in kind and one plan should say one thing.
 
-export async function selectionKind(engine: EngineLookups, names: string[]): Promise<'container' | 'compose'> {
+export async function selectionKind(engine: EngineLookups, names: string[]): Promise<'container' | 'compose' | 'swarm'> {
 	const kinds = new Map<string, string[]>();
 	engine.warm(names);
 	for (const name of names) {
 		const info = await engine.container(name);
-		const kind = info && isComposeManaged(info.Config.Labels) ? 'compose' : 'container';
+		const kind = info && isComposeManaged(info.Config.Labels) ? 'compose' : info && serviceOfTask(info.Config.Labels) ? 'swarm' : 'container';
 		kinds.set(kind, [...(kinds.get(kind) ?? []), name]);
 	}
 	if (kinds.size > 1) {
-		throw new UsageError(`the selection mixes Compose services (${kinds.get('compose')!.join(', ')}) and plain containers (${kinds.get('container')!.join(', ')}); upgrade them in separate runs`);
+		const what = { compose: 'Compose services', swarm: 'Swarm tasks', container: 'plain containers' } as const;
+		const parts = [...kinds.entries()].map(([kind, of]) => `${what[kind as keyof typeof what]} (${of.join(', ')})`);
+		throw new UsageError(`the selection mixes ${parts.join(' and ')}; upgrade them in separate runs`);
 	}
-	return kinds.has('compose') ? 'compose' : 'container';
+	return (kinds.keys().next().value as 'container' | 'compose' | 'swarm' | undefined) ?? 'container';
 }
 
 /** Compose is looked for once per process. */

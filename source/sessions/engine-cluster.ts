@@ -6,6 +6,7 @@ import { dockerCommandOn, perEngine } from '../core/run/engine-drivers.js';
 import { engineLockStore } from '../docker/engine-lock.js';
 import type { Engine } from '../docker/engine.js';
 import { inspectByName, selectContainers, type Selection } from '../docker/discovery.js';
+import { selectServices, type SelectedService } from '../targets/swarm/select.js';
 
 // A cluster over several engines (issue 13): the selection on every engine,
 // one lock per engine, one driver of each kind in front of the engines'.
@@ -14,6 +15,8 @@ import { inspectByName, selectContainers, type Selection } from '../docker/disco
 export interface EngineSelection {
 	engine: Engine;
 	names: string[];
+	/** --service: Swarm services (then `names` is empty: a service is no container). */
+	services?: SelectedService[];
 }
 
 /**
@@ -23,6 +26,7 @@ export interface EngineSelection {
  * is refused: events, the journal and the summary name a container by its name.
  */
 export async function selectAcross(engines: Engine[], selection: Selection): Promise<{ groups: EngineSelection[]; unmatched: Engine[] }> {
+	if (selection.services?.length) return { groups: [await selectSwarm(engines, selection)], unmatched: [] };
 	if (engines.length === 1) return { groups: [{ engine: engines[0]!, names: await selectContainers(engines[0]!.docker, selection) }], unmatched: [] };
 	const groups: EngineSelection[] = [];
 	const unmatched: Engine[] = [];
@@ -61,6 +65,16 @@ export async function selectAcross(engines: Engine[], selection: Selection): Pro
 		}
 	}
 	return { groups, unmatched };
+}
+
+/** --service: one manager, services only (their update is a different kind of run from a container's). */
+async function selectSwarm(engines: Engine[], selection: Selection): Promise<EngineSelection> {
+	if (selection.containers.length > 0 || selection.image || selection.labels.length > 0) {
+		throw new UsageError('the selection mixes Swarm services (--service) and containers (--container, --image, --label); upgrade them in separate runs');
+	}
+	if (engines.length > 1) throw new UsageError(`Swarm services are updated through their manager, one swarm at a time: give one --host or --context (given: ${engines.map((engine) => engine.name).join(', ')})`);
+	const engine = engines[0]!;
+	return { engine, names: [], services: await selectServices(engine.docker, selection.services!) };
 }
 
 /**

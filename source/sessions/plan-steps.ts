@@ -12,8 +12,8 @@ import { recreateWords } from '../targets/container/describe.js';
 // checks included where the unit has them.
 
 function oneOffStep(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
-	if (!unit.migrateFirst) return [];
-	const first = plan.units.find((each) => each.migrateFirst) === unit;
+	if (unit.kind === 'swarm-service' || !unit.migrateFirst) return [];
+	const first = plan.units.find((each) => each.kind !== 'swarm-service' && each.migrateFirst) === unit;
 	if (!first) return ['(the one-off migration ran before the first of the hop)'];
 	const how = unit.kind === 'compose' ? `compose run --rm ${unit.service} as ${oneOffName(unit)}` : `a one-off ${oneOffName(unit)} of the new image`;
 	return [`the one-off migration in ${how}: ${describeOneOff(unit.migrateFirst)} (must exit 0)`];
@@ -21,6 +21,10 @@ function oneOffStep(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
 
 export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: string | undefined): string[] {
 	if (unit.kind === 'postgres-server') return serverStepWords(unit);
+	if (unit.kind === 'swarm-service') {
+		const backupStep = backup ? [`back up ${backup} (verified)`] : [];
+		return ['pull the new image on the manager', ...backupStep, `update service ${unit.service} to ${unit.pinned}`, `follow the engine's rolling update (monitor ${Math.round(unit.monitorNs / 1e9)} s per task) until it reports completed`];
+	}
 	const checks = unit.profile.checks ? [describeChecks(unit.profile.checks)] : [];
 	// An offline backup (--offline-backup, or a database inside the app) is taken after the stop.
 	const offline = Boolean(backup && plan.database?.offline);
@@ -56,6 +60,7 @@ export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: st
 
 /** What the unit stops, in words, with its stop timeout. */
 export function stopWords(unit: PlannedUnit): string {
+	if (unit.kind === 'swarm-service') return `nothing by hand: the engine replaces the tasks of ${unit.service} one by one`;
 	if (unit.kind === 'compose') return `service ${unit.service}: ${unit.containers.map((replica) => replica.name).join(', ')} (stop timeout ${unit.stopTimeoutS} s)`;
 	if (unit.kind === 'postgres-server') {
 		const apps = unit.dependents.map((dependent) => `${dependent.name} (${dependent.stopTimeoutS} s)`);

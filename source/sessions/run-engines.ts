@@ -11,6 +11,8 @@ import { ComposeDriver } from '../targets/compose/driver.js';
 import { serviceContainers } from '../targets/compose/health.js';
 import type { ComposeRecord } from '../targets/compose/unit.js';
 import { PostgresServerDriver } from '../targets/postgres-server/driver.js';
+import { SwarmServiceDriver } from '../targets/swarm/driver.js';
+import type { SwarmServiceRecord } from '../targets/swarm/unit.js';
 
 // The engines of an interrupted run, reached again for `recover`: a run over
 // several engines journals each one with how to reach it (a context, an
@@ -26,6 +28,13 @@ function driversFor(engine: Engine, env: NodeJS.ProcessEnv) {
 			},
 		}),
 		'postgres-server': new PostgresServerDriver({ docker: engine.docker, authFor: (ref) => registryAuthFor(ref, env) }),
+		'swarm-service': new SwarmServiceDriver({
+			docker: engine.docker,
+			authFor: (ref) => registryAuthFor(ref, env),
+			replan: async () => {
+				throw new Error('recover never plans a new hop');
+			},
+		}),
 		compose: new ComposeDriver({
 			docker: engine.docker,
 			env,
@@ -79,7 +88,7 @@ export function runDrivers(engines: RunEngines, env: NodeJS.ProcessEnv) {
 	return dispatchDrivers([...engines.entries()].map(([name, engine]) => ({ name, engine, drivers: driversFor(engine, env) })));
 }
 
-/** A container of the hop whose env names the database: a plain unit's old container, else a Compose service's container now. */
+/** A container of the hop whose env names the database: a plain unit's old container, else a Compose service's container or a Swarm service's task now. */
 export async function appContainerOf(engines: RunEngines, doc: JournalDoc, units: RecoveryPlan['units']) {
 	const plain = units.find((unit) => (unit as ContainerRecord).oldId) as ContainerRecord | undefined;
 	if (plain) {
@@ -91,6 +100,14 @@ export async function appContainerOf(engines: RunEngines, doc: JournalDoc, units
 		const engine = engineOf(engines, doc, unit);
 		const [container] = await serviceContainers(engine.docker, unit as unknown as ComposeRecord);
 		if (container) return { engine, info: await engine.docker.getContainer(container.id).inspect() };
+	}
+	for (const unit of units) {
+		if (unit.kind !== 'swarm-service') continue;
+		// A task of the service (whichever version it runs: the env that names the database is the spec's).
+		const engine = engineOf(engines, doc, unit);
+		const rows = await engine.docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${(unit as unknown as SwarmServiceRecord).serviceId}`] } });
+		const task = rows.sort((a, b) => Number(b.State === 'running') - Number(a.State === 'running') || b.Created - a.Created)[0];
+		if (task) return { engine, info: await engine.docker.getContainer(task.Id).inspect() };
 	}
 	throw new Error('no container of the hop to read the database URL from');
 }

@@ -35,13 +35,17 @@ import { describeServer } from '../targets/postgres-server/describe.js';
 import { PostgresServerDriver } from '../targets/postgres-server/driver.js';
 import type { PostgresServerUnit } from '../targets/postgres-server/unit.js';
 import { backupDirOf } from '../core/journal/state-dir.js';
+import type { SwarmServiceUnit } from '../targets/swarm/unit.js';
+import { describeSwarmService } from '../targets/swarm/describe.js';
+import { planSwarm, swarmDriver } from './swarm-units.js';
 
-export type PlannedUnit = ContainerPlan | ComposeUnit | PostgresServerUnit;
+export type PlannedUnit = ContainerPlan | ComposeUnit | PostgresServerUnit | SwarmServiceUnit;
 
 /** Each unit's own lines of the plan, from its kind's describer. */
 export function describeUnit(unit: PlannedUnit, plan: Plan<PlannedUnit>): string[] {
 	if (unit.kind === 'compose') return describeService(unit, plan as Plan<ComposeUnit>);
 	if (unit.kind === 'postgres-server') return describeServer(unit, plan as Plan<PostgresServerUnit>);
+	if (unit.kind === 'swarm-service') return describeSwarmService(unit, plan as Plan<SwarmServiceUnit>);
 	return describeContainer(unit, plan as Plan<ContainerPlan>);
 }
 
@@ -133,6 +137,7 @@ export async function executeCluster(groups: EngineSelection[], request: Upgrade
 				container: containerDriver(engine, names, request, redactor, env),
 				compose: composeDriver(engine, request, redactor, env),
 				'postgres-server': new PostgresServerDriver({ docker: engine.docker, authFor: (ref) => registryAuthFor(ref, env) }),
+				'swarm-service': swarmDriver(engine, request, redactor, env),
 			})),
 			// The database is found through the first engine (planCluster located it there).
 			database: databasePort(lead.docker),
@@ -195,7 +200,7 @@ export async function planCluster(
 	redactor: Redactor,
 	showMissingDatabase = false,
 ): Promise<Plan<PlannedUnit>> {
-	for (const { engine, names } of groups) await refuseHeld(engine, names, env);
+	for (const { engine, names, services } of groups) await refuseHeld(engine, [...names, ...(services ?? []).map((service) => service.name)], env);
 	const engine = groups[0]!.engine;
 	const several = groups.length > 1;
 	// One plan asks the registry and the engine each thing once, whatever the number of containers.
@@ -218,18 +223,23 @@ export async function planCluster(
 	let plan: Plan<PlannedUnit>;
 	if (several) {
 		for (const [index, group] of groups.entries()) {
-			if ((await selectionKind(lookupsOf[index]!, group.names)) === 'compose') {
+			const kind = await selectionKind(lookupsOf[index]!, group.names);
+			if (kind === 'compose') {
 				throw new UsageError(`Compose services on several engines are upgraded one project at a time: run once per engine (one --host or --context); ${group.engine.name} holds ${group.names.join(', ')}`);
 			}
+			if (kind === 'swarm') throw new UsageError(`Swarm services are updated through their manager, one swarm at a time: give one --host or --context; ${group.engine.name} holds tasks ${group.names.join(', ')}`);
 		}
 		plan = await buildClusterPlan(groups.map((group, index) => ({ lookups: lookupsOf[index]!, engine: group.engine, names: group.names })), request, resolvePath, explain);
 		if (plan.path.postgresMajor) throw new UsageError('a PostgreSQL server moves to a new major on one engine at a time: give one --host or --context');
 	} else {
-		const names = groups[0]!.names;
+		const { names, services } = groups[0]!;
+		const kind = services ? 'swarm' : await selectionKind(lookups, names);
 		plan =
-			(await selectionKind(lookups, names)) === 'compose'
-				? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
-				: await buildPlan(lookups, engine, names, request, resolvePath, explain);
+			kind === 'swarm'
+				? await planSwarm(engine, lookups, groups[0]!, request, { registry: client, resolvePath })
+				: kind === 'compose'
+					? await buildComposePlan({ docker: engine.docker, engine, env, findCli: composeFinder(env), resolvePath }, names, request)
+					: await buildPlan(lookups, engine, names, request, resolvePath, explain);
 	}
 	if (plan.path.postgresMajor) {
 		// The server backs itself up (every database and the roles): no app database plan.

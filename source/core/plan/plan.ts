@@ -12,6 +12,8 @@ import type { PlanEngine } from '../events.js';
 export interface PlanOptions {
 	healthUrl?: string;
 	healthTimeoutS: number;
+	/** --health-timeout was given (a Swarm update's Monitor is it then, else the image healthcheck's window). */
+	healthTimeoutGiven?: boolean;
 	stableS: number;
 	stopTimeoutS?: number;
 	keepOld: boolean;

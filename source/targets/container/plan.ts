@@ -3,6 +3,7 @@ import { UsageError, refuseIf } from '../../core/errors.js';
 import type { PlanEngine, StepName } from '../../core/events.js';
 import type { HealthOptions, Plan, PlanOptions, Unit } from '../../core/plan/plan.js';
 import { containerName } from '../../docker/discovery.js';
+import { serviceOfTask } from '../swarm/select.js';
 import type { EngineLookups } from '../../docker/engine-lookups.js';
 import { planDependent, preflightDependents, type DependentFound, type DependentPlan } from './dependents.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
@@ -75,9 +76,11 @@ export async function preflightContainer(
 		Object.keys(labels).some((key) => key.startsWith('com.docker.compose.')),
 		`container ${name} is managed by Docker Compose (project ${labels['com.docker.compose.project'] ?? '?'}); upgrade it through its compose file`,
 	);
+	// Before the digest rule: a task shows repo:tag@sha256:… and belongs to its service.
+	const task = serviceOfTask(labels);
 	refuseIf(
 		Object.keys(labels).some((key) => key.startsWith('com.docker.swarm.')),
-		`container ${name} is a Swarm task; upgrade its service with docker service update`,
+		`container ${name} is a Swarm task${task ? ` of service ${task.name}; select it with --service ${task.name}` : '; upgrade its service with docker service update'}`,
 	);
 	refuseIf(
 		info.HostConfig?.AutoRemove,
