@@ -15,6 +15,8 @@ import { tempDir } from '../support/temp-dir.js';
 const w = world();
 const id = uniqueName('tui-eng');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
+/** One test's containers: a key of its own, since a second `case=` label would replace caseLabel and afterAll would miss them. */
+const nodesLabel = (suffix: string) => `io.upgrade-wizard.nodes=${id}-${suffix}`;
 const session = `uw-${id}`;
 const e1 = dockerOn(w.dockerHost);
 const e2 = dockerOn(w.engine2Host);
@@ -48,7 +50,7 @@ afterAll(async () => {
 
 describe('the wizard over two engines in a real terminal', () => {
 	it('groups the containers by engine and upgrades one on each through the screens', async () => {
-		const label = `${caseLabel}-ok`;
+		const label = nodesLabel('ok');
 		const a = `${id}-a`;
 		const b = `${id}-b`;
 		const ids = await Promise.all([startOn(e1, a, label), startOn(e2, b, label)]);
@@ -96,7 +98,7 @@ describe('the wizard over two engines in a real terminal', () => {
 	});
 
 	it('refuses one name ticked on both engines on the Containers screen, touching nothing', async () => {
-		const label = `${caseLabel}-same`;
+		const label = nodesLabel('same');
 		const name = `${id}-same`;
 		const ids = await Promise.all([startOn(e1, name, label), startOn(e2, name, label)]);
 		const wizard = await wizardInTerminal(session, { state: tempDir('uw-tui-engines-'), columns: 240, rows: 30, args: [...hosts, '--container', name] });
