@@ -41,3 +41,19 @@ export class NothingToDo extends Error {
 export function refuseIf(condition: unknown, message: string): asserts condition is false {
 	if (condition) throw new UsageError(message);
 }
+
+/**
+ * An engine that did not answer in preflight (exit 2, nothing touched). `kind`
+ * and `engine` are plain fields so the wizard's Engine screen can say which
+ * engine it was without knowing this class.
+ */
+export class EngineUnreachable extends UsageError {
+	readonly kind = 'engine-unreachable';
+	constructor(
+		readonly engine: string,
+		message: string,
+	) {
+		super(message);
+		this.name = 'EngineUnreachable';
+	}
+}

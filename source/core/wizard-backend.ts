@@ -10,6 +10,31 @@ export interface EngineInfo {
 	endpoint: string;
 	engineVersion: string;
 	apiVersion: string;
+	/** A cluster (several --host/--context): every engine, in the order given; the fields above are the first's. */
+	engines?: EngineInfo[];
+}
+
+/**
+ * How connect() says that an engine did not answer: the rejected Error
+ * carries these fields, so the Engine screen names that engine (views read
+ * the fields, never the core's error classes). Any other rejection is a
+ * setting that cannot be used (an unknown context, a malformed endpoint).
+ */
+export interface EngineProblem {
+	kind: 'engine-unreachable';
+	/** The engine's name (the context's, else the endpoint). */
+	engine: string;
+	message: string;
+}
+
+/**
+ * A container the operator chose: its name, and the engine it is on. Without
+ * `engine` it is the one engine that has that name (with one engine: that one).
+ * The names of one choice are distinct: a cluster names a container by its name.
+ */
+export interface ChosenContainer {
+	name: string;
+	engine?: string;
 }
 
 export interface ContainerRow {
@@ -136,17 +161,17 @@ export interface WizardBackend {
 	containerDetails?(rows: ContainerRow[]): Promise<ContainerRow[]>;
 	/** Answers already in when the screens mount: the first frame shows them instead of "connecting". */
 	prefetched?(): Prefetched;
-	targets(containers: string[]): Promise<TargetChoice>;
+	targets(containers: ChosenContainer[]): Promise<TargetChoice>;
 	/** Rejects with a NoDatabaseProblem-shaped Error when the app names no database and `overrides` says nothing. */
-	preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview>;
+	preview(containers: ChosenContainer[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview>;
 	/** Runs the same executor as --yes; gates come through `prompter`, events through `onEvent`. */
 	run(
-		containers: string[],
+		containers: ChosenContainer[],
 		tag: string,
 		io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal },
 		overrides?: DatabaseOverrides,
 	): Promise<RunSummary>;
-	/** Interrupted runs on this engine (none: an empty list); touches nothing. */
+	/** Interrupted runs on the session's engines (none: an empty list); touches nothing. */
 	interruptedRuns(): Promise<InterruptedRunRow[]>;
 	/** Put one interrupted run back (the same code as `recover --yes`); the recover gate comes through `prompter`. */
 	recover(runId: string, io: { prompter: Prompter; onEvent: EventListener; signal: AbortSignal }): Promise<RunSummary>;

@@ -107,13 +107,14 @@ export function resolveEngines(refs: readonly EngineRef[], env: NodeJS.ProcessEn
 }
 
 /**
- * Exactly one engine: the interactive wizard's list, `demo` and the dry-run
- * preview drive one; a cluster over several engines runs with --yes.
+ * Exactly one engine, for the callers that drive one (the demo, a client made
+ * without a --host list). The wizard and --yes take every engine given
+ * (connectEngines in engine.ts).
  */
 export function resolveEngine(refs: readonly EngineRef[] = [], env: NodeJS.ProcessEnv = process.env): EngineTarget {
 	const targets = resolveEngines(refs, env);
 	if (targets.length > 1) {
-		throw new UsageError(`the interactive wizard drives one engine at a time (given: ${targets.map((target) => target.name).join(', ')}): run a cluster over several engines with --yes, or give one --host or --context`);
+		throw new UsageError(`this drives one engine at a time (given: ${targets.map((target) => target.name).join(', ')}): give one --host or --context`);
 	}
 	return targets[0]!;
 }

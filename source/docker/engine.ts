@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Docker from 'dockerode';
-import { UsageError, messageOf, oneLine } from '../core/errors.js';
+import { EngineUnreachable, UsageError, messageOf, oneLine } from '../core/errors.js';
 import { resolveEngine, resolveEngines, type EngineRef, type EngineTarget } from './engine-resolve.js';
 import { SshDialAgent } from './ssh-dial.js';
 
@@ -91,22 +91,26 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, refs: 
 		return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version, ref: target.ref };
 	} catch (error) {
 		const cause = (error as { code?: string }).code === 'ESSHDIAL' ? oneLine(messageOf(error)) : ((error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error)));
-		throw new UsageError(`cannot reach the Docker engine at ${where} (${cause}), named by ${target.via}; start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
+		throw new EngineUnreachable(target.name, `cannot reach the Docker engine at ${where} (${cause}), named by ${target.via}; start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
 	}
 }
 
+/** A client for every engine the run names (--host/--context in order, each once), before any round trip. */
+export function engineClients(env: NodeJS.ProcessEnv = process.env, refs: readonly EngineRef[] = []): EngineClient[] {
+	return resolveEngines(refs, env).map((target) => ({ target, docker: dockerFor(target) }));
+}
+
 /**
- * Every engine the run names (--host/--context in order, each once), asked at
- * once: one that does not answer stops the run before anything is touched
- * anywhere (exit 2, naming it).
+ * Every engine the run names (engineClients' clients, or the ones given: the
+ * wizard sends its first list alongside), asked at once: one that does not
+ * answer stops the run before anything is touched anywhere (exit 2, naming it).
  */
-export async function connectEngines(env: NodeJS.ProcessEnv = process.env, refs: readonly EngineRef[] = []): Promise<Engine[]> {
-	const targets = resolveEngines(refs, env);
-	const clients = targets.map((target) => ({ target, docker: dockerFor(target) }));
+export async function connectEngines(env: NodeJS.ProcessEnv = process.env, refs: readonly EngineRef[] = [], clients: EngineClient[] = engineClients(env, refs)): Promise<Engine[]> {
 	const settled = await Promise.allSettled(clients.map((client) => connectEngine(env, refs, client)));
 	const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
 	if (failed) {
-		const others = targets.length > 1 ? ' (nothing was touched on any engine)' : '';
+		const others = clients.length > 1 ? ' (nothing was touched on any engine)' : '';
+		if (failed.reason instanceof EngineUnreachable) throw new EngineUnreachable(failed.reason.engine, `${failed.reason.message}${others}`);
 		if (failed.reason instanceof UsageError) throw new UsageError(`${failed.reason.message}${others}`);
 		throw failed.reason;
 	}

@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import { sameNameAcross } from '../core/cluster-names.js';
 import type { UnitDriver } from '../core/ports.js';
 import type { Unit } from '../core/plan/plan.js';
 import { acquireLock, type EngineLock } from '../core/journal/lock.js';
@@ -52,18 +53,8 @@ export async function selectAcross(engines: Engine[], selection: Selection): Pro
 		if (!groups.some((group) => group.names.includes(name))) throw new UsageError(`no container named ${name} on any of the engines (${engines.map((engine) => engine.name).join(', ')})`);
 	}
 	if (groups.length === 0) throw new UsageError(`nothing selected on any engine (${refusals.join('; ')})`);
-	const seen = new Map<string, string>();
-	for (const { engine, names } of groups) {
-		for (const name of names) {
-			const other = seen.get(name);
-			if (other) {
-				throw new UsageError(
-					`a container named ${name} is selected on ${other} and on ${engine.name}: a cluster over several engines needs distinct container names for now; upgrade each engine in its own run (one --host or --context)`,
-				);
-			}
-			seen.set(name, engine.name);
-		}
-	}
+	const sameName = sameNameAcross(groups.map(({ engine, names }) => ({ engine: engine.name, names })));
+	if (sameName) throw new UsageError(sameName);
 	return { groups, unmatched };
 }
 

@@ -98,29 +98,29 @@ async function describe(ctx: RunContext, plan: RecoveryPlan): Promise<Interrupte
 }
 
 
-/** The interrupted runs of the engine, described, touching nothing (the Recovery screen, --dry-run). */
-export async function describeInterrupted(env: NodeJS.ProcessEnv = process.env, engine?: Engine): Promise<InterruptedRun[]> {
-	const reached = engine ?? (await connectEngine(env));
+/** The interrupted runs of the engines (the wizard's: every one given), described, touching nothing (the Recovery screen, --dry-run). */
+export async function describeInterrupted(env: NodeJS.ProcessEnv = process.env, engines?: Engine[]): Promise<InterruptedRun[]> {
+	const reached = engines ?? [await connectEngine(env)];
 	const state = stateDir(env);
 	const out: InterruptedRun[] = [];
-	for (const { path, doc } of await selectRuns(state, [reached], undefined)) {
-		const engines = await reachRunEngines(doc, [reached], env);
+	for (const { path, doc } of await selectRuns(state, reached, undefined)) {
+		const engines = await reachRunEngines(doc, reached, env);
 		const ctx = await contextFor(engines, doc, path, { onEvent: () => undefined, prompter: { name: '--yes', confirm: async () => false } }, env, new Redactor());
 		out.push(await describe(ctx, planRecovery(ctx)));
 	}
 	return out;
 }
 
-export async function runRecover(request: RecoverRequest, io: SessionIo, reached?: Engine): Promise<number> {
+export async function runRecover(request: RecoverRequest, io: SessionIo, reached?: Engine[]): Promise<number> {
 	return (await recoverRuns(request, io, reached)).exitCode;
 }
 
-/** Recover the interrupted runs (or the one named); the summary is the last run's, with the worst exit code. */
-export async function recoverRuns(request: RecoverRequest, io: SessionIo, reached?: Engine): Promise<RunSummary> {
+/** Recover the interrupted runs (or the one named); the summary is the last run's, with the worst exit code. `reached`: the engines already connected (the wizard's). */
+export async function recoverRuns(request: RecoverRequest, io: SessionIo, reached?: Engine[]): Promise<RunSummary> {
 	const env = io.env ?? process.env;
 	const redactor = new Redactor();
 	const emit = (event: RunEvent) => io.onEvent({ ...redactor.value(event), at: Date.now() });
-	const given = reached ? [reached] : await connectEngines(env, request.engines);
+	const given = reached ?? (await connectEngines(env, request.engines));
 	const state = stateDir(env);
 	for (const run of await listRuns(state)) {
 		if (run.problem) emit({ type: 'warning', message: run.problem });

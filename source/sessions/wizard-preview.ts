@@ -1,18 +1,19 @@
 import type { PlanPreview } from '../core/wizard-backend.js';
 import { describePlan } from '../core/plan/describe.js';
 import { editDiff } from '../targets/compose/describe.js';
-import { describeUnit, planFor, type UpgradeRequest } from './upgrade-session.js';
+import { describeUnit, planCluster, type UpgradeRequest } from './upgrade-session.js';
 import { Redactor } from '../text/redact.js';
-import type { Engine } from '../docker/engine.js';
+import type { EngineSelection } from './engine-cluster.js';
 import { describeHealth } from '../core/plan/health.js';
 import { backupWords, stepWords, stopWords } from './plan-steps.js';
 
 // The Plan screen's preview: the same plan as --dry-run, in the screen's words.
 // Loaded by import() when the screen opens (it pulls in the whole planner).
 
-export async function previewPlan(engine: Engine, containers: string[], request: UpgradeRequest, env: NodeJS.ProcessEnv): Promise<PlanPreview> {
+export async function previewPlan(groups: EngineSelection[], request: UpgradeRequest, env: NodeJS.ProcessEnv): Promise<PlanPreview> {
 	// A preview touches nothing, as --dry-run: a missing backup dir is reported, not created.
-	const plan = await planFor(engine, containers, { ...request, dryRun: true }, env, new Redactor());
+	// One engine or several: the cluster's planner, as the run will call it.
+	const plan = await planCluster(groups, { ...request, dryRun: true }, env, new Redactor());
 	const final = `${plan.path.repository}:${plan.hops.at(-1)}`;
 	return {
 		lines: describePlan(plan, describeUnit),

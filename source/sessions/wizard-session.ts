@@ -1,15 +1,16 @@
-import type { ContainerInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
-import type { ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, Prefetched, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
-import { connectEngine, engineClient, type Engine, type EngineClient } from '../docker/engine.js';
+import type { ChosenContainer, ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, Prefetched, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
+import { connectEngines, engineClients, type Engine, type EngineClient } from '../docker/engine.js';
 import type { Selection } from '../docker/discovery.js';
 import { interruptedRunFiles } from '../core/journal/read-journal.js';
 import { stateDir } from '../core/journal/state-dir.js';
 import type { UpgradeRequest } from './upgrade-session.js';
-import { detailRows, listRows } from './container-rows.js';
+import { detailsAcross, engineInfo, listAcross, selectionOf, type ListedByEngine } from './wizard-engines.js';
 
 // The interactive wizard's backend: the same discovery, planning and executor
 // as --yes, shaped for screens. Views get plain rows and lines, never engine objects.
+// Every engine given (--host/--context) is connected at once and listed; the
+// chosen containers run as one cluster through planCluster and executeCluster.
 // Only what the first screens need is imported here: the planner, the executor
 // and the registry client come by import() when a later screen asks for them,
 // so they are not parsed before the first frame.
@@ -22,48 +23,45 @@ export interface WizardSessionOptions {
 }
 
 export class WizardSession implements WizardBackend {
-	private engine?: Promise<Engine>;
+	private engines?: Promise<Engine[]>;
 	private readonly env: NodeJS.ProcessEnv;
 	/** The first list, asked before the screens are loaded (prefetch). */
 	private early?: Promise<ContainerRow[]>;
 	/** What the prefetch's answers were, once they came: the first frame can show them. */
 	private settled: Prefetched = {};
 	private answered: Promise<void> = Promise.resolve();
-	private listed = new Map<string, ContainerInfo>();
+	private listed: ListedByEngine = new Map();
 
 	constructor(private readonly options: WizardSessionOptions) {
 		this.env = options.env ?? process.env;
 	}
 
-	private docker(client?: EngineClient): Promise<Engine> {
-		// One connection for the session; a failed one is tried again on the next call (retry).
-		this.engine ??= connectEngine(this.env, this.options.request.engines, client).catch((error: unknown) => {
-			this.engine = undefined;
+	private connected(clients?: EngineClient[]): Promise<Engine[]> {
+		// One connection per engine for the session; a failed one is tried again on the next call (retry).
+		this.engines ??= connectEngines(this.env, this.options.request.engines, clients).catch((error: unknown) => {
+			this.engines = undefined;
 			throw error;
 		});
-		return this.engine;
+		return this.engines;
 	}
 
 	/**
-	 * Ask the engine before the screens are loaded: the version and the list go out
+	 * Ask the engines before the screens are loaded: the versions and the lists go out
 	 * together and are answered while Ink is still being parsed.
 	 */
 	prefetch(): void {
-		let client: EngineClient;
+		let clients: EngineClient[];
 		try {
-			client = engineClient(this.env, this.options.request.engines);
+			clients = engineClients(this.env, this.options.request.engines);
 		} catch {
 			return; // a bad DOCKER_HOST: the Engine screen says so, as without a prefetch
 		}
 		const ignore = () => undefined;
-		const runs = this.docker(client).then((engine) => {
-			this.settled.engine = { name: engine.name, endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+		const runs = this.connected(clients).then((engines) => {
+			this.settled.engine = engineInfo(engines);
 			return this.interruptedRuns().then((found) => (this.settled.interruptedRuns = found));
 		});
-		const early = listRows(client.docker, client.target.name, this.options.selection, this.options.request.profiles).then(({ rows, listed }) => {
-			this.listed = listed;
-			return rows;
-		});
+		const early = this.list(clients.map(({ docker, target }) => ({ docker, name: target.name })));
 		const rows = early.then((found) => (this.settled.containers = found));
 		this.early = early;
 		this.answered = Promise.all([runs, rows]).then(ignore, ignore);
@@ -85,13 +83,11 @@ export class WizardSession implements WizardBackend {
 	}
 
 	async connect(): Promise<EngineInfo> {
-		const engine = await this.docker();
-		return { name: engine.name, endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
+		return engineInfo(await this.connected());
 	}
 
-	private async fetchRows(): Promise<ContainerRow[]> {
-		const { docker, name } = await this.docker();
-		const { rows, listed } = await listRows(docker, name, this.options.selection, this.options.request.profiles);
+	private async list(clients: Parameters<typeof listAcross>[0]): Promise<ContainerRow[]> {
+		const { rows, listed } = await listAcross(clients, this.options.selection, this.options.request.profiles);
 		this.listed = listed;
 		return rows;
 	}
@@ -104,18 +100,16 @@ export class WizardSession implements WizardBackend {
 			const rows = await early.catch(() => undefined);
 			if (rows) return rows;
 		}
-		return this.fetchRows();
+		return this.list(await this.connected());
 	}
 
 	async containerDetails(rows: ContainerRow[]): Promise<ContainerRow[]> {
-		const { docker, name } = await this.docker();
-		const wanted = new Map([...this.listed].filter(([id]) => rows.some((row) => row.id === id)));
-		return detailRows(docker, name, wanted, this.options.selection, this.options.request.profiles);
+		return detailsAcross(await this.connected(), rows, this.listed, this.options.selection, this.options.request.profiles);
 	}
 
-	async targets(containers: string[]): Promise<TargetChoice> {
+	async targets(containers: ChosenContainer[]): Promise<TargetChoice> {
 		const { targetChoice } = await import('./wizard-targets.js');
-		return targetChoice(await this.docker(), containers, this.options, this.env);
+		return targetChoice(await selectionOf(await this.connected(), containers), this.options, this.env);
 	}
 
 	/** The request as the flags gave it, with the operator's answer to "no database found" on top. */
@@ -130,28 +124,30 @@ export class WizardSession implements WizardBackend {
 		return request;
 	}
 
-	async preview(containers: string[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview> {
+	async preview(containers: ChosenContainer[], tag: string, overrides?: DatabaseOverrides): Promise<PlanPreview> {
 		const { previewPlan } = await import('./wizard-preview.js');
-		return previewPlan(await this.docker(), containers, this.request(tag, overrides), this.env);
+		return previewPlan(await selectionOf(await this.connected(), containers), this.request(tag, overrides), this.env);
 	}
 
 	async interruptedRuns(): Promise<InterruptedRunRow[]> {
-		const engine = await this.docker();
+		const engines = await this.connected();
 		// Nearly always none: the recovery code is loaded only when there is one to describe.
-		if ((await interruptedRunFiles(stateDir(this.env), engine.endpoint)).length === 0) return [];
+		const found = await Promise.all(engines.map((engine) => interruptedRunFiles(stateDir(this.env), engine.endpoint)));
+		if (found.every((runs) => runs.length === 0)) return [];
 		const { describeInterrupted } = await import('./recover-session.js');
-		return describeInterrupted(this.env, engine);
+		return describeInterrupted(this.env, engines);
 	}
 
 	async recover(runId: string, io: Parameters<WizardBackend['recover']>[1]) {
 		const { recoverRuns } = await import('./recover-session.js');
-		return recoverRuns({ runId, dryRun: false }, { ...io, env: this.env }, await this.docker());
+		return recoverRuns({ runId, dryRun: false }, { ...io, env: this.env }, await this.connected());
 	}
 
-	async run(containers: string[], tag: string, io: Parameters<WizardBackend['run']>[2], overrides?: DatabaseOverrides) {
+	async run(containers: ChosenContainer[], tag: string, io: Parameters<WizardBackend['run']>[2], overrides?: DatabaseOverrides) {
 		const request = this.request(tag, overrides);
-		const engine = await this.docker();
-		const { executeUpgrade } = await import('./upgrade-session.js');
-		return executeUpgrade(engine, containers, { ...request, argv: ['(interactive)'] }, { ...io, env: this.env });
+		const groups = await selectionOf(await this.connected(), containers);
+		// The same executor core as --yes: a lock on each engine, one plan, one journal.
+		const { executeCluster } = await import('./upgrade-session.js');
+		return executeCluster(groups, { ...request, argv: ['(interactive)'] }, { ...io, env: this.env });
 	}
 }

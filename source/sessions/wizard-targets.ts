@@ -2,7 +2,7 @@ import type { ContainerInspectInfo } from 'dockerode';
 import semver from 'semver';
 import { UsageError } from '../core/errors.js';
 import type { TargetChoice, TargetRow, UpgradeKind } from '../core/wizard-backend.js';
-import type { Engine } from '../docker/engine.js';
+import type { EngineSelection } from './engine-cluster.js';
 import { repositoryOf, tagOf } from '../docker/discovery.js';
 import { EngineLookups } from '../docker/engine-lookups.js';
 import { RegistryClient } from '../registry/client.js';
@@ -27,14 +27,23 @@ function upgradeKind(from: string, to: string): UpgradeKind {
 	return 'patch';
 }
 
-export async function targetChoice({ docker }: Engine, containers: string[], options: WizardSessionOptions, env: NodeJS.ProcessEnv): Promise<TargetChoice> {
+export async function targetChoice(groups: EngineSelection[], options: WizardSessionOptions, env: NodeJS.ProcessEnv): Promise<TargetChoice> {
+	const containers = groups.flatMap((group) => group.names);
 	if (containers.length === 0) throw new UsageError('no container selected');
-	// 300 ticked containers are 300 inspects: asked together (bounded), each image once.
-	const lookups = new EngineLookups(docker);
-	lookups.warm(containers);
-	const inspect = async (name: string): Promise<ContainerInspectInfo> => (await lookups.container(name)) ?? docker.getContainer(name).inspect();
+	// 300 ticked containers are 300 inspects: asked together (bounded), each image once, on each one's engine.
+	const lookupsOf = new Map<string, { lookups: EngineLookups; docker: EngineSelection['engine']['docker'] }>();
+	for (const { engine, names } of groups) {
+		const lookups = new EngineLookups(engine.docker);
+		lookups.warm(names);
+		for (const name of names) lookupsOf.set(name, { lookups, docker: engine.docker });
+	}
+	const inspect = async (name: string): Promise<ContainerInspectInfo> => {
+		const { lookups, docker } = lookupsOf.get(name)!;
+		return (await lookups.container(name)) ?? docker.getContainer(name).inspect();
+	};
+	const imageOf = (name: string, id: string) => lookupsOf.get(name)!.lookups.image(id);
 	const info = await inspect(containers[0]!);
-	const image = await lookups.image(info.Image);
+	const image = await imageOf(containers[0]!, info.Image);
 	const repository = repositoryOf(info.Config.Image);
 	const client = new RegistryClient({ env });
 	const tags = await client.listTags(repository);
@@ -55,7 +64,7 @@ export async function targetChoice({ docker }: Engine, containers: string[], opt
 	for (const other of containers.slice(1)) {
 		const otherInfo = await inspect(other);
 		if (otherInfo.Config.Image === info.Config.Image) continue;
-		const otherImage = await lookups.image(otherInfo.Image);
+		const otherImage = await imageOf(other, otherInfo.Image);
 		const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherInfo, otherImage, options.request.profiles), offered.map((entry) => entry.tag));
 		if (otherCurrent !== current) {
 			throw new UsageError(`the selected containers run different versions (${containers[0]}: ${current}, ${other}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);

@@ -5,7 +5,7 @@ import { ChromeContext, RECOVERY_STAGES, STAGES, type Chrome, type Stage } from 
 import type { Preselection } from './container-groups.js';
 import { RunStateProvider } from './run-context.js';
 import { RunHistory } from './run-history.js';
-import { ContainerScreen } from './screens/container-screen.js';
+import { ContainerScreen } from './screens/containers/view.js';
 import { EngineScreen } from './screens/engine-screen.js';
 import { PlanStage } from './screens/plan-stage.js';
 import { RecoveryScreen } from './screens/recovery/view.js';
@@ -166,8 +166,8 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 					load={containersLoad}
 					preselect={options.preselect}
 					chosen={chosen}
-					onConfirm={(names) => {
-						choices.setChosen(names);
+					onConfirm={(picked) => {
+						choices.setChosen(picked);
 						setStage('Version');
 					}}
 					onRetry={retryContainers}
@@ -179,7 +179,7 @@ export function WizardApp({ backend, options, onExit }: WizardAppProps) {
 			screen = (
 				<TargetScreen
 					load={choices.targetsLoad}
-					containers={chosen}
+					containers={chosen.map((each) => each.name)}
 					preferred={tag ?? options.to}
 					onChoose={(chosenTag) => {
 						choices.setTag(chosenTag);

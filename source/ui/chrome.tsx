@@ -39,6 +39,13 @@ export function useBodyHeight(): number {
 	return liveHeight(useTerminalSize()) - HEADER_LINES - FOOTER_LINES;
 }
 
+/** The header's second line: the engine, or every engine of a cluster by name (the Engine screen has their details). */
+function engineLine(engine: EngineInfo | undefined): string {
+	if (!engine) return 'engine: not connected yet';
+	if (engine.engines) return `${engine.engines.length} engines: ${engine.engines.map((each) => each.name ?? each.endpoint).join(', ')}`;
+	return `engine ${engine.name && engine.name !== engine.endpoint ? `${engine.name} (${engine.endpoint})` : engine.endpoint} · Docker ${engine.engineVersion} · API ${engine.apiVersion}`;
+}
+
 function Header() {
 	const { stage, stages = STAGES, engine } = useChrome();
 	const { columns } = useTerminalSize();
@@ -57,7 +64,7 @@ function Header() {
 				)}
 			</Text>
 			<Text wrap="truncate" dimColor>
-				{truncate(engine ? `engine ${engine.name && engine.name !== engine.endpoint ? `${engine.name} (${engine.endpoint})` : engine.endpoint} · Docker ${engine.engineVersion} · API ${engine.apiVersion}` : 'engine: not connected yet', columns)}
+				{truncate(engineLine(engine), columns)}
 			</Text>
 		</Box>
 	);

@@ -111,6 +111,8 @@ export interface ContainerDetailProps {
 	layersOpen: boolean;
 	/** Lines this panel may use. */
 	budget: number;
+	/** The engine it is on, named only when the run spans several. */
+	onEngine?: string;
 }
 
 interface DetailLayout {
@@ -145,7 +147,7 @@ export function detailFixedLines(container: ContainerRunState, columns = Number.
 	return detailLayout(container, columns).fixed;
 }
 
-export const ContainerDetail = memo(function ContainerDetail({ container, plan, layersOpen, budget }: ContainerDetailProps) {
+export const ContainerDetail = memo(function ContainerDetail({ container, plan, layersOpen, budget, onEngine }: ContainerDetailProps) {
 	const { columns } = useTerminalSize();
 	const name = container.name;
 	const finished = container.summary !== undefined;
@@ -159,6 +161,7 @@ export const ContainerDetail = memo(function ContainerDetail({ container, plan, 
 		<Box flexDirection="column" height={Math.min(budget, fixed + layers.length + tail.length)} overflow="hidden">
 			<Text wrap="truncate">
 				<Text bold>{name}</Text>
+				{onEngine ? <Text dimColor>{` on ${onEngine}`}</Text> : null}
 				{`  ${versions(container, plan)}`}
 				<Downtime container={container} />
 			</Text>

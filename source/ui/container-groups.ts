@@ -1,8 +1,10 @@
 import type { ContainerRow } from '../core/wizard-backend.js';
 
-// The container list as the select screen shows it: filtered, grouped by image
-// repository (one upgrade targets one repository) or Compose project, sorted so the same engine
-// always lists the same way.
+// The container list as the select screen shows it: filtered, grouped by engine
+// (several --host/--context: one heading each, in the order they were given),
+// then by image repository (one upgrade targets one repository) or Compose
+// project, sorted so the same engines always list the same way. A row is known
+// by its engine and name together: one name may be on two engines.
 
 export interface Preselection {
 	containers: string[];
@@ -11,9 +13,16 @@ export interface Preselection {
 }
 
 export interface ContainerGroup {
+	/** The engine its rows are on, by name. */
+	engine: string;
 	/** The heading: the image repository, or `compose project <name>` for a project's services. */
 	repository: string;
 	rows: ContainerRow[];
+}
+
+/** A row's identity in ticks and the cursor: its engine and its name (a name alone may be on two engines). */
+export function rowKey(row: Pick<ContainerRow, 'engine' | 'name'>): string {
+	return `${row.engine}\n${row.name}`;
 }
 
 /** A Compose project's services are one group (they are upgraded through their project); other containers group by repository. */
@@ -21,28 +30,37 @@ export function groupOf(row: ContainerRow): string {
 	return row.compose ? `compose project ${row.compose.project}` : row.repository;
 }
 
+/** The engines of the rows, in the order the backend listed them (the order they were given). */
+export function enginesOf(rows: ContainerRow[]): string[] {
+	return [...new Set(rows.map((row) => row.engine))];
+}
+
 export function matchesFilter(row: ContainerRow, filter: string): boolean {
 	const needle = filter.trim().toLowerCase();
 	if (!needle) return true;
-	return [row.name, row.image, row.version ?? '', row.state, row.health ?? '', row.compose?.project ?? ''].some((field) => field.toLowerCase().includes(needle));
+	return [row.name, row.image, row.version ?? '', row.state, row.health ?? '', row.compose?.project ?? '', row.engine].some((field) => field.toLowerCase().includes(needle));
 }
 
 export function groupRows(rows: ContainerRow[], filter = ''): ContainerGroup[] {
-	const groups = new Map<string, ContainerRow[]>();
+	const engines = enginesOf(rows);
+	const groups = new Map<string, ContainerGroup>();
 	for (const row of rows) {
 		if (!matchesFilter(row, filter)) continue;
-		const list = groups.get(groupOf(row)) ?? [];
-		list.push(row);
-		groups.set(groupOf(row), list);
+		const key = `${row.engine}\n${groupOf(row)}`;
+		const group = groups.get(key) ?? { engine: row.engine, repository: groupOf(row), rows: [] };
+		group.rows.push(row);
+		groups.set(key, group);
 	}
-	return [...groups.entries()]
-		.sort(([a], [b]) => a.localeCompare(b))
-		.map(([repository, list]) => ({ repository, rows: list.sort((a, b) => a.name.localeCompare(b.name)) }));
+	// Engines as given (not alphabetically: the run goes engine after engine in that order).
+	return [...groups.values()]
+		.sort((a, b) => engines.indexOf(a.engine) - engines.indexOf(b.engine) || a.repository.localeCompare(b.repository))
+		.map((group) => ({ ...group, rows: group.rows.sort((a, b) => a.name.localeCompare(b.name)) }));
 }
 
 /**
- * Ticked at start: what the backend marked (it alone knows labels), plus the
- * flags it may not have applied: --container names and --image.
+ * Ticked at start (row keys): what the backend marked (it alone knows labels),
+ * plus the flags it may not have applied: --container names (on every engine,
+ * as --yes applies them) and --image.
  */
 export function initiallyTicked(rows: ContainerRow[], preselect: Preselection): Set<string> {
 	const image = preselect.image;
@@ -54,18 +72,18 @@ export function initiallyTicked(rows: ContainerRow[], preselect: Preselection): 
 					preselect.containers.includes(row.name) ||
 					(image !== undefined && (row.image === image || row.repository === image || row.image.startsWith(`${image}:`))),
 			)
-			.map((row) => row.name),
+			.map(rowKey),
 	);
 }
 
-/** Names ticked, grouped by repository, for the "one repository at a time" rule. */
+/** The repositories of the ticked rows, for the "one repository at a time" rule. */
 export function repositoriesOf(rows: ContainerRow[], ticked: ReadonlySet<string>): string[] {
-	return [...new Set(rows.filter((row) => ticked.has(row.name)).map((row) => row.repository))];
+	return [...new Set(rows.filter((row) => ticked.has(rowKey(row))).map((row) => row.repository))];
 }
 
-/** The ENGINE column's width, only when the rows come from several engines; with one, its name for the heading. */
-export function engineColumn(rows: ContainerRow[]): { single?: string; width: number } {
-	const engines = [...new Set(rows.map((row) => row.engine))];
-	if (engines.length === 1) return { single: engines[0], width: 0 };
-	return { width: engines.length > 1 ? Math.min(28, Math.max(6, ...engines.map((engine) => engine.length))) : 0 };
+/** The ticked rows as one selection per engine, in the engines' order (what a cluster runs). */
+export function tickedByEngine(rows: ContainerRow[], ticked: ReadonlySet<string>): Array<{ engine: string; names: string[] }> {
+	return enginesOf(rows)
+		.map((engine) => ({ engine, names: rows.filter((row) => row.engine === engine && ticked.has(rowKey(row))).map((row) => row.name) }))
+		.filter((group) => group.names.length > 0);
 }

@@ -29,13 +29,14 @@ function compactState(container: ContainerRunState): { text: string; tone?: 'goo
 	return { text: 'in progress', tone: 'busy' };
 }
 
-export const ContainerLine = memo(function ContainerLine({ container, plan }: { container: ContainerRunState; plan?: PlanPreviewContainer }) {
+export const ContainerLine = memo(function ContainerLine({ container, plan, onEngine }: { container: ContainerRunState; plan?: PlanPreviewContainer; onEngine?: string }) {
 	const state = compactState(container);
 	const icon = state.tone === 'busy' ? <Spin /> : state.tone === 'good' ? <Text color="green">✔</Text> : state.tone === 'bad' ? <Text color="red">✖</Text> : <Text dimColor>·</Text>;
 	return (
 		<Text wrap="truncate">
 			{icon}
 			<Text bold>{` ${container.name}`}</Text>
+			{onEngine ? <Text dimColor>{` on ${onEngine}`}</Text> : null}
 			{`  ${versions(container, plan)}  ${state.text}`}
 			<Downtime container={container} />
 		</Text>
@@ -66,6 +67,9 @@ export function RunProgress({ state, plans, tag, layersOpen, height, title: fixe
 	const active = shownActive ? state.containers[shownActive] : undefined;
 	const others = names.filter((name) => name !== shownActive);
 	const planOf = (name: string) => plans.find((plan) => plan.name === name);
+	// A cluster over several engines: each container says where it is (the names are distinct).
+	const several = new Set(plans.map((plan) => plan.engine)).size > 1;
+	const engineOf = (name: string) => (several ? planOf(name)?.engine : undefined);
 	// The active container's steps come first; the others share what is left.
 	const otherRoom = Math.max(0, height - 1 - Math.max(active ? detailFixedLines(active, columns) : 0, 1));
 	const shownOthers = others.length > otherRoom ? others.slice(0, Math.max(0, otherRoom - 1)) : others;
@@ -81,10 +85,10 @@ export function RunProgress({ state, plans, tag, layersOpen, height, title: fixe
 				{' · '}
 				<RunClock startedAt={state.startedAt} endedAt={state.endedAt} />
 			</Text>
-			{active ? <ContainerDetail container={active} plan={planOf(active.name)} layersOpen={layersOpen} budget={detailBudget} /> : null}
+			{active ? <ContainerDetail container={active} plan={planOf(active.name)} layersOpen={layersOpen} budget={detailBudget} onEngine={engineOf(active.name)} /> : null}
 			{shownOthers.map((name) => {
 				const container = state.containers[name];
-				return container ? <ContainerLine key={name} container={container} plan={planOf(name)} /> : null;
+				return container ? <ContainerLine key={name} container={container} plan={planOf(name)} onEngine={engineOf(name)} /> : null;
 			})}
 			{hiddenOthers > 0 ? <Text dimColor>{`  + ${hiddenOthers} more`}</Text> : null}
 		</Box>

@@ -7,17 +7,18 @@ export type Load<T> =
 	| { status: 'idle' }
 	| { status: 'loading' }
 	| { status: 'ready'; value: T }
-	/** `kind` and `container` when the error carried them (e.g. kind 'no-database'): screens that can help react to them. */
-	| { status: 'error'; message: string; kind?: string; container?: string };
+	/** `kind`, `container` and `engine` when the error carried them (e.g. kind 'no-database'): screens that can help react to them. */
+	| { status: 'error'; message: string; kind?: string; container?: string; engine?: string };
 
-function errorLoad(error: unknown): { status: 'error'; message: string; kind?: string; container?: string } {
+function errorLoad(error: unknown): { status: 'error'; message: string; kind?: string; container?: string; engine?: string } {
 	const message = error instanceof Error ? error.message : String(error);
-	const { kind, container } = (typeof error === 'object' && error !== null ? error : {}) as { kind?: unknown; container?: unknown };
+	const { kind, container, engine } = (typeof error === 'object' && error !== null ? error : {}) as { kind?: unknown; container?: unknown; engine?: unknown };
 	return {
 		status: 'error',
 		message,
 		...(typeof kind === 'string' ? { kind } : {}),
 		...(typeof container === 'string' ? { container } : {}),
+		...(typeof engine === 'string' ? { engine } : {}),
 	};
 }
 

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { DatabaseOverrides, WizardBackend } from '../core/wizard-backend.js';
+import type { ChosenContainer, DatabaseOverrides, WizardBackend } from '../core/wizard-backend.js';
 import { useLoad } from './use-load.js';
 
 // What the operator chooses before an upgrade (containers, version, and the
@@ -8,14 +8,15 @@ import { useLoad } from './use-load.js';
 // for, so going back and forth never asks the engine or the registry twice.
 
 export function useUpgradeChoices(backend: WizardBackend) {
-	const [chosen, setChosen] = useState<string[]>([]);
+	const [chosen, setChosen] = useState<ChosenContainer[]>([]);
 	const [tag, setTag] = useState<string>();
 	/** Counts URLs typed, so each one plans again. */
 	const databaseAnswers = useRef(0);
 	// The operator's answer to "no database found", for the containers it was given for.
 	const [database, setDatabase] = useState<{ containers: string; overrides: DatabaseOverrides }>();
 
-	const chosenKey = chosen.join('\n');
+	// The engine is part of the key: one name may be chosen on one engine, then on another.
+	const chosenKey = chosen.map((each) => `${each.engine ?? ''}\t${each.name}`).join('\n');
 	const [targetsLoad, retryTargets] = useLoad(chosen.length > 0 ? `targets:${chosenKey}` : undefined, () => backend.targets(chosen));
 	const overrides = database?.containers === chosenKey ? database.overrides : undefined;
 	// Never the URL itself in the key: it holds the password.

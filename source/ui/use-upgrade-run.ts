@@ -1,7 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import type { RunSummary } from '../core/events.js';
 import { createRunStore, type RunStore } from '../core/run-state.js';
-import type { DatabaseOverrides, WizardBackend } from '../core/wizard-backend.js';
+import type { ChosenContainer, DatabaseOverrides, WizardBackend } from '../core/wizard-backend.js';
 import { createGateDesk, type GateDesk } from './gate-desk.js';
 import type { RunOutcome } from './screens/summary-screen.js';
 
@@ -43,7 +43,7 @@ export function settleRun(run: Promise<RunSummary>, store: RunStore): Promise<Ru
 }
 
 export interface UpgradeRunStart {
-	containers: string[];
+	containers: ChosenContainer[];
 	tag: string;
 	overrides?: DatabaseOverrides;
 	/** The run ended (summary or error): the app shows the summary. */

@@ -15,6 +15,8 @@ import { newStateHome, runWizard, signalWhen, type WizardEvent } from '../suppor
 const w = world();
 const id = uniqueName('ecl');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
+/** One test's nodes: a key of its own, since a second `case=` label would replace caseLabel and afterAll would miss them. */
+const nodesLabel = (suffix: string) => `io.upgrade-wizard.nodes=${id}-${suffix}`;
 const e1 = dockerOn(w.dockerHost);
 const e2 = dockerOn(w.engine2Host);
 let db: TestDatabase;
@@ -26,7 +28,7 @@ type Node = { engine: ReturnType<typeof dockerOn>; name: string; id: string };
  * the second one runs on 1.6.0 only, so the target fails there and only there.
  */
 async function twoNodes(suffix: string, strictOn2 = false): Promise<[Node, Node]> {
-	const label = `${caseLabel}-${suffix}`;
+	const label = nodesLabel(suffix);
 	const start = async (engine: ReturnType<typeof dockerOn>, name: string, imageAndCommand: string[]) => {
 		const { stdout } = await engine.docker([
 			'run', '-d', '--name', name, '--label', TEST_LABEL, '--label', caseLabel, '--label', label,
@@ -76,7 +78,7 @@ describe('a cluster over two engines', () => {
 	it('upgrades one container on each engine in the order given: pulls on both first, one backup, -old kept until both are healthy, service downtime zero', async () => {
 		const [a, b] = await twoNodes('ok');
 		const stateHome = newStateHome();
-		const run = await runWizard(['--yes', '--json', ...hosts, '--label', `${caseLabel}-ok`, '--to', '1.6.1'], { stateHome });
+		const run = await runWizard(['--yes', '--json', ...hosts, '--label', nodesLabel('ok'), '--to', '1.6.1'], { stateHome });
 		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
 		const events = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as WizardEvent & { engine?: string; detail?: string; summary?: any });
 		const done = events.flatMap((event) => (event.type === 'step-done' ? [`${event.step} ${event.container}@${event.engine}`] : []));
@@ -99,7 +101,7 @@ describe('a cluster over two engines', () => {
 
 		// The human summary says the service stayed up and who was down when.
 		const [c, d] = await twoNodes('human');
-		const human = await runWizard(['--yes', ...hosts, '--label', `${caseLabel}-human`, '--to', '1.6.1']);
+		const human = await runWizard(['--yes', ...hosts, '--label', nodesLabel('human'), '--to', '1.6.1']);
 		expect(human.exitCode, human.stdout + human.stderr).toBe(0);
 		expect(human.stdout).toContain('service (2 nodes): downtime 0 ms, at least one node served throughout');
 		expect(human.stdout).toMatch(new RegExp(`^\\s+${c.name} on ${w.dockerHost.replace(/[/.]/g, '\\$&')} down \\d\\d:\\d\\d:\\d\\d\\.\\d-\\d\\d:\\d\\d:\\d\\d\\.\\d UTC`, 'm'));
@@ -108,7 +110,7 @@ describe('a cluster over two engines', () => {
 
 	it('a target never healthy on the second engine rolls back both engines: the same container IDs, exit 1', async () => {
 		const [a, b] = await twoNodes('bad', true);
-		const run = await runWizard(['--yes', ...hosts, '--label', `${caseLabel}-bad`, '--to', '1.6.1', '--health-timeout', '20']);
+		const run = await runWizard(['--yes', ...hosts, '--label', nodesLabel('bad'), '--to', '1.6.1', '--health-timeout', '20']);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
 		expect(run.stdout).toMatch(new RegExp(`${b.name} on \\S+: .*: rolled back`));
 		expect(run.stdout).toMatch(new RegExp(`${a.name} on \\S+: .*: rolled back`));
@@ -121,7 +123,7 @@ describe('a cluster over two engines', () => {
 		const [a, b] = await twoNodes('kill');
 		const stateHome = newStateHome();
 		const killed = await signalWhen(
-			['--yes', ...hosts, '--label', `${caseLabel}-kill`, '--to', '1.6.1', '--health-timeout', '60'],
+			['--yes', ...hosts, '--label', nodesLabel('kill'), '--to', '1.6.1', '--health-timeout', '60'],
 			'SIGKILL',
 			(event) => event.type === 'step-started' && event.step === 'health' && event.container === b.name,
 			{ stateHome, timeoutMs: 150_000 },

@@ -120,9 +120,9 @@ describe('tags of other shapes', () => {
 			env: { ...process.env, XDG_STATE_HOME: stateHome },
 			request: { healthTimeoutS: 120, stableS: 10, keepOld: false, filters: { pre: false, allowMajor: false }, skipBackup: false, offlineBackup: false, noMigrations: false, stopAllFirst: false, argv: [] },
 		});
-		const schemaRow = (await session.targets([withSchema])).rows.find((row) => row.tag === '1.6.0');
+		const schemaRow = (await session.targets([{ name: withSchema }])).rows.find((row) => row.tag === '1.6.0');
 		expect(schemaRow?.disabledReason).toBe('downgrade: a release that migrated the schema cannot go back; restore a backup instead');
-		const plainRow = (await session.targets([without])).rows.find((row) => row.tag === '1.0.0');
+		const plainRow = (await session.targets([{ name: without }])).rows.find((row) => row.tag === '1.0.0');
 		expect(plainRow?.kind).toBe('downgrade');
 		expect(plainRow?.disabledReason).toBe('downgrade: older than the running 1.1.0; the wizard only upgrades');
 	});

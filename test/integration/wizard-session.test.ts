@@ -39,15 +39,15 @@ afterAll(async () => {
 
 describe('the wizard session', () => {
 	it('refuses one "now" version for containers that run different ones', async () => {
-		await expect(session().targets([`${id}-old`, `${id}-new`])).rejects.toThrow(
+		await expect(session().targets([{ name: `${id}-old` }, { name: `${id}-new` }])).rejects.toThrow(
 			new RegExp(`run different versions \\(${id}-old: 1\\.6\\.0, ${id}-new: 1\\.6\\.1\\); upgrade them separately`),
 		);
-		const single = await session().targets([`${id}-old`]);
+		const single = await session().targets([{ name: `${id}-old` }]);
 		expect(single.current).toBe('1.6.0');
 	});
 
 	it('says the backup was skipped on the no-database screen, not by --skip-backup', async () => {
-		const preview = await session().preview([`${id}-old`], '1.6.1', { skipBackup: true });
+		const preview = await session().preview([{ name: `${id}-old` }], '1.6.1', { skipBackup: true });
 		expect(preview.lines).toContain('Database: NO BACKUP (skipped on the no-database screen): a failed migration cannot be undone');
 		expect(preview.containers[0]!.backup).toBe('NONE (skipped on the no-database screen)');
 		expect(preview.lines.join('\n')).not.toContain('--skip-backup');

@@ -120,7 +120,7 @@ describe('resolveEngine: which engine, in the docker CLI order', () => {
 	it('gives one target per --host/--context, in the order given; the one-engine callers refuse several', () => {
 		const refs: EngineRef[] = [{ kind: 'context', value: 'rootless' }, { kind: 'host', value: 'ssh://ops@b' }, { kind: 'context', value: 'remote' }];
 		expect(resolveEngines(refs, env({})).map((target) => target.name)).toEqual(['rootless', 'ssh://ops@b', 'remote']);
-		expect(() => resolveEngine(refs, env({}))).toThrow(/^the interactive wizard drives one engine at a time \(given: rootless, ssh:\/\/ops@b, remote\): run a cluster over several engines with --yes, or give one --host or --context$/);
+		expect(() => resolveEngine(refs, env({}))).toThrow(/^this drives one engine at a time \(given: rootless, ssh:\/\/ops@b, remote\): give one --host or --context$/);
 	});
 });
 

@@ -54,17 +54,30 @@ describe('engine screen', () => {
 		const { lastFrame, stdin, backend } = mount({
 			connect: async () => {
 				attempts++;
-				if (attempts === 1) throw new Error('cannot connect to unix:///var/run/docker.sock (ENOENT): start dockerd or set DOCKER_HOST');
+				if (attempts === 1) {
+					// The shape connect() rejects with when an engine does not answer (EngineProblem).
+					throw Object.assign(new Error('cannot reach unix:///var/run/docker.sock (ENOENT): start dockerd or set DOCKER_HOST'), {
+						kind: 'engine-unreachable',
+						engine: 'unix:///var/run/docker.sock',
+					});
+				}
 				return { endpoint: 'unix:///var/run/docker.sock', engineVersion: '26.1.5', apiVersion: '1.45' };
 			},
 		});
-		const frame = await waitForFrame(lastFrame, 'No Docker engine answered');
+		const frame = await waitForFrame(lastFrame, 'The Docker engine unix:///var/run/docker.sock did not answer.');
 		expect(frame).toContain('start dockerd or set DOCKER_HOST');
 		expect(frame).toContain('r retry');
 		await tick();
 		await press(stdin, 'r');
 		await waitForFrame(lastFrame, 'app-1');
 		expect(backend.calls.connect).toBe(2);
+	});
+
+	it('does not call a refused setting an engine that did not answer', async () => {
+		const { lastFrame } = mount({ connect: () => Promise.reject(new Error('--context "nope": no such context in /root/.docker/contexts')) });
+		const frame = await waitForFrame(lastFrame, 'no such context');
+		expect(frame).toContain('The Docker engine cannot be used as given.');
+		expect(frame).not.toMatch(/did not answer|No Docker engine answered/);
 	});
 
 	it('quits with exit 2 (nothing touched) on q', async () => {
@@ -125,17 +138,11 @@ describe('container screen', () => {
 		expect(frame).toContain('0 of 4 ticked');
 	});
 
-	it('names the engine: in the heading when every row is on one, in a column when they come from several', async () => {
-		const one = mount();
-		expect(await waitForFrame(one.lastFrame, 'scanner')).toContain('0 of 4 ticked · engine unix:///var/run/docker.sock');
-		one.unmount();
-		const rows = CONTAINERS.map((row) => (row.name === 'app-2' ? { ...row, engine: 'ssh://ops@node-b' } : row));
-		const { lastFrame } = mount({ listContainers: async () => rows });
+	it('names the engine in the heading when every row is on one (several: test/unit/ui-engines.test.tsx)', async () => {
+		const { lastFrame } = mount();
 		const frame = await waitForFrame(lastFrame, 'scanner');
-		expect(frame).not.toContain('· engine');
-		expect(frame).toMatch(/NAME\s+ENGINE\s+VERSION\s+STATE/);
-		expect(rowOf(frame, 'app-1')).toMatch(/app-1\s+unix:\/\/\/var\/run\/docker\.sock\s+1\.6\.0\s+running/);
-		expect(rowOf(frame, 'app-2')).toMatch(/app-2\s+ssh:\/\/ops@node-b\s+1\.6\.0\s+running/);
+		expect(frame).toContain('0 of 4 ticked · engine unix:///var/run/docker.sock');
+		expect(frame).not.toContain('engine unix:///var/run/docker.sock (');
 	});
 
 	it('ticks the rows preselected by flags and by the backend', async () => {

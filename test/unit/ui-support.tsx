@@ -4,7 +4,7 @@ import { render } from 'ink-testing-library';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ContainerSummary, EventListener, Gate, Prompter, RunEvent, RunSummary, TimedEvent } from '../../source/core/events.js';
-import type { ContainerRow, DatabaseOverrides, EngineInfo, InterruptedRunRow, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
+import type { ChosenContainer, ContainerRow, DatabaseOverrides, EngineInfo, InterruptedRunRow, PlanPreview, TargetChoice, WizardBackend } from '../../source/core/wizard-backend.js';
 import { WizardApp } from '../../source/ui/app.js';
 
 // Shared by the ui-*.test.tsx files: a fake WizardBackend (unit tests; the
@@ -156,10 +156,13 @@ export interface FakeBackend extends WizardBackend {
 	calls: {
 		connect: number;
 		listContainers: number;
+		/** The names of each choice (the chosen containers' engines are in `chosen`). */
 		targets: string[][];
+		/** Each targets() call's choice whole: names with their engines. */
+		chosen: ChosenContainer[][];
 		/** [containers, tag] or, when the operator answered "no database found", [containers, tag, overrides]. */
 		preview: Array<[string[], string] | [string[], string, DatabaseOverrides]>;
-		run: Array<{ containers: string[]; tag: string; signal: AbortSignal; overrides?: DatabaseOverrides }>;
+		run: Array<{ containers: string[]; chosen: ChosenContainer[]; tag: string; signal: AbortSignal; overrides?: DatabaseOverrides }>;
 		interruptedRuns: number;
 		recover: Array<{ runId: string; signal: AbortSignal }>;
 	};
@@ -179,7 +182,9 @@ export interface FakeOptions {
 }
 
 export function fakeBackend(options: FakeOptions = {}): FakeBackend {
-	const calls: FakeBackend['calls'] = { connect: 0, listContainers: 0, targets: [], preview: [], run: [], interruptedRuns: 0, recover: [] };
+	const calls: FakeBackend['calls'] = { connect: 0, listContainers: 0, targets: [], chosen: [], preview: [], run: [], interruptedRuns: 0, recover: [] };
+	// The screens hand the backend names with their engines; most tests only care about the names.
+	const names = (chosen: ChosenContainer[]) => chosen.map((each) => each.name);
 	return {
 		calls,
 		async connect() {
@@ -191,16 +196,18 @@ export function fakeBackend(options: FakeOptions = {}): FakeBackend {
 			return options.listContainers ? options.listContainers() : CONTAINERS;
 		},
 		...(options.containerDetails ? { containerDetails: options.containerDetails } : {}),
-		async targets(containers) {
-			calls.targets.push(containers);
-			return options.targets ? options.targets(containers) : TARGETS;
+		async targets(chosen) {
+			calls.targets.push(names(chosen));
+			calls.chosen.push(chosen);
+			return options.targets ? options.targets(names(chosen)) : TARGETS;
 		},
-		async preview(containers, tag, overrides) {
+		async preview(chosen, tag, overrides) {
+			const containers = names(chosen);
 			calls.preview.push(overrides ? [containers, tag, overrides] : [containers, tag]);
 			return options.preview ? options.preview(containers, tag, overrides) : previewFor(containers, tag);
 		},
 		async run(containers, tag, io, overrides) {
-			calls.run.push({ containers, tag, signal: io.signal, ...(overrides ? { overrides } : {}) });
+			calls.run.push({ containers: names(containers), chosen: containers, tag, signal: io.signal, ...(overrides ? { overrides } : {}) });
 			if (options.run) return options.run(containers, tag, io, overrides);
 			return playScript(upgradeScript(), io);
 		},

@@ -26,9 +26,12 @@ type PlanLine = { text: string; tone?: 'title' | 'dim' | 'warning' };
 
 export function planLines(preview: PlanPreview): PlanLine[] {
 	const lines: PlanLine[] = [];
+	// Several engines: the containers come engine after engine, each saying which.
+	const several = new Set(preview.containers.map((container) => container.engine)).size > 1;
 	for (const container of preview.containers) {
 		const via = container.hops.length > 0 ? ` (via ${container.hops.join(' → ')})` : '';
-		lines.push({ text: `${container.name}  ${container.from} → ${container.to}${via}`, tone: 'title' });
+		const where = several && container.engine ? ` on ${container.engine}` : '';
+		lines.push({ text: `${container.name}${where}  ${container.from} → ${container.to}${via}`, tone: 'title' });
 		lines.push({ text: `  stops:  ${container.stops}` });
 		lines.push({ text: `  backup: ${container.backup ?? 'none'}`, tone: container.backup ? undefined : 'warning' });
 		lines.push({ text: `  health: ${container.health}` });
@@ -87,6 +90,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	}
 
 	const count = load.value.containers.length;
+	const engines = new Set(load.value.containers.map((container) => container.engine)).size;
 	const rendered = lines.map((line, index) => (
 		<Text
 			key={index}
@@ -101,7 +105,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	return (
 		<Frame help="plan" hints={`enter start the upgrade${onChangeDatabase ? ' · d another database' : ''} · esc back · q quit`}>
 			<Text wrap="truncate">
-				{`The plan: ${count} container${count === 1 ? '' : 's'} to ${tag}, one at a time. Nothing has been touched yet.`}
+				{`The plan: ${count} container${count === 1 ? '' : 's'}${engines > 1 ? ` on ${engines} engines` : ''} to ${tag}, one at a time. Nothing has been touched yet.`}
 			</Text>
 			<Viewport rows={rendered} height={room} anchor={Math.min(offset, limit)} mode="scroll" />
 		</Frame>

@@ -20,7 +20,7 @@ export function PlanStage({ choices, onConfirm, onBack, onQuit }: PlanStageProps
 		return (
 			<NoDatabaseScreen
 				notPostgres={previewLoad.kind === 'not-postgres'}
-				container={previewLoad.container ?? chosen[0] ?? ''}
+				container={previewLoad.container ?? chosen[0]?.name ?? ''}
 				message={previewLoad.message}
 				onAnswer={choices.answerDatabase}
 				onBack={onBack}
