@@ -148,10 +148,12 @@ describe('the npm package', () => {
 			.map((entry) => join(entry.parentPath, entry.name).slice(installed.length + 1));
 		expect(files).toContain('dist/bundle/cli.js');
 		expect(files).toContain('test/world/up.sh');
+		// up.sh and down.sh source it, even for the demo (which starts no second engine).
+		expect(files).toContain('test/world/engine2.sh');
 		expect(files).toContain('test/world/fixtures/app/versions.tsv');
 		expect(files.filter((file) => file.startsWith('dist/') && !/^dist\/bundle\/[^/]+\.js$/.test(file))).toEqual([]);
 		const worldFiles = files.filter((file) => file.startsWith('test/'));
-		expect(worldFiles.filter((file) => !/^test\/world\/(up\.sh|down\.sh|lib\.sh|images\.sh|registry-labels\.mjs|registry\/|fixtures\/)/.test(file))).toEqual([]);
+		expect(worldFiles.filter((file) => !/^test\/world\/(up\.sh|down\.sh|lib\.sh|images\.sh|engine2\.sh|registry-labels\.mjs|registry\/|fixtures\/)/.test(file))).toEqual([]);
 		expect(files.filter((file) => !/^(bin|dist|test)\//.test(file)).sort()).toEqual(['README.md', 'package.json']);
 	});
 
