@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
 import { shortId } from '../../text/format.js';
 import type { HealthVerdict, UndoContext } from '../../core/ports.js';
-import { inspectService } from './service-calls.js';
-import { tasksOf, waitServing } from './settle.js';
+import { inspectService, tasksOf } from './service-calls.js';
+import { waitServing } from './settle.js';
 import { sameImage } from './update-status.js';
 import type { SwarmServiceRecord } from './unit.js';
 

@@ -11,7 +11,7 @@ import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
 import { imageWithoutDigest, type SelectedService } from './select.js';
 import { inspectService } from './service-calls.js';
-import { describeUpgradeSpec, monitorNs, upgradeSpec, type ServiceSpecLike } from './spec.js';
+import { describeUpgradeSpec, monitorNs, replicasOfSpec, upgradeSpec, type ServiceSpecLike } from './spec.js';
 import type { SwarmServiceUnit } from './unit.js';
 
 // Planning a Swarm service's upgrade, touching nothing: its spec as the
@@ -44,8 +44,7 @@ export async function preflightService(docker: Docker, service: SelectedService)
 	if (busy) throw new UsageError(`service ${service.name} ${busy}; nothing was changed`);
 	const specImage = now.spec.TaskTemplate?.ContainerSpec?.Image;
 	if (!specImage) throw new UsageError(`service ${service.name} names no image in its spec`);
-	const mode = now.spec.Mode as { Replicated?: { Replicas?: number }; Global?: object } | undefined;
-	const replicas = mode?.Global ? 'global' : (mode?.Replicated?.Replicas ?? 1);
+	const replicas = replicasOfSpec(now.spec);
 	const task = await runningTask(docker, service.id);
 	const image = await imageOf(docker, task?.Image, specImage, service.name);
 	const base = task ?? fromSpec(service, now.spec, image);

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { readUpdate, type TaskLike, type UpdateReading, type UpdateStatusLike } from './update-status.js';
+import { readUpdate, type UpdateReading, type UpdateStatusLike } from './update-status.js';
 import type { ServiceSpecLike } from './spec.js';
 
 // The engine calls of a swarm-service upgrade. docker-modem puts a POST's
@@ -29,9 +29,31 @@ export async function rollbackService(docker: Docker, id: string): Promise<void>
 	await docker.getService(id).update(undefined as never, { _query: { version: now.version, rollback: 'previous' }, _body: now.spec } as never);
 }
 
-export async function serviceTasksNow(docker: Docker, id: string): Promise<TaskLike[]> {
-	const rows = (await docker.listTasks({ filters: { service: [id] } })) as Array<{ Spec?: { ContainerSpec?: { Image?: string } }; Status?: { State?: string }; DesiredState?: string }>;
-	return rows.map((row) => ({ image: row.Spec?.ContainerSpec?.Image ?? '', state: row.Status?.State ?? '', desired: row.DesiredState ?? '' }));
+export interface TaskNow {
+	id: string;
+	image: string;
+	state: string;
+	desired: string;
+	containerId?: string;
+	/** The container's health when it is on this engine and has a healthcheck. */
+	health?: string;
+}
+
+/** The service's tasks; `health`: also ask each local container for its health (the checks after a rollback do, the follower need not). */
+export async function tasksOf(docker: Docker, id: string, { health: withHealth = true } = {}): Promise<TaskNow[]> {
+	const rows = (await docker.listTasks({ filters: { service: [id] } })) as Array<{
+		ID: string;
+		Spec?: { ContainerSpec?: { Image?: string } };
+		Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
+		DesiredState?: string;
+	}>;
+	return Promise.all(
+		rows.map(async (row) => {
+			const containerId = row.Status?.ContainerStatus?.ContainerID;
+			const health = containerId && withHealth ? await docker.getContainer(containerId).inspect().then((info) => info.State.Health?.Status, () => undefined) : undefined;
+			return { id: row.ID, image: row.Spec?.ContainerSpec?.Image ?? '', state: row.Status?.State ?? '', desired: row.DesiredState ?? '', ...(containerId ? { containerId } : {}), ...(health ? { health } : {}) };
+		}),
+	);
 }
 
 /**
@@ -51,7 +73,7 @@ export async function followUpdate(
 	while (Date.now() < deadline) {
 		if (signal?.aborted) throw signal.reason ?? new Error('aborted');
 		const now = await inspectService(docker, id);
-		const reading = readUpdate(now.updateStatus, await serviceTasksNow(docker, id), newImage, startedAfter);
+		const reading = readUpdate(now.updateStatus, await tasksOf(docker, id, { health: false }), newImage, startedAfter);
 		onProgress(reading);
 		if (reading.phase === 'completed' || reading.phase === 'paused' || reading.phase === 'rolled-back') return reading;
 		await new Promise((resolve) => setTimeout(resolve, 500));

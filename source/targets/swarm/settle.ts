@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
-import { inspectService, type ServiceNow } from './service-calls.js';
+import { inspectService, tasksOf, type ServiceNow, type TaskNow } from './service-calls.js';
 import { sameImage } from './update-status.js';
+import { replicasOfSpec } from './spec.js';
 
 // Waiting for the engine to finish what it is doing to a service, and reading
 // its tasks: rollback, recover and the checks after them share these, so a
@@ -25,32 +26,6 @@ export async function settled(docker: Docker, id: string, timeoutMs: number): Pr
 	return { now, settled: !MOVING.has(now.updateStatus?.State ?? '') };
 }
 
-export interface TaskNow {
-	id: string;
-	image: string;
-	state: string;
-	desired: string;
-	containerId?: string;
-	/** The container's health when it is on this engine and has a healthcheck. */
-	health?: string;
-}
-
-export async function tasksOf(docker: Docker, id: string): Promise<TaskNow[]> {
-	const rows = (await docker.listTasks({ filters: { service: [id] } })) as Array<{
-		ID: string;
-		Spec?: { ContainerSpec?: { Image?: string } };
-		Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
-		DesiredState?: string;
-	}>;
-	return Promise.all(
-		rows.map(async (row) => {
-			const containerId = row.Status?.ContainerStatus?.ContainerID;
-			const health = containerId ? await docker.getContainer(containerId).inspect().then((info) => info.State.Health?.Status, () => undefined) : undefined;
-			return { id: row.ID, image: row.Spec?.ContainerSpec?.Image ?? '', state: row.Status?.State ?? '', desired: row.DesiredState ?? '', ...(containerId ? { containerId } : {}), ...(health ? { health } : {}) };
-		}),
-	);
-}
-
 /** The tasks that should run, all running `image` (healthy where a healthcheck says), as many as the service wants. */
 export function servingOn(tasks: readonly TaskNow[], image: string, replicas: number | undefined): { ok: boolean; running: number; wanted: number; wrong: TaskNow[] } {
 	const wanted = tasks.filter((task) => task.desired === 'running');
@@ -59,9 +34,10 @@ export function servingOn(tasks: readonly TaskNow[], image: string, replicas: nu
 	return { ok: count > 0 && good.length >= count && good.length === wanted.length, running: good.length, wanted: count, wrong: wanted.filter((task) => !good.includes(task)) };
 }
 
+/** A replicated service's replicas; a global one's count is the nodes', so undefined. */
 export function replicasOf(now: ServiceNow): number | undefined {
-	const mode = now.spec.Mode as { Replicated?: { Replicas?: number } } | undefined;
-	return mode?.Replicated ? (mode.Replicated.Replicas ?? 1) : undefined;
+	const replicas = replicasOfSpec(now.spec);
+	return replicas === 'global' ? undefined : replicas;
 }
 
 /** Poll until every task that should run is on `image` and healthy (bounded); the last count either way. */

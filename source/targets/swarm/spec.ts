@@ -34,6 +34,12 @@ export function monitorNs(healthTimeoutS: number | undefined, healthcheck: Image
 	return Math.max(5 * SECOND_NS, window);
 }
 
+/** Replicas the spec asks for, or 'global' (one task per node). */
+export function replicasOfSpec(spec: ServiceSpecLike): number | 'global' {
+	const mode = spec.Mode as { Replicated?: { Replicas?: number }; Global?: object } | undefined;
+	return mode?.Global ? 'global' : (mode?.Replicated?.Replicas ?? 1);
+}
+
 /** The spec to send: the current one, image pinned to `repo:tag@sha256:…`, update rules set. */
 export function upgradeSpec(current: ServiceSpecLike, pinnedImage: string, monitor: number): ServiceSpecLike {
 	const spec = structuredClone(current);
