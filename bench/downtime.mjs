@@ -65,7 +65,10 @@ function prober(port) {
 		}
 	})();
 	return {
-		async stop() {
+		/** Stop once the new version has answered (bounded: 3 s), so a run that ends right at its gate is not cut short. */
+		async stop(newVersion) {
+			const until = Date.now() + 3000;
+			while (!answers.some((a) => a.version === newVersion) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
 			running = false;
 			await done;
 			return answers;
@@ -130,7 +133,7 @@ async function scripted(db) {
 	await docker(runArgs(name, db, '1.7.0', port));
 	const t1 = await healthy(name);
 	await new Promise((r) => setTimeout(r, 100));
-	const { lastOld, firstNew } = visible(await probe.stop(), '1.6.1', '1.7.0');
+	const { lastOld, firstNew } = visible(await probe.stop('1.7.0'), '1.6.1', '1.7.0');
 	await docker(['rm', `${name}-old`]);
 	return { reported: t1 - t0, visible: firstNew - lastOld, stopToDown: lastOld - t0, startToAnswer: firstNew - tStart, detection: t1 - firstNew };
 }
@@ -156,7 +159,7 @@ async function wizard(db) {
 		if (event.type === 'container-done') done = event;
 	});
 	await child;
-	const { lastOld, firstNew } = visible(await probe.stop(), '1.6.1', '1.7.0');
+	const { lastOld, firstNew } = visible(await probe.stop('1.7.0'), '1.6.1', '1.7.0');
 	if (done?.summary.result !== 'upgraded') throw new Error(`wizard did not upgrade ${name}`);
 	return {
 		reported: done.summary.downtimeMs,
