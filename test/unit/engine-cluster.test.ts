@@ -192,6 +192,14 @@ describe('one container name on both engines (a cluster behind a load balancer)'
 		expect([...b.containers.values()]).toEqual([{ id: b.oldId, name: 'app', image: 'registry.test/acme/app:1.6.0', running: true }]);
 	});
 
+	it('--keep-old: the removal of each kept app-old carries its engine\'s flag', () => {
+		const a = fakeEngine();
+		const b = fakeEngine();
+		const plan = twoEnginePlan(a, b, true);
+		const drivers = clusterDrivers(a, b);
+		expect(plan.units.map((unit) => drivers.container.keptRemoval!(unit))).toEqual([['docker --context node-a rm app-old'], ['docker -H ssh://ops@b rm app-old']]);
+	});
+
 	it('the plan says each one once, with its engine', () => {
 		const plan = twoEnginePlan(fakeEngine(), fakeEngine(), true);
 		labelUnits(plan.units);
