@@ -38,6 +38,8 @@ export interface Transition {
 	intent: string;
 	/** The step-started detail when it is not the intent (the health gate announces itself: null). */
 	announce?: string | null;
+	/** The second half of the step before it (a staged container's rename after the park): no step events of its own. */
+	quiet?: boolean;
 	undo: Undo;
 	/** This transition starts the target version: a migrating hop may have migrated from here on. */
 	startsTarget?: boolean;

@@ -44,13 +44,17 @@ export function stepWords(unit: PlannedUnit, plan: Plan<PlannedUnit>, backup: st
 		];
 	}
 	const dependents = unit.kind === 'container' ? unit.dependents : [];
+	// A plain container's new one is created before the stop (staged) unless it pins an address.
+	const staged = unit.kind === 'container' ? unit.stagedName : undefined;
+	const late = unit.kind === 'container' && unit.lateCreate ? ` (created after the stop: ${unit.lateCreate})` : '';
 	return [
 		...first,
+		...(staged ? [`create the new ${unit.name} as ${staged} while the old one serves`] : []),
 		...dependents.map((dependent) => `stop ${dependent.name} (uses its network namespace or link; stop timeout ${dependent.stopTimeoutS} s)`),
 		...thenStop,
-		`rename it ${unit.parkedName}`,
+		staged ? `rename it ${unit.parkedName}, and ${staged} to ${unit.name}` : `rename it ${unit.parkedName}`,
 		...oneOffStep(unit, plan),
-		`create and start the new ${unit.name}`,
+		staged ? `start the new ${unit.name}` : `create and start the new ${unit.name}${late}`,
 		'health gate',
 		...checks,
 		...dependents.map((dependent) => recreateWords(dependent, unit.name)),

@@ -68,9 +68,11 @@ const step = (type: string, name: string) => (event: Event) => event.type === ty
 describe('kill -9 at every transition boundary, then recover', () => {
 	const cells: Array<[string, (event: Event) => boolean]> = [
 		['after the pull', step('step-done', 'pull')],
+		// The new container is created as <name>-uw-new while the old one still runs.
+		['after the staged create, before the stop', step('step-done', 'create')],
 		['during the stop', step('step-started', 'stop')],
-		['after the park (renamed to -old)', step('step-done', 'rename')],
-		['after the create', step('step-done', 'create')],
+		['after the park (renamed to -old, the new one still staged)', step('step-done', 'rename')],
+		['before the start (the staged one renamed)', step('step-started', 'start')],
 		['after the start', step('step-done', 'start')],
 		['during the health gate', step('step-started', 'health')],
 	];

@@ -42,10 +42,11 @@ describe('--migrate-first', () => {
 		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
 		const all = events(run.stdout);
 		const started = all.find((event) => event.type === 'run-started') as unknown as { steps: Record<string, string[]> };
-		expect(started.steps[name]).toEqual(['pull', 'stop', 'rename', 'migrate', 'create', 'start', 'health', 'remove-old']);
+		expect(started.steps[name]).toEqual(['pull', 'create', 'stop', 'rename', 'migrate', 'start', 'health', 'remove-old']);
 		const order = all.filter((event) => event.type === 'step-done').map((event) => event.step);
 		expect(order.indexOf('migrate')).toBeGreaterThan(order.indexOf('rename'));
-		expect(order.indexOf('migrate')).toBeLessThan(order.indexOf('create'));
+		// The new container was created (staged) before the stop; it starts only after the one-off.
+		expect(order.indexOf('migrate')).toBeLessThan(order.indexOf('start'));
 		// Who migrated: the one-off's output has the migrations, the new container found nothing to do.
 		const oneOff = all.filter((event) => event.type === 'log' && event.source === 'one-off').map((event) => event.line);
 		expect(oneOff.join('\n')).toContain('migration 4/5');

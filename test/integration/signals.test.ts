@@ -47,12 +47,13 @@ afterAll(async () => {
 });
 
 describe('signals abort and roll back', () => {
-	it('SIGTERM during the stop: the old container comes back, no new one is created or started', async () => {
+	it('SIGTERM during the stop: the old container comes back, the new one created before the stop is removed and never started', async () => {
 		const { name, originalId } = await app('term');
 		const run = await signalled(['--yes', '--container', name, '--to', '1.6.1'], 'SIGTERM', (event) => event.type === 'step-started' && event.step === 'stop');
 		expect(run.exitCode, run.stderr).toBe(1);
 		expect(run.events).toContainEqual(expect.objectContaining({ type: 'abort', reason: 'SIGTERM' }));
-		expect(actionsOf(run.journal)).toEqual(['stop-old:undone']);
+		expect(actionsOf(run.journal)).toEqual(['create-new:undone', 'stop-old:undone']);
+		expect(run.events.some((event) => event.type === 'step-started' && event.step === 'start')).toBe(false);
 		expect(run.journal.status).toBe('rolled-back');
 		await expectOriginalBack(name, originalId);
 	});
@@ -61,7 +62,10 @@ describe('signals abort and roll back', () => {
 		const { name, originalId } = await app('hup');
 		const run = await signalled(['--yes', '--container', name, '--to', '1.6.1'], 'SIGHUP', (event) => event.type === 'step-done' && event.step === 'rename');
 		expect(run.exitCode, run.stderr).toBe(1);
-		expect(actionsOf(run.journal)).not.toContain('create-new:done');
+		// The staged create came before the stop; whatever ran before the abort was seen is undone.
+		const actions = actionsOf(run.journal);
+		expect(actions.slice(0, 3)).toEqual(['create-new:undone', 'stop-old:undone', 'rename-old:undone']);
+		expect(actions.every((action) => action.endsWith(':undone')), actions.join()).toBe(true);
 		expect(run.journal.status).toBe('rolled-back');
 		await expectOriginalBack(name, originalId);
 	});

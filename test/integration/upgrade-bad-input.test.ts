@@ -137,6 +137,22 @@ describe('bad input exits 2 and touches nothing', () => {
 		}
 	});
 
+	it('a <name>-uw-new already present (the name the new container is created under before the stop)', async () => {
+		const leftover = await docker(['create', '--name', `${name}-uw-new`, '--label', TEST_LABEL, '--label', caseLabel, `${w.appRepo}:1.7.0`]);
+		try {
+			const run = await runWizard(['--yes', '--container', name, '--to', '1.7.0']);
+			expect(run.exitCode).toBe(2);
+			expectOneLine(run.stderr, new RegExp(`a container named ${name}-uw-new already exists \\(not created by any run in this state dir\\)`));
+			const after = await inspect(name);
+			expect(after.Id).toBe(originalId);
+			expect(after.State.Running).toBe(true);
+			// Somebody's container is never removed for them.
+			expect((await inspect(`${name}-uw-new`)).Id).toBe(leftover.stdout.trim());
+		} finally {
+			await docker(['rm', '-f', `${name}-uw-new`]);
+		}
+	});
+
 	it.each([
 		['managed by Docker Compose', ['--label', 'com.docker.compose.project=shop'], /managed by Docker Compose, but its labels name no Compose project and service/],
 		['a Swarm task', ['--label', 'com.docker.swarm.service.name=shop_app'], /is a Swarm task; upgrade its service with docker service update/],

@@ -59,7 +59,8 @@ describe('a dependent in the network namespace of the upgraded container', () =>
 		const { name, sidecar } = await appWithSidecar('plan');
 		const run = await runWizard(['--yes', '--dry-run', '--container', name, '--to', '1.6.1']);
 		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-		expect(run.stdout).toContain(`first stop ${sidecar} (timeout 10 s; in ${name}'s network namespace)`);
+		// The new app is created (staged) while both still serve; then the sidecar stops first.
+		expect(run.stdout).toContain(`create the new ${name} as ${name}-uw-new from ${w.appRepo}:1.6.1 while the old one serves\n     then stop ${sidecar} (timeout 10 s; in ${name}'s network namespace)`);
 		expect(run.stdout).toContain(`then recreate ${sidecar}: rename it ${sidecar}-old, create it from ${w.pgImage} with its own configuration in the new ${name}'s network namespace`);
 		expect(run.stdout).toContain(`then remove ${name}-old, ${sidecar}-old`);
 	});

@@ -18,18 +18,23 @@ const id = uniqueName('fid');
 const caseLabel = `io.upgrade-wizard.case=${id}`;
 const app = `${id}-app`;
 const plain = `${id}-plain`;
+// No pinned address: created as <name>-uw-new before the stop, renamed after the park.
+const staged = `${id}-staged`;
 const secretToken = `tok-${id}-very-secret`;
 let db: TestDatabase;
 let before: any;
 let beforePlain: any;
+let beforeStaged: any;
 let run: WizardRun;
 let json: WizardRun;
 let port: number;
+let stagedPort: number;
 const subnetByte = randomInt(16, 250);
 
 beforeAll(async () => {
 	db = await createTestDatabase(w);
 	port = await freePort();
+	stagedPort = await freePort();
 	const netA = `${id}-front`;
 	const netB = `${id}-back`;
 	await docker(['network', 'create', '--label', TEST_LABEL, '--label', caseLabel, '--subnet', `172.31.${subnetByte}.0/24`, netA]);
@@ -61,14 +66,23 @@ beforeAll(async () => {
 	});
 	await docker(['network', 'connect', '--alias', 'backalias', netB, app]);
 	await startApp(w, { name: plain, tag: '1.6.0', db, caseLabel });
+	await startApp(w, {
+		name: staged,
+		tag: '1.6.0',
+		db,
+		caseLabel,
+		args: ['-p', `127.0.0.1:${stagedPort}:8080`, '--network', netB, '--network-alias', 'stagedback', '-v', `${id}-data:/var/lib/app`],
+	});
+	await docker(['network', 'connect', '--alias', 'stagedfront', netA, staged]);
 
 	// Data that must survive the swap: a named volume, the image's anonymous volume, --volumes-from.
 	await docker(['exec', app, 'sh', '-c', 'echo named-volume-data > /var/lib/app/keep.txt; echo anon-volume-data > /data/keep.txt; echo shared-data > /shared/keep.txt']);
 	await docker(['exec', plain, 'sh', '-c', 'echo plain-anon-data > /data/keep.txt']);
 	before = await inspect(app);
 	beforePlain = await inspect(plain);
+	beforeStaged = await inspect(staged);
 
-	run = await runWizard(['--yes', '--container', app, '--container', plain, '--to', '1.7.0', '--health-timeout', '90']);
+	run = await runWizard(['--yes', '--container', app, '--container', plain, '--container', staged, '--to', '1.7.0', '--health-timeout', '90']);
 }, 300_000);
 
 afterAll(async () => {
@@ -148,6 +162,37 @@ describe('upgrade --yes keeps the configuration', () => {
 		expect(after.Config.Healthcheck).toEqual(newImage.Config.Healthcheck);
 		expect(beforePlain.Config.Healthcheck).toEqual(oldImage.Config.Healthcheck);
 		expect(newImage.Config.Healthcheck).not.toEqual(oldImage.Config.Healthcheck);
+	});
+
+	it('creates the new container before the stop unless it pins an address, and the staged one keeps its networks, aliases, port and DNS name', async () => {
+		// The static address waits for the stop; the others are created while the old ones serve.
+		const lines = run.stdout.split('\n');
+		const first = (who: string, step: string) => lines.findIndex((line) => line.startsWith(`[${who}] ${step}`));
+		expect(first(app, 'stop')).toBeLessThan(first(app, 'create'));
+		for (const who of [plain, staged]) {
+			expect(first(who, 'create'), run.stdout).toBeGreaterThan(-1);
+			expect(first(who, 'create')).toBeLessThan(first(who, 'stop'));
+			expect(lines[first(who, 'create')]).toContain(`as ${who}-uw-new`);
+		}
+		const after = await inspect(staged);
+		expect(after.Name).toBe(`/${staged}`);
+		expect(after.Id).not.toBe(beforeStaged.Id);
+		expect(await exists(`${staged}-uw-new`)).toBe(false);
+		const networks = after.NetworkSettings.Networks;
+		expect(Object.keys(networks).sort()).toEqual(Object.keys(beforeStaged.NetworkSettings.Networks).sort());
+		expect(networks[`${id}-back`].Aliases).toContain('stagedback');
+		expect(networks[`${id}-front`].Aliases).toContain('stagedfront');
+		expect(after.HostConfig.PortBindings).toEqual(beforeStaged.HostConfig.PortBindings);
+		const version = (await (await fetch(`http://127.0.0.1:${stagedPort}/version`)).json()) as { version: string };
+		expect(version.version).toBe('1.7.0');
+		// Its name on the networks is the old one, not the staging name: the rename came before the start.
+		const lookup = await docker(['exec', app, 'nslookup', staged]);
+		const answered = [...lookup.stdout.split('Name:')[1]!.matchAll(/Address:\s*(\S+)/g)].map((match) => match[1]);
+		const ips = Object.values(networks).map((endpoint: any) => endpoint.IPAddress);
+		expect(answered.length, lookup.stdout).toBeGreaterThan(0);
+		for (const ip of answered) expect(ips, lookup.stdout).toContain(ip);
+		const stray = await docker(['exec', app, 'nslookup', `${staged}-uw-new`], { reject: false });
+		expect(`${stray.stdout}${stray.stderr}`).toMatch(/NXDOMAIN|can't find/);
 	});
 
 	it('migrated the database to the new schema', async () => {

@@ -27,8 +27,10 @@ export interface FakeContainer {
 export interface FakeFailures {
 	/** Starting a container of the target image fails (as a taken port does). */
 	startNew?: boolean;
-	/** Renaming a container back to its plain name fails. */
+	/** Renaming the old container back to its plain name fails. */
 	renameBack?: boolean;
+	/** Creating a container of the target image fails (as an engine refusing the config does). */
+	createNew?: boolean;
 }
 
 function engineError(statusCode: number, message: string) {
@@ -60,7 +62,11 @@ export function fakeEngine(failures: FakeFailures = {}) {
 			return new PassThrough();
 		},
 		getEvents: async () => new PassThrough(),
-		createContainer: async (options: { name: string; Image: string }) => ({ id: add(options.name, options.Image, false) }),
+		createContainer: async (options: { name: string; Image: string }) => {
+			if (failures.createNew && options.Image === TARGET) throw engineError(400, 'invalid mount config for type "bind": bind source path does not exist');
+			if (find(options.name)) throw engineError(409, `Conflict. The container name "/${options.name}" is already in use`);
+			return { id: add(options.name, options.Image, false) };
+		},
 		getNetwork: () => ({ connect: async () => undefined }),
 		getContainer: (idOrName: string) => ({
 			inspect: async () => {
@@ -85,8 +91,11 @@ export function fakeEngine(failures: FakeFailures = {}) {
 				c.running = true;
 			},
 			rename: async ({ name }: { name: string }) => {
-				if (failures.renameBack && !name.endsWith('-old')) throw engineError(409, `Conflict. The container name "/${name}" is already in use`);
-				find(idOrName)!.name = name;
+				const c = find(idOrName)!;
+				if (failures.renameBack && c.image === CURRENT && !name.endsWith('-old')) throw engineError(409, `Conflict. The container name "/${name}" is already in use`);
+				// As the engine does: a name another container holds is refused.
+				if ([...containers.values()].some((other) => other !== c && other.name === name)) throw engineError(409, `Conflict. The container name "/${name}" is already in use`);
+				c.name = name;
 			},
 			remove: async () => {
 				containers.delete(find(idOrName)!.id);
@@ -101,7 +110,7 @@ export function fakeEngine(failures: FakeFailures = {}) {
 }
 
 /** One container, one hop (1.6.0 -> 1.7.0), built by hand: no engine needed to plan it. */
-export function singleHopPlan(oldId: string, options: { env?: string[]; database?: DatabasePlan } = {}): Plan<ContainerPlan> {
+export function singleHopPlan(oldId: string, options: { env?: string[]; database?: DatabasePlan; staged?: boolean } = {}): Plan<ContainerPlan> {
 	const container: ContainerPlan = {
 		kind: 'container',
 		key: 'app@1.7.0',
@@ -122,6 +131,8 @@ export function singleHopPlan(oldId: string, options: { env?: string[]; database
 		profile: genericProfile,
 		dependents: [],
 		steps: [],
+		// Staged: created as app-uw-new before the stop (the planner's default); else after the park.
+		...(options.staged ? { stagedName: 'app-uw-new' } : { lateCreate: 'it has the static address 10.0.0.5 on net' }),
 	};
 	return {
 		units: [container],

@@ -16,7 +16,7 @@ export async function runTransition(ctx: RunContext, unit: Pick<Unit, 'key' | 'n
 	const label = unitLabel(unit);
 	if (phase) await journal.setPhase(unit.key, phase);
 	if (transition.downtime === 'opens') ctx.timings.downtimeOpened(label);
-	if (transition.announce !== null) ctx.emit({ type: 'step-started', container: label, step: transition.step, detail: transition.announce ?? transition.intent });
+	if (transition.announce !== null && !transition.quiet) ctx.emit({ type: 'step-started', container: label, step: transition.step, detail: transition.announce ?? transition.intent });
 	const action = await journal.intend(unit.key, transition);
 	let detail: string | void;
 	try {
@@ -38,5 +38,5 @@ export async function runTransition(ctx: RunContext, unit: Pick<Unit, 'key' | 'n
 	}
 	await journal.settle(action, 'done');
 	if (transition.downtime === 'closes') ctx.timings.downtimeClosed(label);
-	ctx.emit({ type: 'step-done', container: label, step: transition.step, durationMs: Date.now() - started, ...(detail ? { detail } : {}) });
+	if (!transition.quiet) ctx.emit({ type: 'step-done', container: label, step: transition.step, durationMs: Date.now() - started, ...(detail ? { detail } : {}) });
 }

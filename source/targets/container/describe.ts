@@ -17,9 +17,13 @@ export function recreateWords(dependent: DependentPlan, provider: string): strin
 
 /** One container's lines of the plan (what --dry-run prints under its number). */
 export function describeContainer(container: ContainerPlan, plan: Plan<ContainerPlan>): string[] {
+	const staged = container.stagedName;
 	const lines = [
-		...container.dependents.map((dependent) => `   first stop ${dependent.name} (timeout ${dependent.stopTimeoutS} s; ${joins(dependent.via, container.name)})`),
-		`   stop ${container.name} (timeout ${container.stopTimeoutS} s), rename it ${container.parkedName}, create and start the new ${container.name}`,
+		...(staged ? [`   create the new ${container.name} as ${staged} from ${container.targetRef} while the old one serves`] : []),
+		...container.dependents.map((dependent) => `   ${staged ? 'then' : 'first'} stop ${dependent.name} (timeout ${dependent.stopTimeoutS} s; ${joins(dependent.via, container.name)})`),
+		staged
+			? `   stop ${container.name} (timeout ${container.stopTimeoutS} s), rename it ${container.parkedName}, rename ${staged} to ${container.name} and start it`
+			: `   stop ${container.name} (timeout ${container.stopTimeoutS} s), rename it ${container.parkedName}, create and start the new ${container.name} (created after the stop${container.lateCreate ? `: ${container.lateCreate}` : ''})`,
 	];
 	if (container.migrateFirst) {
 		const first = plan.units.find((unit) => unit.migrateFirst) === container;

@@ -13,6 +13,7 @@ import { dependentsBack, recreateDependents, removeParkedDependents, stopDepende
 import { engineBack, isConnectionError } from '../../docker/engine.js';
 import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
+import { stagedSpec } from './staging.js';
 import { migrateFirstTransition } from './one-off.js';
 import { postChecksTransition } from '../post-checks.js';
 import { oldContainerHealth } from '../../core/plan/health.js';
@@ -55,7 +56,8 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 		const dependents = unit.dependents.map(({ name, id, parkedName, imageRef, via, stopTimeoutS }) => ({ name, id, parkedName, imageRef, via, stopTimeoutS }));
 		return {
 			...parkedContainerFields(unit, this.kind, hop),
-			holds: [unit.name, unit.parkedName, ...dependents.flatMap((dependent) => [dependent.name, dependent.parkedName])],
+			...(unit.stagedName ? { stagedName: unit.stagedName } : {}),
+			holds: [unit.name, unit.parkedName, ...(unit.stagedName ? [unit.stagedName] : []), ...dependents.flatMap((dependent) => [dependent.name, dependent.parkedName])],
 			...(dependents.length > 0 ? { dependents } : {}),
 		};
 	}
@@ -83,44 +85,41 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 
 	swap(unit: ContainerPlan): Transition[] {
 		const docker = this.docker;
-		let newId = '';
+		const created = { id: '' };
 		let gateDetail = '';
 		const checks = unit.profile.checks;
 		const migrate = unit.migrateFirst && !this.migrated.has(unit.targetRef) ? unit.migrateFirst : undefined;
 		if (migrate) this.migrated.add(unit.targetRef);
+		const staged = unit.stagedName;
+		const park: Transition = {
+			kind: 'rename-old',
+			step: 'rename',
+			intent: `rename ${unit.name} to ${unit.parkedName}`,
+			...(staged ? { announce: `rename ${unit.name} to ${unit.parkedName}, then ${staged} to ${unit.name}` } : {}),
+			undo: { kind: 'rename-container', containerId: unit.id, to: unit.name },
+			run: () => renameContainer(docker, unit.id, unit.parkedName),
+		};
+		const create = this.createNew(unit, created);
 		return [
+			// Staged: created while the old one still serves (staging.ts); late: after the park, as the guides do it by hand.
+			...(staged ? [create] : []),
 			...stopDependents(docker, unit.name, unit.dependents),
 			this.stop(unit, ''),
-			{
-				kind: 'rename-old',
-				step: 'rename',
-				intent: `rename ${unit.name} to ${unit.parkedName}`,
-				undo: { kind: 'rename-container', containerId: unit.id, to: unit.name },
-				run: () => renameContainer(docker, unit.id, unit.parkedName),
-			},
+			park,
+			...(staged ? [this.unstage(unit, staged, created)] : []),
 			...(migrate ? [migrateFirstTransition(docker, unit, migrate)] : []),
-			{
-				kind: 'create-new',
-				step: 'create',
-				intent: `create ${unit.name} from ${unit.targetRef} with the old container's configuration`,
-				// Until the engine answers, the new container is known only by its name and image.
-				undo: { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id },
-				run: async (ctx) => {
-					newId = await createFromSpec(docker, unit.spec);
-					await ctx.record({ newId }, { containerId: newId });
-				},
-			},
+			...(staged ? [] : [create]),
 			{
 				kind: 'start-new',
 				step: 'start',
 				get intent() {
-					return `start the new ${unit.name} (${shortId(newId)})`;
+					return `start the new ${unit.name} (${shortId(created.id)})`;
 				},
 				get undo(): Undo {
-					return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: newId };
+					return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: created.id };
 				},
 				startsTarget: true,
-				run: () => startContainer(docker, newId),
+				run: () => startContainer(docker, created.id),
 			},
 			{
 				kind: 'healthy',
@@ -130,11 +129,46 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 				announce: null,
 				undo: { kind: 'none', why: 'a health gate changes nothing' },
 				downtime: 'closes',
-				run: async (ctx) => (gateDetail = await healthGate(docker, unit, newId, ctx)),
+				run: async (ctx) => (gateDetail = await healthGate(docker, unit, created.id, ctx)),
 			},
-			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ containers: [{ id: newId, name: unit.name }], health: gateDetail }))] : []),
-			...recreateDependents(docker, unit.name, () => newId, unit.dependents),
+			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ containers: [{ id: created.id, name: unit.name }], health: gateDetail }))] : []),
+			...recreateDependents(docker, unit.name, () => created.id, unit.dependents),
 		];
+	}
+
+	/** The create, under the staging name when staged; its undo names what the engine may hold before the journal learns the ID. */
+	private createNew(unit: ContainerPlan, created: { id: string }): Transition {
+		const as = unit.stagedName ?? unit.name;
+		return {
+			kind: 'create-new',
+			step: 'create',
+			intent: unit.stagedName
+				? `create the new ${unit.name} as ${as} from ${unit.targetRef} with the old container's configuration, before the stop`
+				: `create ${unit.name} from ${unit.targetRef} with the old container's configuration`,
+			undo: { kind: 'remove-container', name: as, image: unit.targetRef, keep: unit.id },
+			run: async (ctx) => {
+				created.id = await createFromSpec(this.docker, unit.stagedName ? stagedSpec(unit.spec, unit.stagedName) : unit.spec);
+				await ctx.record({ newId: created.id }, { containerId: created.id });
+			},
+		};
+	}
+
+	/** The staged container takes the old name once the old one is parked (part of the rename step). */
+	private unstage(unit: ContainerPlan, staged: string, created: { id: string }): Transition {
+		return {
+			kind: 'rename-new',
+			step: 'rename',
+			get intent() {
+				return `rename ${staged} (${shortId(created.id)}) to ${unit.name}`;
+			},
+			// Reported with the park: one rename step on screen.
+			quiet: true,
+			// Whatever its name, the new container goes: newest first, so the old name is free before the park is undone.
+			get undo(): Undo {
+				return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: created.id };
+			},
+			run: () => renameContainer(this.docker, created.id, unit.name),
+		};
 	}
 
 	commit(record: UnitRecord): Transition {

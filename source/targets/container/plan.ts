@@ -6,6 +6,7 @@ import { containerName } from '../../docker/discovery.js';
 import { serviceOfTask } from '../swarm/select.js';
 import type { EngineLookups } from '../../docker/engine-lookups.js';
 import { planDependent, preflightDependents, type DependentFound, type DependentPlan } from './dependents.js';
+import { lateCreateReason, stagedNameOf } from './staging.js';
 import { buildRecreateSpec, describeSpecDiff, type RecreateSpec } from './recreate-spec.js';
 import { profileFor, type Profile } from '../../profiles/profile.js';
 import { healthOptionsFor } from '../../core/plan/health.js';
@@ -36,15 +37,22 @@ export interface ContainerPlan extends Unit {
 	migrateFirst?: OneOffCommand;
 	/** Containers in its network namespace or linked to it: stopped before it, recreated after its gate. */
 	dependents: DependentPlan[];
+	/** The new container is created before the stop under this name (staging.ts), renamed after the park. */
+	stagedName?: string;
+	/** Why the new container is created only after the stop, when it is not staged. */
+	lateCreate?: string;
 }
 
 const SWAP_STEPS: StepName[] = ['pull', 'stop', 'rename', 'create', 'start', 'health', 'remove-old'];
 
-/** The swap's steps, with the one-off before the create, the post-upgrade checks after the gate, and the dependents around it, when they run. */
-function stepsOf(migrateFirst: boolean, checks: boolean, dependents: boolean): StepName[] {
+/**
+ * The swap's steps, with the one-off before the start, the post-upgrade checks after the gate, and the dependents around it, when they run.
+ * A staged create comes before everything that stops (the swap's order, driver.ts).
+ */
+function stepsOf(migrateFirst: boolean, checks: boolean, dependents: boolean, staged: boolean): StepName[] {
 	return SWAP_STEPS.flatMap((step): StepName[] => {
-		if (step === 'stop' && dependents) return ['stop-apps', step];
-		if (step === 'create' && migrateFirst) return ['migrate', step];
+		if (step === 'stop') return [...(staged ? ['create' as const] : []), ...(dependents ? ['stop-apps' as const] : []), step];
+		if (step === 'create') return [...(migrateFirst ? ['migrate' as const] : []), ...(staged ? [] : [step])];
 		if (step === 'health') return [step, ...(checks ? ['checks' as const] : []), ...(dependents ? ['start-apps' as const] : [])];
 		return [step];
 	});
@@ -98,6 +106,14 @@ export async function preflightContainer(
 			`a container named ${parkedName} already exists (${parkedBy ?? 'not parked by any run in this state dir'}); it may be the only copy of the previous version: check it (docker inspect ${parkedName}) and rename it out of the way before upgrading ${name}`,
 		);
 	}
+	const stagedName = stagedNameOf(name);
+	if (await engine.hasContainer(stagedName)) {
+		// Left by a run that crashed before its journal could say so, or somebody's own: never guess which.
+		const createdBy = await explainParked(stagedName);
+		throw new UsageError(
+			`a container named ${stagedName} already exists (${createdBy ?? 'not created by any run in this state dir'}); the wizard creates the new ${name} under that name before the stop: check it (docker inspect ${stagedName}) and remove or rename it before upgrading ${name}`,
+		);
+	}
 	// Namespace and link dependents are recreated around the swap; the unsafe shapes are refused there.
 	const dependents = await preflightDependents(engine, info, selected);
 	const oldImage = await engine.image(info.Image);
@@ -124,6 +140,7 @@ export function planContainer(
 	const spec = buildRecreateSpec({ container: info, oldImage, targetImage: targetRef, apiVersion: engine.apiVersion, resolveContainerName });
 	const ownStopTimeout = (info.Config as { StopTimeout?: number }).StopTimeout;
 	const dependents = found.map((dependent) => planDependent(engine, dependent, options, resolveContainerName));
+	const lateCreate = lateCreateReason(spec);
 	return {
 		kind: 'container',
 		key: `${name}@${targetRef.slice(targetRef.lastIndexOf(':') + 1)}`,
@@ -144,7 +161,8 @@ export function planContainer(
 		profile,
 		...(migrateFirst ? { migrateFirst } : {}),
 		dependents,
-		steps: stepsOf(Boolean(migrateFirst), Boolean(profile.checks), dependents.length > 0),
+		...(lateCreate ? { lateCreate } : { stagedName: stagedNameOf(name) }),
+		steps: stepsOf(Boolean(migrateFirst), Boolean(profile.checks), dependents.length > 0, !lateCreate),
 	};
 }
 

@@ -13,6 +13,8 @@ export interface ContainerRecord extends UnitRecord {
 	oldId: string;
 	oldImageId: string;
 	newId?: string;
+	/** The name the new container was created under before the stop (staging.ts); absent when created after it. */
+	stagedName?: string;
 	stopTimeoutS: number;
 	health: HealthOptions;
 	/** Redacted `docker inspect` of the old container and of its image, taken before the pull. */

@@ -33,7 +33,8 @@ export function undoLabel(record: UnitRecord, undo: Undo): string {
 	const typed = undo as ContainerUndo;
 	switch (typed.kind) {
 		case 'remove-container':
-			return typed.name === entry.name ? `remove the new ${entry.name}` : `remove ${typed.name}`;
+			// Staged or not, it is the one new container: one label, so the undo runs once.
+			return typed.name === entry.name || typed.name === entry.stagedName ? `remove the new ${entry.name}` : `remove ${typed.name}`;
 		case 'rename-container':
 			return `rename ${entry.parkedName} back to ${entry.name}`;
 		case 'start-container':
