@@ -1,23 +1,53 @@
-// A cluster over several engines names each container by its name alone in
-// events, the journal and the summary, so one name chosen on two engines of
-// one run is refused. The --yes selection (sessions/engine-cluster.ts) and the
-// wizard's Containers screen say it in these same words. Pure: the screens
-// import it without pulling in an engine client.
+// A cluster over several engines is most often the same container name on
+// every host (`quay` on node-a, node-b, node-c behind a load balancer). Events,
+// the journal, timings and summaries need one identity per unit of a run, so
+// each unit gets a label: its bare name when the name is unique in the run,
+// `<name> on <engine>` when the name repeats on another engine. Docker names
+// never hold a space, so a label that says its engine cannot be a container's
+// name. Docker itself is always asked by the real name (Unit.name) on the
+// unit's engine. Pure: the screens import it without pulling in an engine client.
 
-/** The one-line reason: `name` is chosen on the engines `first` and `second`. */
-export function sameNameReason(name: string, first: string, second: string): string {
-	return `a container named ${name} is selected on ${first} and on ${second}: a cluster over several engines needs distinct container names for now; upgrade each engine in its own run (one --host or --context)`;
+/** The label of a unit (or journal record): the bare name until labelUnits says otherwise. */
+export function unitLabel(unit: { name: string; label?: string }): string {
+	return unit.label ?? unit.name;
 }
 
-/** The reason for the first name chosen on two engines, in the engines' order; undefined when every name is on one. */
-export function sameNameAcross(groups: ReadonlyArray<{ engine: string; names: readonly string[] }>): string | undefined {
-	const seen = new Map<string, string>();
-	for (const { engine, names } of groups) {
-		for (const name of names) {
-			const other = seen.get(name);
-			if (other !== undefined && other !== engine) return sameNameReason(name, other, engine);
-			seen.set(name, engine);
+/** `<name> on <engine>`: the one form a repeated name takes everywhere (events, journal keys, summaries). */
+export function qualifiedLabel(name: string, engine: string): string {
+	return `${name} on ${engine}`;
+}
+
+/** The names that occur on more than one engine among `units`. */
+export function repeatedNames(units: ReadonlyArray<{ name: string; engine?: string }>): Set<string> {
+	const enginesOf = new Map<string, Set<string>>();
+	for (const { name, engine } of units) enginesOf.set(name, (enginesOf.get(name) ?? new Set()).add(engine ?? ''));
+	return new Set([...enginesOf].filter(([, engines]) => engines.size > 1).map(([name]) => name));
+}
+
+/**
+ * Gives each unit its label and, when its name repeats, a journal key that
+ * says its engine: `<name> on <engine>@<tag>`. A unit whose name is unique
+ * keeps its key (`<name>@<tag>`), so a one-engine run journals as it always
+ * did. In place (the executor compares units by identity); idempotent.
+ */
+export function labelUnits<U extends { name: string; engine: string; key: string; label?: string }>(units: U[]): U[] {
+	const repeated = repeatedNames(units);
+	for (const unit of units) {
+		if (!repeated.has(unit.name)) {
+			unit.label = unit.name;
+			continue;
 		}
+		unit.label = qualifiedLabel(unit.name, unit.engine);
+		unit.key = `${unit.label}@${unit.key.slice(unit.key.lastIndexOf('@') + 1)}`;
 	}
-	return undefined;
+	return units;
+}
+
+/**
+ * How a line names a unit: in a run over several engines every line says the
+ * engine, and a label that already says it is not said twice.
+ */
+export function shownOn(label: string, engine: string | undefined, several: boolean): string {
+	if (!several || !engine || label.endsWith(` on ${engine}`)) return label;
+	return `${label} on ${engine}`;
 }

@@ -2,6 +2,8 @@
 // Ink wizard): everything shown is an event, everything asked is a gate.
 // Every event about a container names its engine (`engine`): the run's event
 // boundary (core/run/context.ts) fills it from the unit, so no emitter can forget.
+// `container` is the unit's label (core/cluster-names.ts), unique in the run:
+// the bare name, or `<name> on <engine>` when one name is a unit on several engines.
 
 import type { ChecklistItem } from './plan/checks.js';
 
@@ -14,7 +16,10 @@ export type StepName =
 export type ContainerResult = 'upgraded' | 'rolled-back' | 'failed' | 'rollback-failed' | 'not-attempted' | 'dry-run';
 
 export interface ContainerSummary {
+	/** The unit's label: its name, or `<name> on <engine>` when the name repeats on another engine of the run. */
 	container: string;
+	/** The container's own name, when `container` is a label that says its engine. */
+	name?: string;
 	/** The engine the container is on (its name: the context's, else the endpoint). */
 	engine?: string;
 	from: string;
@@ -131,7 +136,7 @@ export interface PullProgress {
 	layers?: Array<{ id: string; status: string; current: number; total: number }>;
 }
 
-/** Container name -> the name of the engine it is on. */
+/** Unit label (a container's name, unless it repeats across engines) -> the name of the engine it is on. */
 export type EngineOf = Record<string, string>;
 
 /** An engine as the plan shows it: its name, where it is reached, its API. */

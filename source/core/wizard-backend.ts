@@ -30,7 +30,7 @@ export interface EngineProblem {
 /**
  * A container the operator chose: its name, and the engine it is on. Without
  * `engine` it is the one engine that has that name (with one engine: that one).
- * The names of one choice are distinct: a cluster names a container by its name.
+ * One name may be chosen on several engines (each with its `engine`).
  */
 export interface ChosenContainer {
 	name: string;
@@ -84,6 +84,8 @@ export interface TargetChoice {
 
 export interface PlanPreviewContainer {
 	name: string;
+	/** The unit's label, as the run's events name it (`<name> on <engine>` when the name repeats on another engine). */
+	label?: string;
 	/** The engine it is on, by name. */
 	engine?: string;
 	from: string;

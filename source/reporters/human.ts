@@ -2,11 +2,13 @@ import type { ContainerSummary, RunSummary, TimedEvent } from '../core/events.js
 import { describeChecklist } from '../core/plan/checks.js';
 import { describeGateAnswer } from '../core/gate-answer.js';
 import { formatBytes, formatDuration, RESULT_WORDS, serviceDowntimeLines } from '../text/format.js';
+import { shownOn } from '../core/cluster-names.js';
 
 // Plain lines for --yes runs and logs: one line per event, pull progress only
 // every tenth of the way so a log file stays readable. The engine of each
 // container is named once when there is one (the run line, the plan's Engine
-// line, the summary heading), and on every line when there are several.
+// line, the summary heading), and on every line when there are several (a
+// name on several engines is labelled `<name> on <engine>` already: said once).
 
 
 export function humanReporter(write: (text: string) => void): (event: TimedEvent) => void {
@@ -16,13 +18,13 @@ export function humanReporter(write: (text: string) => void): (event: TimedEvent
 	return (event) => {
 		if (several && 'container' in event && event.container !== undefined && event.engine) {
 			// Every `[container]` line says the engine when the run has several: the name alone may not tell them apart.
-			event = { ...event, container: `${event.container} on ${event.engine}` };
+			event = { ...event, container: shownOn(event.container, event.engine, true) };
 		}
 		switch (event.type) {
 			case 'run-started': {
 				const engines = new Set(Object.values(event.engines ?? {}));
 				several = engines.size > 1;
-				const names = several ? event.containers.map((name) => `${name} on ${event.engines![name] ?? '?'}`) : event.containers;
+				const names = several ? event.containers.map((name) => shownOn(name, event.engines![name] ?? '?', true)) : event.containers;
 				const on = engines.size === 1 ? ` on ${[...engines][0]}` : '';
 				line(`upgrade-wizard run ${event.runId}: ${names.join(', ')}${on}${event.journal ? ` (journal ${event.journal})` : ''}`);
 				break;
@@ -97,7 +99,7 @@ export function summaryLines(summary: RunSummary): string[] {
 	const engines = new Set(summary.containers.map((container) => container.engine ?? '?'));
 	const one = engines.size === 1 && !engines.has('?') ? [...engines][0] : undefined;
 	const lines = [one ? `summary (engine ${one}):` : 'summary:'];
-	const who = (container: ContainerSummary) => (engines.size > 1 && container.engine ? `${container.container} on ${container.engine}` : container.container);
+	const who = (container: ContainerSummary) => shownOn(container.container, container.engine, engines.size > 1);
 	if (summary.message) lines.push(`  ${summary.message}`);
 	for (const container of summary.containers) {
 		const figures =

@@ -1,5 +1,4 @@
 import { UsageError } from '../core/errors.js';
-import { sameNameAcross } from '../core/cluster-names.js';
 import type { UnitDriver } from '../core/ports.js';
 import type { Unit } from '../core/plan/plan.js';
 import { acquireLock, type EngineLock } from '../core/journal/lock.js';
@@ -23,8 +22,8 @@ export interface EngineSelection {
 /**
  * The selection applied on every engine, in the order the engines were given.
  * An engine where nothing matches is left out (the caller says so); nothing
- * matching anywhere is the one-engine refusal. A name selected on two engines
- * is refused: events, the journal and the summary name a container by its name.
+ * matching anywhere is the one-engine refusal. One name may be selected on
+ * several engines (the usual cluster): the run labels each with its engine.
  */
 export async function selectAcross(engines: Engine[], selection: Selection): Promise<{ groups: EngineSelection[]; unmatched: Engine[] }> {
 	if (selection.services?.length) return { groups: [await selectSwarm(engines, selection)], unmatched: [] };
@@ -53,8 +52,6 @@ export async function selectAcross(engines: Engine[], selection: Selection): Pro
 		if (!groups.some((group) => group.names.includes(name))) throw new UsageError(`no container named ${name} on any of the engines (${engines.map((engine) => engine.name).join(', ')})`);
 	}
 	if (groups.length === 0) throw new UsageError(`nothing selected on any engine (${refusals.join('; ')})`);
-	const sameName = sameNameAcross(groups.map(({ engine, names }) => ({ engine: engine.name, names })));
-	if (sameName) throw new UsageError(sameName);
 	return { groups, unmatched };
 }
 

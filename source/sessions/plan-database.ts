@@ -20,6 +20,7 @@ import { connectionOf, findAppDatabase, NoDatabaseError, refusalOf } from './app
 import { envValue } from '../profiles/database-location.js';
 import { hopMigrations } from './hop-migrations.js';
 import { planEmbedded } from './plan-embedded.js';
+import { unitLabel } from '../core/cluster-names.js';
 
 export { NoDatabaseError };
 
@@ -69,7 +70,7 @@ export async function planDatabase(
 		for (const other of plan.units.slice(1)) {
 			const theirs = await findAppDatabase(docker, other.inspect, other.profile.database, context.redactor);
 			const same = theirs.kind === 'url' && connectionKey(theirs.url) === want;
-			if (!same) throw new UsageError(`${lead.name} and ${other.name} use different databases; upgrade them separately (or name one with --db)`);
+			if (!same) throw new UsageError(`${unitLabel(lead)} and ${unitLabel(other)} use different databases; upgrade them separately (or name one with --db)`);
 		}
 	}
 	let target: DatabaseTarget;

@@ -19,6 +19,7 @@ import { Redactor } from '../text/redact.js';
 import { locateDatabase } from './plan-database.js';
 import type { SessionIo } from './upgrade-session.js';
 import type { InterruptedRunRow } from '../core/wizard-backend.js';
+import { unitLabel } from '../core/cluster-names.js';
 
 // `upgrade-wizard recover [--yes] [--json] [--dry-run] [RUN_ID]`: finds the runs
 // of this engine whose journal is not finished and whose process is gone, and
@@ -84,13 +85,13 @@ async function describe(ctx: RunContext, plan: RecoveryPlan): Promise<Interrupte
 	const doc = ctx.journal.doc;
 	const stateNow: string[] = [];
 	for (const record of plan.units) {
-		for (const line of await ctx.driver(record.kind).stateNow(record).catch(() => [`${record.name}: cannot be inspected`])) stateNow.push(`${record.name}: ${line}`);
+		for (const line of await ctx.driver(record.kind).stateNow(record).catch(() => [`${unitLabel(record)}: cannot be inspected`])) stateNow.push(`${unitLabel(record)}: ${line}`);
 	}
 	return {
 		runId: doc.runId,
 		startedAt: doc.startedAt,
 		by: `${doc.user}@${doc.host} (pid ${doc.pid})`,
-		containers: doc.plan?.units.map((unit) => unit.name) ?? plan.units.map((record) => record.name),
+		containers: doc.plan?.units.map(unitLabel) ?? plan.units.map(unitLabel),
 		stateNow,
 		steps: plan.steps,
 		journal: ctx.journal.path,
@@ -150,7 +151,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 			];
 			if (request.dryRun) {
 				emit({ type: 'plan', lines });
-				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ container: record.name, engine: engineOfRecord(doc, record), from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
+				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ container: unitLabel(record), ...(record.label ? { name: record.name } : {}), engine: engineOfRecord(doc, record), from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
 				emit({ type: 'run-done', summary: last });
 				continue;
 			}

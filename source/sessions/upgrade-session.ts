@@ -6,6 +6,7 @@ import { ContainerDriver } from '../targets/container/driver.js';
 import { describeContainer } from '../targets/container/describe.js';
 import { validateTag, type Plan, type PlanOptions } from '../core/plan/plan.js';
 import { enginesOf, planEvent } from '../core/plan/describe.js';
+import { unitLabel } from '../core/cluster-names.js';
 import type { DatabaseOptions } from '../core/plan/database.js';
 import { Executor } from '../core/run/executor.js';
 import { databasePort } from '../postgres/database-port.js';
@@ -86,7 +87,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 
 	if (request.dryRun) {
 		const plan = await planCluster(groups, request, env, redactor, true);
-		const names = plan.units.map((unit) => unit.name);
+		const names = plan.units.map(unitLabel);
 		emit({ type: 'run-started', runId: 'dry-run', containers: names, engines: enginesOf(plan.units), dryRun: true });
 		emit(planEvent(plan, describeUnit));
 		const to = `${plan.path.repository}:${plan.hops[plan.hops.length - 1]}`;
@@ -95,7 +96,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 			summary: {
 				runId: 'dry-run',
 				exitCode: ExitCode.ok,
-				containers: plan.units.map((unit) => ({ container: unit.name, engine: unit.engine, from: unit.from, to, result: 'dry-run' })),
+				containers: plan.units.map((unit) => ({ container: unitLabel(unit), ...(unitLabel(unit) !== unit.name ? { name: unit.name } : {}), engine: unit.engine, from: unit.from, to, result: 'dry-run' })),
 			},
 		});
 		return ExitCode.ok;

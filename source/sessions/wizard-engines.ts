@@ -1,6 +1,5 @@
 import type { ContainerInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
-import { sameNameAcross } from '../core/cluster-names.js';
 import type { ChosenContainer, ContainerRow, EngineInfo } from '../core/wizard-backend.js';
 import type { Engine, EngineClient } from '../docker/engine.js';
 import { inspectByName, type Selection } from '../docker/discovery.js';
@@ -10,8 +9,8 @@ import type { EngineSelection } from './engine-cluster.js';
 
 // The wizard over one engine or several (issue 13): the list is every
 // engine's, in the order the engines were given, and what the operator ticks
-// becomes the same EngineSelection[] a --yes cluster runs, refused in the
-// same words when one name is chosen on two engines.
+// becomes the same EngineSelection[] a --yes cluster runs (one name may be
+// chosen on several engines).
 
 /** The raw list rows of each engine (by engine name, then container ID), kept for the details. */
 export type ListedByEngine = Map<string, Map<string, ContainerInfo>>;
@@ -61,7 +60,7 @@ export async function detailsAcross(engines: Engine[], rows: ContainerRow[], lis
 /**
  * The chosen containers as a cluster's selection, in the engines' order. A
  * choice without its engine is the engine that has that name (one engine: it);
- * a name on two engines with none said is refused, as is one name chosen on two.
+ * a name on two engines with none said is refused (say which, or both).
  */
 export async function selectionOf(engines: Engine[], chosen: ChosenContainer[]): Promise<EngineSelection[]> {
 	if (chosen.length === 0) throw new UsageError('no container selected');
@@ -78,10 +77,7 @@ export async function selectionOf(engines: Engine[], chosen: ChosenContainer[]):
 			if (having.length > 1) throw new UsageError(`${name} is on ${having.map((each) => each.name).join(' and ')}: say which engine`);
 			engine = having[0]!;
 		}
-		names.get(engine)!.push(name);
+		if (!names.get(engine)!.includes(name)) names.get(engine)!.push(name);
 	}
-	const groups = engines.filter((engine) => names.get(engine)!.length > 0).map((engine) => ({ engine, names: names.get(engine)! }));
-	const sameName = sameNameAcross(groups.map(({ engine, names: chosenNames }) => ({ engine: engine.name, names: chosenNames })));
-	if (sameName) throw new UsageError(sameName);
-	return groups;
+	return engines.filter((engine) => names.get(engine)!.length > 0).map((engine) => ({ engine, names: names.get(engine)! }));
 }

@@ -6,6 +6,7 @@ import { Redactor } from '../text/redact.js';
 import type { EngineSelection } from './engine-cluster.js';
 import { describeHealth } from '../core/plan/health.js';
 import { backupWords, stepWords, stopWords } from './plan-steps.js';
+import { unitLabel } from '../core/cluster-names.js';
 
 // The Plan screen's preview: the same plan as --dry-run, in the screen's words.
 // Loaded by import() when the screen opens (it pulls in the whole planner).
@@ -28,6 +29,7 @@ export async function previewPlan(groups: EngineSelection[], request: UpgradeReq
 		],
 		containers: plan.units.map((container) => ({
 			name: container.name,
+			label: unitLabel(container),
 			engine: container.engine,
 			from: container.from,
 			to: final,

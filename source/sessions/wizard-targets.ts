@@ -13,6 +13,7 @@ import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
 import { currentVersion } from './upgrade-path.js';
 import type { WizardSessionOptions } from './wizard-session.js';
+import { qualifiedLabel, repeatedNames } from '../core/cluster-names.js';
 
 // The Version screen's rows for the chosen containers: the registry's tags
 // against the running version. Loaded by import() when the screen opens, so
@@ -27,23 +28,30 @@ function upgradeKind(from: string, to: string): UpgradeKind {
 	return 'patch';
 }
 
+interface Member {
+	name: string;
+	/** As the run will name it: with its engine when the name repeats on another. */
+	shown: string;
+	lookups: EngineLookups;
+	docker: EngineSelection['engine']['docker'];
+}
+
 export async function targetChoice(groups: EngineSelection[], options: WizardSessionOptions, env: NodeJS.ProcessEnv): Promise<TargetChoice> {
-	const containers = groups.flatMap((group) => group.names);
-	if (containers.length === 0) throw new UsageError('no container selected');
+	// One name may be on several engines: each member is its engine's container, named as the run names it.
+	const repeated = repeatedNames(groups.flatMap(({ engine, names }) => names.map((name) => ({ name, engine: engine.name }))));
+	const members: Member[] = [];
 	// 300 ticked containers are 300 inspects: asked together (bounded), each image once, on each one's engine.
-	const lookupsOf = new Map<string, { lookups: EngineLookups; docker: EngineSelection['engine']['docker'] }>();
 	for (const { engine, names } of groups) {
 		const lookups = new EngineLookups(engine.docker);
 		lookups.warm(names);
-		for (const name of names) lookupsOf.set(name, { lookups, docker: engine.docker });
+		for (const name of names) members.push({ name, shown: repeated.has(name) ? qualifiedLabel(name, engine.name) : name, lookups, docker: engine.docker });
 	}
-	const inspect = async (name: string): Promise<ContainerInspectInfo> => {
-		const { lookups, docker } = lookupsOf.get(name)!;
-		return (await lookups.container(name)) ?? docker.getContainer(name).inspect();
-	};
-	const imageOf = (name: string, id: string) => lookupsOf.get(name)!.lookups.image(id);
-	const info = await inspect(containers[0]!);
-	const image = await imageOf(containers[0]!, info.Image);
+	if (members.length === 0) throw new UsageError('no container selected');
+	const inspect = async ({ lookups, docker, name }: Member): Promise<ContainerInspectInfo> => (await lookups.container(name)) ?? docker.getContainer(name).inspect();
+	const imageOf = (member: Member, id: string) => member.lookups.image(id);
+	const lead = members[0]!;
+	const info = await inspect(lead);
+	const image = await imageOf(lead, info.Image);
 	const repository = repositoryOf(info.Config.Image);
 	const client = new RegistryClient({ env });
 	const tags = await client.listTags(repository);
@@ -61,13 +69,13 @@ export async function targetChoice(groups: EngineSelection[], options: WizardSes
 	const current = found;
 	if (!current) throw new UsageError(`cannot tell which version ${info.Config.Image} is (no version tag, label or matching digest)`);
 	// One "now" for the screen only when they all run it: the plan would refuse anyway.
-	for (const other of containers.slice(1)) {
+	for (const other of members.slice(1)) {
 		const otherInfo = await inspect(other);
 		if (otherInfo.Config.Image === info.Config.Image) continue;
 		const otherImage = await imageOf(other, otherInfo.Image);
 		const otherCurrent = await currentVersion(client, otherInfo, otherImage, profileFor(otherInfo, otherImage, options.request.profiles), offered.map((entry) => entry.tag));
 		if (otherCurrent !== current) {
-			throw new UsageError(`the selected containers run different versions (${containers[0]}: ${current}, ${other}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);
+			throw new UsageError(`the selected containers run different versions (${lead.shown}: ${current}, ${other.shown}: ${otherCurrent ?? otherInfo.Config.Image}); upgrade them separately`);
 		}
 	}
 	// Only an image that declares a schema version is known to migrate; for any other the reason is the order alone.

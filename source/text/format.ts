@@ -1,4 +1,5 @@
 import type { ContainerResult, ServiceDowntime } from '../core/events.js';
+import { shownOn } from '../core/cluster-names.js';
 
 // Small formatting helpers shared by the text renderings of events.
 
@@ -46,7 +47,7 @@ export function fileStamp(now = new Date()): string {
 /** A cluster's downtime behind a load balancer, and who was down when (clock times, to the tenth of a second). */
 export function serviceDowntimeLines(service: ServiceDowntime, byEngine: boolean): string[] {
 	const clock = (iso: string) => iso.slice(11, 21);
-	const who = (window: ServiceDowntime['windows'][number]) => (byEngine && window.engine ? `${window.container} on ${window.engine}` : window.container);
+	const who = (window: ServiceDowntime['windows'][number]) => shownOn(window.container, window.engine, byEngine);
 	const verdict = service.downtimeMs === 0 ? 'at least one node served throughout' : 'every node was down at once';
 	const lines = [`service (${service.nodes} nodes): downtime ${formatDuration(service.downtimeMs)}, ${verdict}`];
 	for (const window of service.windows) lines.push(`  ${who(window)} down ${clock(window.from)}-${clock(window.to)} UTC (${formatDuration(window.ms)})`);

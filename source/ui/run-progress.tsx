@@ -7,6 +7,7 @@ import { ContainerDetail, detailFixedLines, Downtime, versions } from './contain
 import { Spin } from './spin.js';
 import { useNow } from './ticker.js';
 import { useTerminalSize } from './terminal.js';
+import { shownOn } from '../core/cluster-names.js';
 
 // Screen 7: the live frame of a run. The container being worked on gets the
 // detail (steps, pull bar, backup bytes, health, log tail); the others one line
@@ -62,14 +63,18 @@ export interface RunProgressProps {
 export function RunProgress({ state, plans, tag, layersOpen, height, title: fixedTitle }: RunProgressProps) {
 	const { columns } = useTerminalSize();
 	const { order, phase } = state;
-	const names = order.length > 0 ? order : plans.map((plan) => plan.name);
+	const names = order.length > 0 ? order : plans.map((plan) => plan.label ?? plan.name);
 	const shownActive = state.active ?? names[0];
 	const active = shownActive ? state.containers[shownActive] : undefined;
 	const others = names.filter((name) => name !== shownActive);
-	const planOf = (name: string) => plans.find((plan) => plan.name === name);
-	// A cluster over several engines: each container says where it is (the names are distinct).
+	// Rows are the units' labels (a name on several engines is `<name> on <engine>`).
+	const planOf = (label: string) => plans.find((plan) => (plan.label ?? plan.name) === label);
+	// A cluster over several engines: each container says where it is, once.
 	const several = new Set(plans.map((plan) => plan.engine)).size > 1;
-	const engineOf = (name: string) => (several ? planOf(name)?.engine : undefined);
+	const engineOf = (label: string) => {
+		const engine = several ? planOf(label)?.engine : undefined;
+		return engine && shownOn(label, engine, true) !== label ? engine : undefined;
+	};
 	// The active container's steps come first; the others share what is left.
 	const otherRoom = Math.max(0, height - 1 - Math.max(active ? detailFixedLines(active, columns) : 0, 1));
 	const shownOthers = others.length > otherRoom ? others.slice(0, Math.max(0, otherRoom - 1)) : others;

@@ -11,6 +11,7 @@ import { newStateHome, runWizard, signalWhen, type WizardEvent } from '../suppor
 // after engine, one backup, `-old` kept on both until both are healthy, a
 // failure on the second engine rolls back the first too (same IDs), and a
 // kill -9 during the second engine's health gate is put back by `recover`.
+// The same, with one container name on both engines (the usual cluster).
 
 const w = world();
 const id = uniqueName('ecl');
@@ -44,6 +45,15 @@ async function twoNodes(suffix: string, strictOn2 = false): Promise<[Node, Node]
 		? ['--entrypoint', '/bin/sh', `${w.appRepo}:1.6.0`, '-c', 'grep -qx APP_VERSION=1.6.0 /app/release && exec /app/entrypoint serve --flavor=1.6']
 		: [`${w.appRepo}:1.6.0`];
 	return Promise.all([start(e1, `${id}-${suffix}-a`, [`${w.appRepo}:1.6.0`]), start(e2, `${id}-${suffix}-b`, strict)]);
+}
+
+/** twoNodes, with one container name on both engines (each engine's own container). */
+async function sameNameNodes(suffix: string, strictOn2 = false): Promise<[Node, Node]> {
+	const [a, b] = await twoNodes(suffix, strictOn2);
+	const name = `${id}-${suffix}`;
+	await a.engine.docker(['rename', a.name, name]);
+	await b.engine.docker(['rename', b.name, name]);
+	return [{ ...a, name }, { ...b, name }];
 }
 
 const hosts = ['--host', w.dockerHost, '--host', w.engine2Host];
@@ -148,17 +158,65 @@ describe('a cluster over two engines', () => {
 		expect(twice.stdout).toContain('nothing to recover');
 	});
 
-	it('the same container name on both engines is refused before anything is touched (exit 2, one line)', async () => {
-		const name = `${id}-same`;
-		const ids: string[] = [];
-		for (const engine of [e1, e2]) {
-			const { stdout } = await engine.docker(['run', '-d', '--name', name, '--label', TEST_LABEL, '--label', caseLabel, '-e', `DATABASE_URL=${db.containerUrl}`, '-v', db.socketMount, `${w.appRepo}:1.6.0`]);
-			ids.push(stdout.trim());
-		}
-		const run = await runWizard(['--yes', ...hosts, '--container', name, '--to', '1.6.1']);
-		expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-		expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(`a container named ${name} is selected on ${w.dockerHost} and on ${w.engine2Host}`)]);
-		expect((await e1.inspect(name)).Id).toBe(ids[0]);
-		expect((await e2.inspect(name)).Id).toBe(ids[1]);
+	it('the same container name on both engines (the usual cluster): both upgraded in one --yes run, each named with its engine', async () => {
+		const [a, b] = await sameNameNodes('same');
+		const stateHome = newStateHome();
+		const run = await runWizard(['--yes', '--json', ...hosts, '--container', a.name, '--to', '1.6.1'], { stateHome });
+		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+		await expectOn(a, `${w.appRepo}:1.6.1`, false);
+		await expectOn(b, `${w.appRepo}:1.6.1`, false);
+		const [onA, onB] = [`${a.name} on ${w.dockerHost}`, `${b.name} on ${w.engine2Host}`];
+		const events = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as WizardEvent & { engine?: string; summary?: any });
+		// Every container event names its unit once, by a label of its own, beside its engine.
+		const named = events.filter((event) => 'container' in event && typeof event.container === 'string');
+		expect(new Set(named.map((event) => `${event.container}@${event.engine}`))).toEqual(new Set([`${onA}@${w.dockerHost}`, `${onB}@${w.engine2Host}`]));
+		const summary = events.find((event) => event.type === 'run-done')!.summary;
+		expect(summary.containers.map((each: any) => `${each.container}|${each.name}|${each.engine}|${each.result}`)).toEqual([
+			`${onA}|${a.name}|${w.dockerHost}|upgraded`,
+			`${onB}|${b.name}|${w.engine2Host}|upgraded`,
+		]);
+		expect(summary.containers.every((each: any) => each.newContainerId && each.oldContainerId && each.newContainerId !== each.oldContainerId)).toBe(true);
+		expect(summary.service).toMatchObject({ nodes: 2, downtimeMs: 0 });
+		expect(summary.service.windows.map((window: any) => window.container)).toEqual([onA, onB]);
+		const journal = journalOf(stateHome);
+		expect(Object.keys(journal.containers)).toEqual([`${onA}@1.6.1`, `${onB}@1.6.1`]);
+		expect(Object.values(journal.containers).map((record: any) => `${record.name} ${record.engine} ${record.phase}`)).toEqual([`${a.name} ${w.dockerHost} committed`, `${b.name} ${w.engine2Host} committed`]);
+	});
+
+	it('the same name on both engines, a target never healthy on the second: both rolled back, the same IDs, each line naming its engine', async () => {
+		const [a, b] = await sameNameNodes('same-bad', true);
+		const run = await runWizard(['--yes', ...hosts, '--container', a.name, '--to', '1.6.1', '--health-timeout', '20']);
+		expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+		const [onA, onB] = [`${a.name} on ${w.dockerHost}`, `${b.name} on ${w.engine2Host}`];
+		expect(run.stdout).toContain(`  ${onA}: ${w.appRepo}:1.6.0 -> ${w.appRepo}:1.6.1: rolled back`);
+		expect(run.stdout).toContain(`  ${onB}: ${w.appRepo}:1.6.0 -> ${w.appRepo}:1.6.1: rolled back`);
+		expect(run.stdout).toContain(`rolled back because ${onB} failed`);
+		// Said once: a label that names its engine is not given it twice.
+		expect(run.stdout).not.toContain(`${onA} on `);
+		await expectOn(a, `${w.appRepo}:1.6.0`, true);
+		await expectOn(b, `${w.appRepo}:1.6.0`, true);
+	});
+
+	it('the same name on both engines, kill -9 during the second one\'s health gate: recover reads the labelled journal and puts both back', async () => {
+		const [a, b] = await sameNameNodes('same-kill');
+		const stateHome = newStateHome();
+		const onB = `${b.name} on ${w.engine2Host}`;
+		const killed = await signalWhen(
+			['--yes', ...hosts, '--container', a.name, '--to', '1.6.1', '--health-timeout', '60'],
+			'SIGKILL',
+			(event) => event.type === 'step-started' && event.step === 'health' && event.container === onB,
+			{ stateHome, timeoutMs: 150_000 },
+		);
+		expect(killed.sent, JSON.stringify(killed.events.slice(-5))).toBe(true);
+		expect(Object.keys(journalOf(stateHome).containers)).toEqual([`${a.name} on ${w.dockerHost}@1.6.1`, `${onB}@1.6.1`]);
+		const dry = await runWizard(['recover', '--dry-run', '--host', w.engine2Host], { stateHome });
+		expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
+		expect(dry.stdout).toContain(`check that ${onB} is healthy`);
+		const done = await runWizard(['recover', '--yes', '--host', w.dockerHost], { stateHome, timeoutMs: 180_000 });
+		expect(done.exitCode, done.stdout + done.stderr).toBe(0);
+		expect(done.stdout).toContain(`  ${onB}: `);
+		await expectOn(a, `${w.appRepo}:1.6.0`, true);
+		await expectOn(b, `${w.appRepo}:1.6.0`, true);
+		expect(journalOf(stateHome).status).toBe('recovered');
 	});
 });

@@ -9,8 +9,9 @@ import { tempDir } from '../support/temp-dir.js';
 // shipped binary in tmux with --host twice, one app on each engine sharing one
 // database. The Containers screen lists them under a heading per engine, the
 // run goes through the screens and both end on the new version, healthy, no
-// `-old` left. Then the refusals the screens give instead of crashing: one
-// name ticked on both engines, and an engine that does not answer.
+// `-old` left; the same for one name on both engines (the usual cluster),
+// each named with its engine. Then the refusal the screens give instead of
+// crashing: an engine that does not answer.
 
 const w = world();
 const id = uniqueName('tui-eng');
@@ -97,19 +98,38 @@ describe('the wizard over two engines in a real terminal', () => {
 		}
 	});
 
-	it('refuses one name ticked on both engines on the Containers screen, touching nothing', async () => {
+	it('upgrades one name ticked on both engines through the screens, each named with its engine', async () => {
 		const label = nodesLabel('same');
 		const name = `${id}-same`;
 		const ids = await Promise.all([startOn(e1, name, label), startOn(e2, name, label)]);
-		const wizard = await wizardInTerminal(session, { state: tempDir('uw-tui-engines-'), columns: 240, rows: 30, args: [...hosts, '--container', name] });
+		const wizard = await wizardInTerminal(session, { state: tempDir('uw-tui-engines-'), columns: 240, rows: 40, args: [...hosts, '--container', name, '--to', '1.6.1'] });
 		// Ticked on both: --container applies on every engine, as with --yes.
 		await waitForScreen(/^2 of \d+ ticked/m, 30_000);
 		await keys('Enter');
-		await waitForScreen(`a container named ${name} is selected on ${w.dockerHost} and on ${w.engine2Host}`, 10_000);
-		await keys('q');
-		expect(await wizard.exitStatus()).toBe('2');
-		expect((await e1.inspect(name)).Id).toBe(ids[0]);
-		expect((await e2.inspect(name)).Id).toBe(ids[1]);
+		await waitForScreen(/› 1\.6\.1/, 60_000);
+		await keys('Enter');
+		const plan = await waitForScreen('The plan', 60_000);
+		expect(plan).toContain(`${name} on ${w.dockerHost}`);
+		expect(plan).toContain(`${name} on ${w.engine2Host}`);
+		expect(plan).not.toContain('is selected on');
+		await keys('Enter');
+		await waitForScreen('Back up the database', 60_000);
+		await keys('y', 'Enter');
+		const next = await waitForScreen(/Schema migration|Upgrade complete/, 180_000);
+		if (next.includes('Schema migration')) await keys('y', 'Enter');
+		const done = await waitForScreen('Upgrade complete', 180_000);
+		expect(done).toMatch(new RegExp(`${name} on ${w.dockerHost.replace(/[/.]/g, '\\$&')}\\s+1\\.6\\.0 → 1\\.6\\.1\\s+upgraded`));
+		expect(done).toMatch(new RegExp(`${name} on ${w.engine2Host.replace(/[/.]/g, '\\$&')}\\s+1\\.6\\.0 → 1\\.6\\.1\\s+upgraded`));
+		await keys('Enter');
+		expect(await wizard.exitStatus()).toBe('0');
+		for (const [engine, oldId] of [[e1, ids[0]], [e2, ids[1]]] as const) {
+			const after = await engine.inspect(name);
+			expect(after.Config.Image).toBe(`${w.appRepo}:1.6.1`);
+			expect(after.State.Running).toBe(true);
+			expect(after.Id).not.toBe(oldId);
+			await engine.waitHealthy(name, 30_000);
+			expect(await engine.exists(`${name}-old`)).toBe(false);
+		}
 	});
 
 	it('names the engine that does not answer on the Engine screen', async () => {

@@ -40,9 +40,11 @@ export type UnitPhase = 'planned' | 'pulled' | 'swapping' | 'health' | 'committe
 /** What a driver records of a unit before its hop starts; its own fields sit beside these. */
 export interface UnitRecordInput {
 	kind: string;
-	/** `<name>@<target tag>`. */
+	/** `<label>@<target tag>`: `<name>@<tag>`, or `<name> on <engine>@<tag>` when the run has the name on several engines. */
 	key: string;
 	name: string;
+	/** Set when the name repeats on another engine of the run: `<name> on <engine>` (core/cluster-names.ts). */
+	label?: string;
 	hop: string;
 	from: string;
 	to: string;
@@ -111,7 +113,7 @@ export interface PlanSnapshot {
 	engine: { endpoint: string; apiVersion: string; name?: string; ref?: EngineReach };
 	/** A cluster over several engines: every one, in order, with how to reach it again. */
 	engines?: Array<{ endpoint: string; apiVersion: string; name: string; ref?: EngineReach }>;
-	units: Array<{ kind: string; name: string; engine?: string }>;
+	units: Array<{ kind: string; name: string; engine?: string; label?: string }>;
 	database?: DatabaseLocator & { display: string };
 }
 

@@ -1,19 +1,21 @@
 import { describeDatabase } from './database.js';
 import { finalTag, type Plan, type Unit } from './plan.js';
 import type { EngineOf, RunEvent } from '../events.js';
+import { shownOn, unitLabel } from '../cluster-names.js';
 
 /** The plan as an event: its lines, and (for --json) its engine and the engine of each container. */
 export function planEvent<U extends Unit>(plan: Plan<U>, describeUnit: (unit: U, plan: Plan<U>) => string[]): Extract<RunEvent, { type: 'plan' }> {
 	return { type: 'plan', lines: describePlan(plan, describeUnit), engines: plan.engines ?? [plan.engine], containers: enginesOf(plan.units) };
 }
 
-export function enginesOf(units: ReadonlyArray<{ name: string; engine: string }>): EngineOf {
-	return Object.fromEntries(units.map((unit) => [unit.name, unit.engine]));
+/** Each unit's label -> its engine. */
+export function enginesOf(units: ReadonlyArray<{ name: string; label?: string; engine: string }>): EngineOf {
+	return Object.fromEntries(units.map((unit) => [unitLabel(unit), unit.engine]));
 }
 
 /** Units of more than one engine: each line says which (with one, the Engine line says it for all). */
-function onEngine(unit: Unit, units: readonly Unit[]): string {
-	return new Set(units.map((each) => each.engine)).size > 1 ? ` on ${unit.engine}` : '';
+function shownUnit(unit: Unit, units: readonly Unit[]): string {
+	return shownOn(unitLabel(unit), unit.engine, new Set(units.map((each) => each.engine)).size > 1);
 }
 
 /** The plan in lines an operator can read (also what --dry-run prints); each unit's own lines come from its driver. */
@@ -40,7 +42,7 @@ export function describePlan<U extends Unit>(plan: Plan<U>, describeUnit: (unit:
 	const eachEngine = plan.engines && plan.engines.length > 1 ? ', on each engine' : '';
 	lines.push(`Pull before anything stops${eachEngine}: ${plan.units[0]?.targetRef}${plan.hops.length > 1 ? ' (each later hop pulls its image before its first stop)' : ''}`);
 	plan.units.forEach((unit, index) => {
-		lines.push(`${index + 1}. ${unit.name}${onEngine(unit, plan.units)}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);
+		lines.push(`${index + 1}. ${shownUnit(unit, plan.units)}: ${unit.from} -> ${path.repository}:${finalTag(plan)}`);
 		lines.push(...describeUnit(unit, plan));
 	});
 	return lines;
@@ -63,6 +65,7 @@ function describeFloating(from: NonNullable<Plan['path']['currentFrom']>, curren
 /** Only the fields the line needs: drivers whose units carry a profile get it said. */
 interface ProfiledUnit {
 	name: string;
+	label?: string;
 	profile?: { id: string; name: string; source: string };
 }
 
@@ -72,5 +75,5 @@ function describeProfile(units: readonly Unit[]): string[] {
 	const say = (profile: NonNullable<ProfiledUnit['profile']>) => `${profile.name} (${profile.id}, ${profile.source})`;
 	const distinct = new Set(profiled.map((unit) => say(unit.profile!)));
 	if (distinct.size <= 1) return [...distinct].map((text) => `Profile: ${text}`);
-	return [`Profile: ${profiled.map((unit) => `${unit.name}: ${say(unit.profile!)}`).join('; ')}`];
+	return [`Profile: ${profiled.map((unit) => `${unitLabel(unit)}: ${say(unit.profile!)}`).join('; ')}`];
 }

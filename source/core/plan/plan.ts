@@ -42,9 +42,12 @@ export interface HealthOptions {
 export interface Unit {
 	/** Which driver runs it. */
 	kind: string;
-	/** Journal key: one entry per unit and hop, `<name>@<target tag>`. */
+	/** Journal key: one entry per unit and hop, `<label>@<target tag>` (core/cluster-names.ts). */
 	key: string;
+	/** The container's (or service's) own name: what the engine is asked by. */
 	name: string;
+	/** The unit's identity in the run's events and summaries: `name`, or `<name> on <engine>` when the name repeats on another engine. */
+	label?: string;
 	/** The engine it runs on, by name (docker/engine-resolve.ts: the context's name, else the endpoint). */
 	engine: string;
 	from: string;

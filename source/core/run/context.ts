@@ -6,6 +6,7 @@ import type { DatabasePort, UnitDriver } from '../ports.js';
 import type { Unit } from '../plan/plan.js';
 import { Timings } from './timing.js';
 import { serviceDowntime } from './service-downtime.js';
+import { unitLabel } from '../cluster-names.js';
 
 // What every part of a run shares: the journal, the audit log, the drivers,
 // the database port, the event boundary (where redaction happens) and timing.
@@ -25,14 +26,32 @@ export interface ExecutorDeps {
 
 export class RunContext {
 	readonly timings = new Timings();
-	/** Container -> its engine's name, for the events that name only the container. */
+	/** A unit's label (events name units by it) -> its engine's name, for the events that name only the unit. */
 	private readonly engines = new Map<string, string>();
+	/** A unit's label -> its container's own name, where they differ (the audit log names the container). */
+	private readonly names = new Map<string, string>();
 
 	constructor(readonly deps: ExecutorDeps) {}
 
 	/** The run's units (or journal records): from here on their events name their engine. */
-	know(units: ReadonlyArray<{ name: string; engine?: string }>): void {
-		for (const unit of units) if (unit.engine) this.engines.set(unit.name, unit.engine);
+	know(units: ReadonlyArray<{ name: string; label?: string; engine?: string }>): void {
+		for (const unit of units) {
+			const label = unitLabel(unit);
+			if (unit.engine) this.engines.set(label, unit.engine);
+			if (label !== unit.name) this.names.set(label, unit.name);
+		}
+	}
+
+	/**
+	 * The emitter a unit's driver gets: the driver names the container by its own
+	 * name (all it knows), the run names the unit by its label, on its engine.
+	 */
+	emitterFor(unit: { name: string; label?: string; engine?: string }): (event: RunEvent) => void {
+		const label = unitLabel(unit);
+		return (event) => {
+			if (!('container' in event) || event.container !== unit.name || label === unit.name) return this.emit(event);
+			this.emit({ ...event, container: label, ...(unit.engine && !event.engine ? { engine: unit.engine } : {}) } as RunEvent);
+		};
 	}
 
 	get journal(): Journal {
@@ -49,9 +68,9 @@ export class RunContext {
 		this.deps.onEvent({ ...shown, at: Date.now() });
 	}
 
-	/** An audit line, naming the container's engine. */
+	/** An audit line for a unit named by its label: the container's own name, and its engine. */
 	audit(entry: Parameters<AuditLog['record']>[0]): Promise<void> {
-		return this.deps.audit.record({ ...entry, engine: entry.engine ?? this.engines.get(entry.container) });
+		return this.deps.audit.record({ ...entry, container: this.names.get(entry.container) ?? entry.container, engine: entry.engine ?? this.engines.get(entry.container) });
 	}
 
 	get aborted(): boolean {

@@ -36,7 +36,13 @@ export function perEngine<U extends Unit>(kind: string, set: EngineDriverSet<U>)
 		commit: (record) => forRecord(record).commit(record),
 		replan: (unit, targetRef) => of(unit.engine).replan(unit, targetRef),
 		kept: (unit) => of(unit.engine).kept(unit),
-		keptRemoval: (unit) => of(unit.engine).keptRemoval?.(unit)?.map((command) => reach(unit.engine, command)),
+		keptRemoval: (unit) => {
+			// What a one-engine summary leaves implicit (`docker rm <kept>`) is said here: it needs the engine's flag.
+			const driver = of(unit.engine);
+			const kept = driver.kept(unit);
+			const commands = driver.keptRemoval?.(unit) ?? (kept && !kept.includes(',') ? [`docker rm ${kept}`] : undefined);
+			return commands?.map((command) => reach(unit.engine, command));
+		},
 		...(first.backupGate ? { backupGate: (unit: U) => of(unit.engine).backupGate!(unit) } : {}),
 		steps: (unit) => of(unit.engine).steps(unit),
 		describe: (unit, plan) => of(unit.engine).describe(unit, plan),

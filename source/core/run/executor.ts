@@ -5,6 +5,7 @@ import { finalTag, type Plan, type Unit } from '../plan/plan.js';
 import { RunContext, type ExecutorDeps } from './context.js';
 import { Gates, migrationGate, skipBackupGate } from './gates.js';
 import { runHop } from './hop.js';
+import { labelUnits, unitLabel } from '../cluster-names.js';
 
 // The executor runs a Plan. It is the one engine behind every mode: views only
 // render its events and answer its gates. It knows units, hops, gates, the
@@ -24,13 +25,15 @@ export class Executor {
 	async run(plan: Plan): Promise<RunSummary> {
 		const { ctx, gates } = this;
 		const { journal } = ctx;
-		const names = plan.units.map((unit) => unit.name);
+		// One name may be a unit on each of several engines: from here on each unit is known by its label.
+		labelUnits(plan.units);
+		const names = plan.units.map(unitLabel);
 		const describeUnit = (unit: Unit, whole: Plan) => ctx.driver(unit.kind).describe(unit, whole);
 		const onAbort = () => ctx.emit({ type: 'abort', reason: String(ctx.deps.signal?.reason ?? 'aborted by the operator') });
 		ctx.deps.signal?.addEventListener('abort', onAbort, { once: true });
 		try {
 			ctx.know(plan.units);
-			const steps = Object.fromEntries(plan.units.map((unit) => [unit.name, ctx.driver(unit.kind).steps(unit)]));
+			const steps = Object.fromEntries(plan.units.map((unit) => [unitLabel(unit), ctx.driver(unit.kind).steps(unit)]));
 			ctx.emit({ type: 'run-started', runId: journal.doc.runId, containers: names, dryRun: false, journal: journal.path, steps });
 			ctx.emit(planEvent(plan, describeUnit));
 			for (const warning of plan.path.warnings) ctx.emit({ type: 'warning', message: warning });
@@ -40,7 +43,7 @@ export class Executor {
 				keepOld: plan.keepOld,
 				engine: plan.engine,
 				...(plan.engines ? { engines: plan.engines } : {}),
-				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name, engine: unit.engine })),
+				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name, engine: unit.engine, ...(unitLabel(unit) !== unit.name ? { label: unitLabel(unit) } : {}) })),
 				...(plan.database?.locator ? { database: { ...plan.database.locator, display: plan.database.display } } : {}),
 			});
 
@@ -99,10 +102,10 @@ export class Executor {
 					// Later hops start from the units the previous hop left: planned from what runs
 					// now, so the create options carry forward exactly what is running.
 					try {
-						stage = await Promise.all(stage.map((unit) => ctx.driver(unit.kind).replan(unit, `${plan.path.repository}:${tag}`)));
+						stage = labelUnits(await Promise.all(stage.map((unit) => ctx.driver(unit.kind).replan(unit, `${plan.path.repository}:${tag}`))));
 					} catch (error) {
 						const reason = `planning the hop to ${tag} failed: ${messageOf(error)}; the containers stay on ${plan.hops[hopIndex - 1]}`;
-						ctx.emit({ type: 'failure', container: stage[0]!.name, step: 'preflight', message: reason });
+						ctx.emit({ type: 'failure', container: unitLabel(stage[0]!), step: 'preflight', message: reason });
 						return ctx.finish(ExitCode.rolledBack, stage.map((unit) => ctx.summary(unit, 'rolled-back', { reason })), 'rolled-back');
 					}
 				}
@@ -113,7 +116,7 @@ export class Executor {
 			const results = stage.map((unit) => {
 				const driver = ctx.driver(unit.kind);
 				const parked = driver.kept(unit);
-				const keptOld = plan.keepOld ? parked : ctx.timings.keptOld(unit.name);
+				const keptOld = plan.keepOld ? parked : ctx.timings.keptOld(unitLabel(unit));
 				const removal = keptOld ? driver.keptRemoval?.(unit) : undefined;
 				const summary = ctx.summary(unit, 'upgraded', { keptOld, ...(removal ? { keptRemoval: removal } : {}), backup: ctx.backupShown(), backups: ctx.backupsShown(plan.hops, plan.path.current) });
 				ctx.emit({ type: 'container-done', summary });

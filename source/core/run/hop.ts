@@ -7,10 +7,13 @@ import { runTransition } from './journaled-step.js';
 import { throttled } from './throttle.js';
 import { backupStep } from './database-steps.js';
 import { rollbackHop, touchedNewestFirst } from './rollback.js';
+import { unitLabel } from '../cluster-names.js';
 
 // One hop: pull every unit's target before anything stops, back up (first hop
 // and each migrating one), swap the units one at a time, and commit (remove
-// the way back) only once every unit of the hop is healthy.
+// the way back) only once every unit of the hop is healthy. Events, timings
+// and reasons name a unit by its label (one name may be a unit on each of
+// several engines); the drivers act on the unit's own name on its engine.
 
 export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopIndex: number): Promise<RunSummary | undefined> {
 	const { journal } = ctx;
@@ -21,7 +24,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	const migrates = database?.migratingHops.includes(tag) ?? false;
 	await journal.startHop(tag, hopIndex, migrates);
 	ctx.timings.hopStarted(tag);
-	for (const unit of stage) await journal.addUnit({ ...ctx.driver(unit.kind).record(unit, tag), engine: unit.engine });
+	for (const unit of stage) await journal.addUnit({ ...ctx.driver(unit.kind).record(unit, tag), engine: unit.engine, ...(unitLabel(unit) !== unit.name ? { label: unitLabel(unit) } : {}) });
 	const stayed = hopIndex === 0 ? 'nothing was stopped' : `the containers stay on ${plan.hops[hopIndex - 1]}`;
 	const endsBeforeAnyStop = async (lead: Unit, reason: string, what: string) =>
 		ctx.finish(
@@ -41,7 +44,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 			await pull(ctx, puller);
 		} catch (error) {
 			const message = `${messageOf(error)}${hopNote}`;
-			ctx.emit({ type: 'failure', container: puller.name, step: 'pull', message });
+			ctx.emit({ type: 'failure', container: unitLabel(puller), step: 'pull', message });
 			await journal.setHop(tag, 'rolled-back');
 			return endsBeforeAnyStop(puller, message, 'pull');
 		}
@@ -49,7 +52,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	for (const other of stage) {
 		if (pullers.includes(other)) continue;
 		const onEngine = pullers.length > 1 ? ` on ${other.engine}` : '';
-		ctx.emit({ type: 'step-done', container: other.name, step: 'pull', durationMs: 0, detail: `${other.targetRef} already pulled${onEngine}` });
+		ctx.emit({ type: 'step-done', container: unitLabel(other), step: 'pull', durationMs: 0, detail: `${other.targetRef} already pulled${onEngine}` });
 	}
 
 	if (migrates) {
@@ -66,7 +69,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 			await backupStep(ctx, database, lead as Unit & { inspect?: unknown }, tag);
 		} catch (error) {
 			const reason = `backup failed: ${messageOf(error)}`;
-			ctx.emit({ type: 'failure', container: lead.name, step: 'backup', message: reason });
+			ctx.emit({ type: 'failure', container: unitLabel(lead), step: 'backup', message: reason });
 			if (database.offline) return failHop(ctx, stage, [], lead, reason, true, plan, hopIndex);
 			await journal.setHop(tag, 'rolled-back');
 			return endsBeforeAnyStop(lead, reason, 'backup');
@@ -79,13 +82,13 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 
 	const swapped: Unit[] = [];
 	for (const unit of stage) {
-		if (ctx.aborted) return failHop(ctx, stage, swapped, unit, `aborted by the operator before ${unit.name} was touched`, false, plan, hopIndex);
+		if (ctx.aborted) return failHop(ctx, stage, swapped, unit, `aborted by the operator before ${unitLabel(unit)} was touched`, false, plan, hopIndex);
 		try {
 			await swap(ctx, unit);
 			swapped.push(unit);
 		} catch (error) {
 			const failure = error instanceof TransitionFailure ? error : new TransitionFailure('start', messageOf(error));
-			ctx.emit({ type: 'failure', container: unit.name, step: failure.step, message: `${failure.message}${hopNote}`, detail: failure.detail });
+			ctx.emit({ type: 'failure', container: unitLabel(unit), step: failure.step, message: `${failure.message}${hopNote}`, detail: failure.detail });
 			return failHop(ctx, stage, swapped, unit, failure.message, true, plan, hopIndex);
 		}
 	}
@@ -96,13 +99,13 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	for (const unit of stage) {
 		const parked = ctx.driver(unit.kind).kept(unit);
 		if (plan.keepOld && lastHop) {
-			ctx.timings.keptOld(unit.name, parked);
+			ctx.timings.keptOld(unitLabel(unit), parked);
 		} else {
 			try {
 				await runTransition(ctx, unit, ctx.driver(unit.kind).commit(journal.container(unit.key)));
 			} catch (error) {
-				ctx.timings.keptOld(unit.name, parked);
-				ctx.emit({ type: 'warning', container: unit.name, message: `could not remove ${parked}: ${messageOf(error)}` });
+				ctx.timings.keptOld(unitLabel(unit), parked);
+				ctx.emit({ type: 'warning', container: unitLabel(unit), message: `could not remove ${parked}: ${messageOf(error)}` });
 				if (!lastHop) {
 					// The next hop would need the -old name; stop here rather than guess.
 					await journal.setHop(tag, 'committed');
@@ -111,8 +114,8 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 			}
 		}
 		await journal.setPhase(unit.key, 'committed');
-		ctx.timings.committed(unit.name, unit.to);
-		await ctx.audit({ container: unit.name, action: 'upgraded', from: unit.from, to: unit.to });
+		ctx.timings.committed(unitLabel(unit), unit.to);
+		await ctx.audit({ container: unitLabel(unit), action: 'upgraded', from: unit.from, to: unit.to });
 	}
 	await journal.setHop(tag, 'committed');
 	return undefined;
@@ -126,23 +129,24 @@ function firstOfEachEngine(stage: Unit[]): Unit[] {
 
 async function pull(ctx: RunContext, unit: Unit): Promise<void> {
 	const started = Date.now();
-	ctx.emit({ type: 'step-started', container: unit.name, step: 'pull', detail: unit.targetRef });
+	const label = unitLabel(unit);
+	ctx.emit({ type: 'step-started', container: label, step: 'pull', detail: unit.targetRef });
 	const final = await ctx.driver(unit.kind).prepare(unit, {
 		signal: ctx.deps.signal,
-		onWarning: (message) => ctx.emit({ type: 'warning', container: unit.name, message }),
-		onProgress: throttled((progress) => ctx.emit({ type: 'progress', container: unit.name, step: 'pull', progress })),
+		onWarning: (message) => ctx.emit({ type: 'warning', container: label, message }),
+		onProgress: throttled((progress) => ctx.emit({ type: 'progress', container: label, step: 'pull', progress })),
 	});
-	ctx.emit({ type: 'progress', container: unit.name, step: 'pull', progress: final });
+	ctx.emit({ type: 'progress', container: label, step: 'pull', progress: final });
 	const durationMs = Date.now() - started;
-	ctx.timings.pulled(unit.name, durationMs);
-	ctx.emit({ type: 'step-done', container: unit.name, step: 'pull', durationMs, detail: unit.targetRef });
+	ctx.timings.pulled(label, durationMs);
+	ctx.emit({ type: 'step-done', container: label, step: 'pull', durationMs, detail: unit.targetRef });
 	await ctx.journal.setPhase(unit.key, 'pulled');
 }
 
 /** The unit's transitions in order; an abort is honoured between any two of them. */
 async function swap(ctx: RunContext, unit: Unit): Promise<void> {
 	await ctx.journal.setPhase(unit.key, 'swapping');
-	await ctx.audit({ container: unit.name, action: 'swap-started', from: unit.from, to: unit.to });
+	await ctx.audit({ container: unitLabel(unit), action: 'swap-started', from: unit.from, to: unit.to });
 	const transitions = ctx.driver(unit.kind).swap(unit);
 	for (const [index, transition] of transitions.entries()) {
 		if (index > 0 && ctx.aborted) throw new TransitionFailure(transition.step, `aborted by the operator before: ${transition.intent}`);
@@ -156,7 +160,7 @@ async function stopAll(ctx: RunContext, stage: Unit[], why: string): Promise<{ u
 		try {
 			await runTransition(ctx, unit, ctx.driver(unit.kind).stop(unit, why));
 		} catch (error) {
-			return { unit, reason: `stopping ${unit.name} for ${why} failed: ${messageOf(error)}` };
+			return { unit, reason: `stopping ${unitLabel(unit)} for ${why} failed: ${messageOf(error)}` };
 		}
 	}
 	return undefined;
@@ -180,24 +184,25 @@ export async function failHop(
 	const tag = plan.hops[hopIndex]!;
 	const landed = hopIndex === 0 ? '' : `; earlier hops stay: now on ${plan.hops[hopIndex - 1]}`;
 	const byKey = new Map(stage.map((unit) => [unit.key, unit]));
-	const why = (name: string) => `${name === failed.name ? reason : `rolled back because ${failed.name} failed: ${reason}`}${landed}`;
+	const failedLabel = unitLabel(failed);
+	const why = (label: string) => `${label === failedLabel ? reason : `rolled back because ${failedLabel} failed: ${reason}`}${landed}`;
 	const records = touchedNewestFirst(stage.map((unit) => journal.container(unit.key)));
 	const results = new Map<string, ContainerSummary>();
 	const migrates = Boolean(plan.database?.migratingHops.includes(tag));
 	const outcomes = await rollbackHop(ctx, {
 		records,
 		restore: migrates ? plan.database : undefined,
-		reasonFor: (record) => why(record.name),
+		reasonFor: (record) => why(unitLabel(record)),
 		onUnitDone: (record, outcome) => {
 			const unit = byKey.get(record.key)!;
 			const base = { backup: ctx.backupShown(), restored: outcome.restored };
 			let summary: ContainerSummary;
 			if (outcome.ok) {
-				ctx.timings.downtimeClosed(unit.name);
-				summary = ctx.summary(unit, 'rolled-back', { reason: why(unit.name), ...base });
+				ctx.timings.downtimeClosed(unitLabel(unit));
+				summary = ctx.summary(unit, 'rolled-back', { reason: why(unitLabel(unit)), ...base });
 			} else {
 				summary = ctx.summary(unit, 'rollback-failed', {
-					reason: `${why(unit.name)}; rollback incomplete: ${outcome.problems.join('; ')}`,
+					reason: `${why(unitLabel(unit))}; rollback incomplete: ${outcome.problems.join('; ')}`,
 					state: outcome.state,
 					commands: outcome.commands,
 					...base,
@@ -210,7 +215,7 @@ export async function failHop(
 	for (const unit of stage) {
 		if (results.has(unit.key)) continue;
 		const summary = ctx.summary(unit, 'not-attempted', {
-			reason: `${unit === failed ? reason : `not attempted: ${failed.name} ${failedWasTouched ? 'failed' : 'was not reached'}`}${landed}`,
+			reason: `${unit === failed ? reason : `not attempted: ${failedLabel} ${failedWasTouched ? 'failed' : 'was not reached'}`}${landed}`,
 		});
 		ctx.emit({ type: 'container-done', summary });
 		results.set(unit.key, summary);

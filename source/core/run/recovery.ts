@@ -8,6 +8,7 @@ import { runTransition } from './journaled-step.js';
 import { rollbackHop, touchedNewestFirst } from './rollback.js';
 import { handOver } from './hand-over.js';
 import { engineOfRecord } from '../journal/read-journal.js';
+import { unitLabel } from '../cluster-names.js';
 
 // `upgrade-wizard recover`: a run whose process is gone is put back from its
 // journal. The interrupted hop is rolled back with the very code a failure
@@ -69,7 +70,7 @@ export function planRecovery(ctx: RunContext): RecoveryPlan {
 			steps.push(...new Set(labels));
 		}
 	}
-	for (const record of touched) steps.push(`check that ${record.name} is healthy`);
+	for (const record of touched) steps.push(`check that ${unitLabel(record)} is healthy`);
 	return {
 		runId: doc.runId,
 		hop,
@@ -90,13 +91,13 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 	const doc = journal.doc;
 	const plan = planRecovery(ctx);
 	// Records of journals written before engines had names are on the run's one engine.
-	ctx.know(plan.units.map((record) => ({ name: record.name, engine: engineOfRecord(doc, record) })));
+	ctx.know(plan.units.map((record) => ({ name: record.name, label: unitLabel(record), engine: engineOfRecord(doc, record) })));
 	await journal.setRecovery({ pid: process.pid, host: hostname(), user: currentUser(), startedAt: new Date().toISOString(), status: 'running' });
-	ctx.emit({ type: 'run-started', runId: doc.runId, containers: plan.units.map((record) => record.name), dryRun: false, journal: journal.path });
+	ctx.emit({ type: 'run-started', runId: doc.runId, containers: plan.units.map(unitLabel), dryRun: false, journal: journal.path });
 	ctx.emit({ type: 'plan', lines: [`Recover run ${doc.runId} (started ${doc.startedAt} by ${doc.user}@${doc.host})`, ...plan.steps.map((step) => `- ${step}`)] });
 	const summaries: ContainerSummary[] = [];
 	const summary = (record: UnitRecord, result: ContainerSummary['result'], extra: Partial<ContainerSummary> = {}): ContainerSummary => {
-		const out: ContainerSummary = { container: record.name, engine: engineOfRecord(doc, record), from: record.from, to: record.to, result, ...extra };
+		const out: ContainerSummary = { container: unitLabel(record), ...(record.label ? { name: record.name } : {}), engine: engineOfRecord(doc, record), from: record.from, to: record.to, result, ...extra };
 		ctx.emit({ type: 'container-done', summary: out });
 		summaries.push(out);
 		return out;
@@ -107,14 +108,14 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 		const lastHop = doc.plan ? plan.hop.index === doc.plan.hops.length - 1 : true;
 		for (const record of plan.units) {
 			if (record.phase === 'committed') {
-				summary(record, 'upgraded', { reason: `${record.name} runs ${record.to}; the hop had committed before the interruption` });
+				summary(record, 'upgraded', { reason: `${unitLabel(record)} runs ${record.to}; the hop had committed before the interruption` });
 				continue;
 			}
 			try {
 				const removed = record.actions.some((action) => action.kind === 'remove-old' && action.status === 'done');
 				if (!removed && !(doc.plan?.keepOld && lastHop)) await runTransition(ctx, record, ctx.driver(record.kind).commit(record));
 				await journal.setPhase(record.key, 'committed');
-				await ctx.audit({ container: record.name, action: 'upgraded', from: record.from, to: record.to, detail: 'finished by recover' });
+				await ctx.audit({ container: unitLabel(record), action: 'upgraded', from: record.from, to: record.to, detail: 'finished by recover' });
 				summary(record, 'upgraded', { reason: `the hop to ${plan.hop.tag} had passed its health gates; recover finished it` });
 			} catch (error) {
 				allBack = false;
@@ -139,7 +140,7 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 		if (restoreProblem) {
 			// Without the database, nothing of the old version may start on a half-migrated schema.
 			allBack = false;
-			ctx.emit({ type: 'failure', container: records[0]?.name ?? '-', step: 'restore', message: restoreProblem });
+			ctx.emit({ type: 'failure', container: records[0] ? unitLabel(records[0]) : '-', step: 'restore', message: restoreProblem });
 			for (const record of records) {
 				const { state, commands } = await handOver(ctx, record);
 				summary(record, 'rollback-failed', { reason: `${reason}; ${restoreProblem}`, state, commands });
@@ -160,7 +161,7 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 			allBack = [...outcomes.values()].every((outcome) => outcome.ok);
 		}
 		for (const record of plan.units) {
-			if (!records.includes(record)) summary(record, 'not-attempted', { reason: `${record.name} had not been touched in the hop to ${hop.tag}` });
+			if (!records.includes(record)) summary(record, 'not-attempted', { reason: `${unitLabel(record)} had not been touched in the hop to ${hop.tag}` });
 		}
 		await journal.setHop(hop.tag, allBack ? 'rolled-back' : 'rollback-failed');
 	}

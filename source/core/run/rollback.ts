@@ -4,6 +4,7 @@ import type { RestoreTarget, UndoPhase } from '../ports.js';
 import type { RunContext } from './context.js';
 import { restoreStep } from './database-steps.js';
 import { handOver } from './hand-over.js';
+import { unitLabel } from '../cluster-names.js';
 
 // Rollback of one hop, from the journal: the one code path behind "roll back
 // after a failure" and "recover after a crash". Each unit's not-yet-undone
@@ -62,13 +63,13 @@ async function undoPhase(ctx: RunContext, record: UnitRecord, phase: UndoPhase, 
 async function runUndo(ctx: RunContext, record: UnitRecord, action: JournalAction, label: string, problems: string[]): Promise<void> {
 	const driver = ctx.driver(record.kind);
 	try {
-		await driver.undo(record, action.undo, { emit: (event) => ctx.emit(event) });
+		await driver.undo(record, action.undo, { emit: ctx.emitterFor(record) });
 		await ctx.journal.settle(action, 'undone');
-		ctx.emit({ type: 'rollback-step', container: record.name, action: label, ok: true });
+		ctx.emit({ type: 'rollback-step', container: unitLabel(record), action: label, ok: true });
 	} catch (error) {
 		problems.push(`${label}: ${messageOf(error)}`);
 		await ctx.journal.settle(action, 'undo-failed', { error: messageOf(error) });
-		ctx.emit({ type: 'rollback-step', container: record.name, action: label, ok: false, detail: messageOf(error) });
+		ctx.emit({ type: 'rollback-step', container: unitLabel(record), action: label, ok: false, detail: messageOf(error) });
 	}
 }
 
@@ -76,7 +77,7 @@ export async function rollbackHop(ctx: RunContext, input: RollbackInput): Promis
 	const { journal } = ctx;
 	const problems = new Map<string, string[]>();
 	for (const record of input.records) {
-		ctx.emit({ type: 'rollback-started', container: record.name, reason: input.reasonFor(record) });
+		ctx.emit({ type: 'rollback-started', container: unitLabel(record), reason: input.reasonFor(record) });
 		await journal.setPhase(record.key, 'rolling-back');
 		const list: string[] = [];
 		await undoPhase(ctx, record, 'detach', list);
@@ -91,7 +92,7 @@ export async function rollbackHop(ctx: RunContext, input: RollbackInput): Promis
 		const lead = input.records[0]!;
 		const restoreProblem = blocked
 			? 'the database was not restored because the new containers could not all be removed'
-			: await restoreStep(ctx, input.restore, lead.name);
+			: await restoreStep(ctx, input.restore, unitLabel(lead));
 		if (restoreProblem) for (const list of problems.values()) list.push(restoreProblem);
 		else restored = true;
 	}
@@ -104,22 +105,22 @@ export async function rollbackHop(ctx: RunContext, input: RollbackInput): Promis
 		if (list.length === 0) await undoPhase(ctx, record, 'revive', list);
 		let detail: string | undefined;
 		if (list.length === 0) {
-			const verdict = await driver.verifyBack(record, { emit: (event) => ctx.emit(event) });
-			if (verdict.ok) detail = `${verdict.back ?? `${record.name} is back`}${restored ? ', database restored from the backup' : ''}: ${verdict.detail}`;
+			const verdict = await driver.verifyBack(record, { emit: ctx.emitterFor(record) });
+			if (verdict.ok) detail = `${verdict.back ?? `${unitLabel(record)} is back`}${restored ? ', database restored from the backup' : ''}: ${verdict.detail}`;
 			else list.push(verdict.reason);
 		}
 		const reason = input.reasonFor(record);
 		let outcome: RollbackOutcome;
 		if (list.length === 0) {
 			await journal.setPhase(record.key, 'rolled-back');
-			await ctx.audit({ container: record.name, action: 'rolled-back', from: record.to, to: record.from, detail: reason });
-			ctx.emit({ type: 'rollback-done', container: record.name, ok: true, detail });
+			await ctx.audit({ container: unitLabel(record), action: 'rolled-back', from: record.to, to: record.from, detail: reason });
+			ctx.emit({ type: 'rollback-done', container: unitLabel(record), ok: true, detail });
 			outcome = { ok: true, problems: [], restored, detail };
 		} else {
 			await journal.setPhase(record.key, 'rollback-failed');
-			await ctx.audit({ container: record.name, action: 'rollback-failed', from: record.to, to: record.from, detail: list.join('; ') });
+			await ctx.audit({ container: unitLabel(record), action: 'rollback-failed', from: record.to, to: record.from, detail: list.join('; ') });
 			const { state, commands } = await handOver(ctx, record);
-			ctx.emit({ type: 'rollback-done', container: record.name, ok: false, detail: list.join('; ') });
+			ctx.emit({ type: 'rollback-done', container: unitLabel(record), ok: false, detail: list.join('; ') });
 			outcome = { ok: false, problems: list, restored, state, commands };
 		}
 		outcomes.set(record.key, outcome);

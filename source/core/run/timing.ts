@@ -3,9 +3,11 @@ import { defaultChecklist, type ChecklistItem } from '../plan/checks.js';
 import type { Journal } from '../journal/journal.js';
 import type { Unit } from '../plan/plan.js';
 import type { DownWindow } from './service-downtime.js';
+import { unitLabel } from '../cluster-names.js';
 
 // Per unit: when it started, what it went from and to over the whole run, the
 // pull time, and downtime summed over hops (each stop issued -> healthy again).
+// Keyed by the unit's label: one name may be a unit on each of several engines.
 
 interface Timing {
 	startedAt: number;
@@ -29,12 +31,12 @@ interface Timing {
 const MAX_TIMELINE_STEPS = 200;
 
 export class Timings {
-	private readonly byName = new Map<string, Timing>();
+	private readonly byLabel = new Map<string, Timing>();
 	private hop = '';
 
 	start(units: Unit[], finalRef: string): void {
 		for (const unit of units) {
-			this.byName.set(unit.name, { startedAt: Date.now(), engine: unit.engine, originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from, timeline: { steps: [], down: [] }, running: new Map() });
+			this.byLabel.set(unitLabel(unit), { startedAt: Date.now(), engine: unit.engine, originalFrom: unit.from, finalTo: finalRef, downtimeMs: 0, now: unit.from, timeline: { steps: [], down: [] }, running: new Map() });
 		}
 	}
 
@@ -43,13 +45,13 @@ export class Timings {
 		this.hop = tag;
 	}
 
-	stepStarted(name: string, step: StepName): void {
-		const timing = this.byName.get(name);
+	stepStarted(label: string, step: StepName): void {
+		const timing = this.byLabel.get(label);
 		if (timing) timing.running.set(step, Date.now() - timing.startedAt);
 	}
 
-	stepDone(name: string, step: StepName, durationMs: number): void {
-		const timing = this.byName.get(name);
+	stepDone(label: string, step: StepName, durationMs: number): void {
+		const timing = this.byLabel.get(label);
 		if (!timing || timing.timeline.steps.length >= MAX_TIMELINE_STEPS) return;
 		const endMs = Date.now() - timing.startedAt;
 		// A step reported done without its start (a cluster's "already pulled") lasted what it says.
@@ -59,14 +61,14 @@ export class Timings {
 	}
 
 	/** A stop was issued: the downtime window opens (once, until it closes). */
-	downtimeOpened(name: string): void {
-		const timing = this.byName.get(name);
+	downtimeOpened(label: string): void {
+		const timing = this.byLabel.get(label);
 		if (timing) timing.stopIssuedAt ??= Date.now();
 	}
 
 	/** The unit answers again: close the downtime window its last stop opened. */
-	downtimeClosed(name: string): void {
-		const timing = this.byName.get(name);
+	downtimeClosed(label: string): void {
+		const timing = this.byLabel.get(label);
 		if (!timing?.stopIssuedAt) return;
 		const now = Date.now();
 		timing.downtimeMs += now - timing.stopIssuedAt;
@@ -75,44 +77,46 @@ export class Timings {
 	}
 
 	/** A hop committed: the unit runs its target from now on. */
-	committed(name: string, ref: string): void {
-		const timing = this.byName.get(name);
+	committed(label: string, ref: string): void {
+		const timing = this.byLabel.get(label);
 		if (timing) timing.now = ref;
 	}
 
-	checked(name: string, items: ChecklistItem[]): void {
-		const timing = this.byName.get(name);
+	checked(label: string, items: ChecklistItem[]): void {
+		const timing = this.byLabel.get(label);
 		if (timing) timing.checklist = items;
 	}
 
-	pulled(name: string, ms: number): void {
-		const timing = this.byName.get(name);
+	pulled(label: string, ms: number): void {
+		const timing = this.byLabel.get(label);
 		if (timing) timing.pullMs = (timing.pullMs ?? 0) + ms;
 	}
 
-	keptOld(name: string, parked?: string): string | undefined {
-		const timing = this.byName.get(name);
+	keptOld(label: string, parked?: string): string | undefined {
+		const timing = this.byLabel.get(label);
 		if (timing && parked) timing.keptOld = parked;
 		return timing?.keptOld;
 	}
 
 	/** Every down window of the run, on the clock (a cluster's service downtime is computed from them). */
 	downWindows(): DownWindow[] {
-		return [...this.byName.entries()].flatMap(([name, timing]) =>
-			timing.timeline.down.map((window) => ({ container: name, engine: timing.engine, startAt: timing.startedAt + window.startMs, endAt: timing.startedAt + window.endMs })),
+		return [...this.byLabel.entries()].flatMap(([label, timing]) =>
+			timing.timeline.down.map((window) => ({ container: label, engine: timing.engine, startAt: timing.startedAt + window.startMs, endAt: timing.startedAt + window.endMs })),
 		);
 	}
 
 	/** The units of the run, as a service's nodes. */
 	nodes(): Array<{ container: string; engine?: string }> {
-		return [...this.byName.entries()].map(([name, timing]) => ({ container: name, engine: timing.engine }));
+		return [...this.byLabel.entries()].map(([label, timing]) => ({ container: label, engine: timing.engine }));
 	}
 
-	summary(unit: { name: string; engine?: string; from: string; to: string; key: string; id?: string }, result: ContainerResult, journal: Journal, extra: Partial<ContainerSummary> = {}): ContainerSummary {
-		const timing = this.byName.get(unit.name);
+	summary(unit: { name: string; label?: string; engine?: string; from: string; to: string; key: string; id?: string }, result: ContainerResult, journal: Journal, extra: Partial<ContainerSummary> = {}): ContainerSummary {
+		const label = unitLabel(unit);
+		const timing = this.byLabel.get(label);
 		const entry = journal.doc.containers[unit.key] as { oldId?: string; newId?: string } | undefined;
 		const summary: ContainerSummary = {
-			container: unit.name,
+			container: label,
+			...(label !== unit.name ? { name: unit.name } : {}),
 			...(unit.engine ? { engine: unit.engine } : {}),
 			from: timing?.originalFrom ?? unit.from,
 			to: timing?.finalTo ?? unit.to,

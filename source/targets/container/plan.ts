@@ -13,6 +13,7 @@ import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
 import { oneOffFor, type OneOffCommand } from '../one-off-command.js';
+import { labelUnits, qualifiedLabel, repeatedNames } from '../../core/cluster-names.js';
 
 // A container unit: everything its swap needs, computed without touching
 // anything, from inspect documents taken before any pull.
@@ -192,7 +193,7 @@ export async function buildPlan(
 /**
  * One cluster over one or several engines: every group's containers checked
  * on their own engine, one version path for all of them, units in the order
- * of the engines given.
+ * of the engines given. One name may be selected on several engines.
  */
 export async function buildClusterPlan(
 	groups: EngineGroup[],
@@ -208,17 +209,21 @@ export async function buildClusterPlan(
 		for (const name of group.names) checked.push({ ...(await preflightContainer(group.lookups, name, group.names, explainParked)), group });
 	}
 
-	const path = await clusterPath(checked.map(({ info, oldImage }) => ({ name: containerName(info), info, oldImage })), resolvePath);
+	// The path's messages name each member as the run will: with its engine when its name repeats.
+	const repeated = repeatedNames(checked.map(({ info, group }) => ({ name: containerName(info), engine: group.engine.name })));
+	const memberName = (info: ContainerInspectInfo, group: EngineGroup) => (repeated.has(containerName(info)) ? qualifiedLabel(containerName(info), group.engine.name) : containerName(info));
+	const path = await clusterPath(checked.map(({ info, oldImage, group }) => ({ name: memberName(info, group), info, oldImage })), resolvePath);
 
 	const resolvers = new Map<EngineGroup, (id: string) => string | undefined>();
 	for (const group of groups) resolvers.set(group, await containerNameResolver(group.lookups));
 	const firstRef = `${path.repository}:${path.hops[0]!.tag}`;
 	const engines = groups.map(({ engine }) => ({ name: engine.name, endpoint: engine.endpoint, apiVersion: engine.apiVersion, ...(engine.ref ? { ref: engine.ref } : {}) }));
 	return {
-		units: checked.map(({ info, oldImage, dependents, group }) => ({
+		// One name on several engines (a cluster behind a load balancer): each unit labelled with its engine.
+		units: labelUnits(checked.map(({ info, oldImage, dependents, group }) => ({
 			...planContainer(group.engine, info, oldImage, firstRef, options, resolvers.get(group), dependents),
 			...(path.localTarget ? { localImage: true } : {}),
-		})),
+		}))),
 		path,
 		hops: path.hops.map((hop) => hop.tag),
 		keepOld: options.keepOld,

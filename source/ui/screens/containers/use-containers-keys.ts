@@ -1,5 +1,4 @@
 import type { Key } from 'ink';
-import { sameNameAcross } from '../../../core/cluster-names.js';
 import type { ChosenContainer, ContainerRow } from '../../../core/wizard-backend.js';
 import type { Load } from '../../use-load.js';
 import { repositoriesOf, tickedByEngine } from '../../container-groups.js';
@@ -7,8 +6,8 @@ import { isDown, isUp, LATER, useKeys } from '../../terminal.js';
 import { viewOf, type ContainersAction, type ContainersContext, type ContainersState } from './use-containers-state.js';
 
 // The Containers screen's keys. Enter goes on only with a choice a run can
-// take: at least one container, one repository, and (several engines) no name
-// ticked on two engines, refused in the words --yes uses for it.
+// take: at least one container and one repository. One name ticked on several
+// engines is a cluster like any other (each is named with its engine in the run).
 
 export interface ContainersKeys {
 	load: Load<ContainerRow[]>;
@@ -33,8 +32,6 @@ export function confirmation(rows: ContainerRow[], ticked: ReadonlySet<string>):
 	if (byEngine.length === 0) return { refused: 'Tick at least one container (space), then press enter.' };
 	const repositories = repositoriesOf(rows, ticked);
 	if (repositories.length > 1) return { refused: `One repository at a time: the ticked containers run ${repositories.join(', ')}.` };
-	const sameName = sameNameAcross(byEngine);
-	if (sameName) return { refused: sameName };
 	return { chosen: byEngine.flatMap(({ engine, names }) => names.map((name) => ({ name, engine }))) };
 }
 
