@@ -57,6 +57,8 @@ export interface ContainerRow {
 	postgresMajor?: number;
 	/** The Compose project and service, for a container Compose manages: listed under its project. */
 	compose?: { project: string; service: string };
+	/** The Swarm service a task container belongs to: listed under its service, upgraded through it. */
+	swarm?: { service: string };
 }
 
 export type UpgradeKind = 'patch' | 'minor' | 'major' | 'same' | 'downgrade';
@@ -100,6 +102,8 @@ export interface PlanPreviewContainer {
 	profile?: string;
 	/** A Compose service: the diff of each file the edit changes, unified-diff lines. */
 	diff?: string[];
+	/** The unit kind ('container', 'compose', 'postgres-server', 'swarm-service'): a service is counted as one. */
+	kind?: string;
 }
 
 export interface PlanPreview {

@@ -6,6 +6,7 @@ import { containerName, isRunLock, repositoryOf, sameRepository, tagOf, type Sel
 import { parseVersionTag } from '../versions/parse.js';
 import { postgresMajorOf } from '../targets/postgres-server/major.js';
 import { profileFor, type ProfileSet } from '../profiles/profile.js';
+import { serviceOfTask } from '../targets/swarm/select.js';
 
 // The container screen's rows. The first list comes from ONE list call (its rows
 // carry names, image, labels, state and status): with hundreds of containers an
@@ -36,6 +37,7 @@ function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, engin
 	const tag = tagOf(row.Image);
 	const version = tag && parseVersionTag(tag) ? tag : labels[profileFor(info ?? { Config: { Image: row.Image, Labels: row.Labels }, Command: row.Command }, undefined, profiles).labels.version];
 	const postgresMajor = postgresMajorOf(info?.Config.Env);
+	const task = serviceOfTask(labels);
 	return {
 		name,
 		engine,
@@ -52,6 +54,7 @@ function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, engin
 			(selection.labels.length > 0 && selection.labels.every((filter) => hasLabel(row.Labels, filter))),
 		...(postgresMajor !== undefined ? { postgresMajor } : {}),
 		...(labels[LABEL.project] ? { compose: { project: labels[LABEL.project], service: labels[LABEL.service] ?? '?' } } : {}),
+		...(task ? { swarm: { service: task.name } } : {}),
 	};
 }
 

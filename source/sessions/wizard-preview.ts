@@ -7,6 +7,7 @@ import type { EngineSelection } from './engine-cluster.js';
 import { describeHealth } from '../core/plan/health.js';
 import { backupWords, stepWords, stopWords } from './plan-steps.js';
 import { unitLabel } from '../core/cluster-names.js';
+import { swarmHealthWords } from '../targets/swarm/describe.js';
 
 // The Plan screen's preview: the same plan as --dry-run, in the screen's words.
 // Loaded by import() when the screen opens (it pulls in the whole planner).
@@ -39,7 +40,8 @@ export async function previewPlan(groups: EngineSelection[], request: UpgradeReq
 			...(container.kind === 'compose' ? { diff: container.edits.flatMap(editDiff) } : {}),
 			profile: `${container.profile.name} (${container.profile.id}, ${container.profile.source})`,
 			backup: backupWords(container, plan),
-			health: describeHealth(container.health).replace(/^health gate: /, ''),
+			health: container.kind === 'swarm-service' ? swarmHealthWords(container) : describeHealth(container.health).replace(/^health gate: /, ''),
+			kind: container.kind,
 		})),
 	};
 }

@@ -15,7 +15,7 @@ export interface Preselection {
 export interface ContainerGroup {
 	/** The engine its rows are on, by name. */
 	engine: string;
-	/** The heading: the image repository, or `compose project <name>` for a project's services. */
+	/** The heading: the image repository, `compose project <name>` for a project's services, `swarm service <name> …` for a service's tasks. */
 	repository: string;
 	rows: ContainerRow[];
 }
@@ -25,9 +25,13 @@ export function rowKey(row: Pick<ContainerRow, 'engine' | 'name'>): string {
 	return `${row.engine}\n${row.name}`;
 }
 
-/** A Compose project's services are one group (they are upgraded through their project); other containers group by repository. */
+/**
+ * A Compose project's services are one group (they are upgraded through their project), a Swarm
+ * service's tasks another (through the engine's rolling update); other containers group by repository.
+ */
 export function groupOf(row: ContainerRow): string {
-	return row.compose ? `compose project ${row.compose.project}` : row.repository;
+	if (row.compose) return `compose project ${row.compose.project}`;
+	return row.swarm ? `swarm service ${row.swarm.service} (ticking a task upgrades the service)` : row.repository;
 }
 
 /** The engines of the rows, in the order the backend listed them (the order they were given). */
@@ -38,7 +42,7 @@ export function enginesOf(rows: ContainerRow[]): string[] {
 export function matchesFilter(row: ContainerRow, filter: string): boolean {
 	const needle = filter.trim().toLowerCase();
 	if (!needle) return true;
-	return [row.name, row.image, row.version ?? '', row.state, row.health ?? '', row.compose?.project ?? '', row.engine].some((field) => field.toLowerCase().includes(needle));
+	return [row.name, row.image, row.version ?? '', row.state, row.health ?? '', row.compose?.project ?? '', row.swarm?.service ?? '', row.engine].some((field) => field.toLowerCase().includes(needle));
 }
 
 export function groupRows(rows: ContainerRow[], filter = ''): ContainerGroup[] {

@@ -415,6 +415,19 @@ describe('plan screen', () => {
 		expect(frame).toContain('! 1.7.0 migrates the schema');
 	});
 
+	it('counts a Swarm service as one service, with the engine\'s rolling update as its health gate', async () => {
+		const { lastFrame } = await toPlan({
+			preview: async () => ({
+				containers: [{ name: 'web', kind: 'swarm-service', from: '1.6.0', to: '1.7.0', hops: [], steps: ['update service web'], stops: 'nothing by hand', health: 'each new task stays up for 5 s with its own healthcheck passing' }],
+				lines: [],
+				warnings: [],
+			}),
+		});
+		const frame = await waitForFrame(lastFrame, 'update service web');
+		expect(frame).toContain('The plan: 1 service to 1.7.0');
+		expect(frame).toContain('health: each new task stays up for 5 s');
+	});
+
 	it('scrolls a plan taller than the terminal', async () => {
 		const { lastFrame, stdin } = await toPlan({
 			preview: async () => ({

@@ -99,7 +99,7 @@ export class SwarmServiceDriver implements UnitDriver<SwarmServiceUnit> {
 				kind: 'healthy',
 				step: 'health',
 				intent: `follow the update until every task of ${unit.service} runs ${tag} and the engine calls it completed`,
-				announce: null,
+				// Announced with its intent: the step list shows the follow running, its progress events fill in the detail.
 				undo: { kind: 'none', why: 'following an update changes nothing' },
 				run: (ctx) => this.follow(unit, ctx),
 			},

@@ -90,6 +90,8 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	}
 
 	const count = load.value.containers.length;
+	// A Swarm service is one unit however many tasks it runs.
+	const noun = load.value.containers.every((unit) => unit.kind === 'swarm-service') ? 'service' : 'container';
 	const engines = new Set(load.value.containers.map((container) => container.engine)).size;
 	const rendered = lines.map((line, index) => (
 		<Text
@@ -105,7 +107,7 @@ export function PlanScreen({ load, tag, onConfirm, onBack, onQuit, onRetry, onCh
 	return (
 		<Frame help="plan" hints={`enter start the upgrade${onChangeDatabase ? ' · d another database' : ''} · esc back · q quit`}>
 			<Text wrap="truncate">
-				{`The plan: ${count} container${count === 1 ? '' : 's'}${engines > 1 ? ` on ${engines} engines` : ''} to ${tag}, one at a time. Nothing has been touched yet.`}
+				{`The plan: ${count} ${noun}${count === 1 ? '' : 's'}${engines > 1 ? ` on ${engines} engines` : ''} to ${tag}, one at a time. Nothing has been touched yet.`}
 			</Text>
 			<Viewport rows={rendered} height={room} anchor={Math.min(offset, limit)} mode="scroll" />
 		</Frame>
