@@ -5,7 +5,7 @@ import type { EngineTarget } from './engine-resolve.js';
 // The wizard's first frame needs two answers of each engine: its version and
 // its container list. Over a local socket (or plain tcp) those are two GETs,
 // asked here with node:http, so that dockerode and what it loads (docker-modem,
-// readable-stream, debug: a fifth of the code parsed before the frame) are
+// readable-stream, debug: near a third of the code loaded before the frame) are
 // loaded after the frame, for everything else. TLS and ssh engines are asked
 // through dockerode as before: their setup is dockerode's (engine.ts).
 
