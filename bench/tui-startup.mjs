@@ -18,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readWorldEnv } from '../test/world/world-env.mjs';
+import { narrowGlyphs } from '../scripts/narrow-glyphs.mjs';
+import { yogaWithoutFetch } from '../scripts/yoga-without-fetch.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,6 +39,7 @@ async function bundledHello() {
 		logLevel: 'warning',
 		define: { 'process.env.NODE_ENV': '"production"' },
 		alias: { 'react-devtools-core': join(root, 'scripts/empty-module.mjs') },
+		plugins: [yogaWithoutFetch(), narrowGlyphs()],
 		banner: { js: "import { createRequire as __uwCreateRequire } from 'node:module'; const require = __uwCreateRequire(import.meta.url);" },
 	});
 	return outfile;

@@ -6,6 +6,8 @@ import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { narrowGlyphs } from './narrow-glyphs.mjs';
+import { yogaWithoutFetch } from './yoga-without-fetch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -46,6 +48,8 @@ await build({
 	// React's production build: the development one (prop checks, warnings nobody
 	// reads in a terminal tool) was two thirds of the code parsed before the first frame.
 	define: { 'process.env.UPGRADE_WIZARD_VERSION': JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
+	// Ink's dependencies, patched at bundle time for the first frame (each file says why).
+	plugins: [yogaWithoutFetch(), narrowGlyphs()],
 	// Bundled CommonJS dependencies (dockerode, pg) still call require().
 	banner: { js: "import { createRequire as __uwCreateRequire } from 'node:module'; const require = __uwCreateRequire(import.meta.url);" },
 });

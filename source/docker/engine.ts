@@ -87,12 +87,16 @@ export async function connectEngine(env: NodeJS.ProcessEnv = process.env, refs: 
 	// ssh starts a process and authenticates: give it the CLI's connect timeout, not a socket's.
 	const timeoutMs = target.transport.kind === 'ssh' ? 6 * PING_TIMEOUT_MS : PING_TIMEOUT_MS;
 	try {
-		const version = await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${where}`);
-		return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version, ref: target.ref };
+		return engineOf(client, await withTimeout(docker.version(), timeoutMs, `the Docker engine at ${where}`));
 	} catch (error) {
 		const cause = (error as { code?: string }).code === 'ESSHDIAL' ? oneLine(messageOf(error)) : ((error as NodeJS.ErrnoException).code ?? oneLine(messageOf(error)));
 		throw new EngineUnreachable(target.name, `cannot reach the Docker engine at ${where} (${cause}), named by ${target.via}; start dockerd or point --host, --context or DOCKER_HOST at a running engine`);
 	}
+}
+
+/** The connection, once the engine said its version (here, or through the wizard's first-frame peek). */
+export function engineOf({ docker, target }: EngineClient, version: { ApiVersion: string; Version: string }): Engine {
+	return { docker, name: target.name, endpoint: target.endpoint, apiVersion: version.ApiVersion, engineVersion: version.Version, ref: target.ref };
 }
 
 /** A client for every engine the run names (--host/--context in order, each once), before any round trip. */

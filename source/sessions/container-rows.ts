@@ -60,8 +60,13 @@ function rowOf(row: ContainerInfo, info: ContainerInspectInfo | undefined, engin
 
 const byRepository = (a: ContainerRow, b: ContainerRow) => a.repository.localeCompare(b.repository) || a.name.localeCompare(b.name);
 
+/** The one list call: dockerode's, or the first frame's peek (docker/engine-peek.ts). */
+export interface ContainerLister {
+	listContainers(options: { all: boolean }): Promise<ContainerInfo[]>;
+}
+
 /** The list as the one list call gives it, without the run lock; `listed` keeps the raw rows for the details. Each row names `engine`, the engine listed. */
-export async function listRows(docker: Docker, engine: string, selection: Selection, profiles?: ProfileSet): Promise<{ rows: ContainerRow[]; listed: Map<string, ContainerInfo> }> {
+export async function listRows(docker: ContainerLister, engine: string, selection: Selection, profiles?: ProfileSet): Promise<{ rows: ContainerRow[]; listed: Map<string, ContainerInfo> }> {
 	const listed = new Map<string, ContainerInfo>();
 	for (const row of await docker.listContainers({ all: true })) if (!isRunLock(row.Labels)) listed.set(row.Id, row);
 	const rows = [...listed.values()].map((row) => rowOf(row, undefined, engine, selection, profiles));

@@ -1,10 +1,10 @@
 import type { ContainerInfo } from 'dockerode';
 import { UsageError } from '../core/errors.js';
 import type { ChosenContainer, ContainerRow, EngineInfo } from '../core/wizard-backend.js';
-import type { Engine, EngineClient } from '../docker/engine.js';
+import type { Engine } from '../docker/engine.js';
 import { inspectByName, type Selection } from '../docker/discovery.js';
 import type { ProfileSet } from '../profiles/profile.js';
-import { detailRows, listRows } from './container-rows.js';
+import { detailRows, listRows, type ContainerLister } from './container-rows.js';
 import type { EngineSelection } from './engine-cluster.js';
 
 // The wizard over one engine or several (issue 13): the list is every
@@ -15,12 +15,14 @@ import type { EngineSelection } from './engine-cluster.js';
 /** The raw list rows of each engine (by engine name, then container ID), kept for the details. */
 export type ListedByEngine = Map<string, Map<string, ContainerInfo>>;
 
-function infoOf(engine: Engine): EngineInfo {
+type Described = Pick<Engine, 'name' | 'endpoint' | 'engineVersion' | 'apiVersion'>;
+
+function infoOf(engine: Described): EngineInfo {
 	return { name: engine.name, endpoint: engine.endpoint, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion };
 }
 
 /** What the Engine screen and the header show: the first engine, and every one when there are several. */
-export function engineInfo(engines: Engine[]): EngineInfo {
+export function engineInfo(engines: Described[]): EngineInfo {
 	const lead = infoOf(engines[0]!);
 	return engines.length > 1 ? { ...lead, engines: engines.map(infoOf) } : lead;
 }
@@ -30,7 +32,7 @@ export function engineInfo(engines: Engine[]): EngineInfo {
  * fails names its engine: with several, "it failed" alone does not say where.
  */
 export async function listAcross(
-	clients: Array<Pick<EngineClient, 'docker'> & { name: string }>,
+	clients: Array<{ docker: ContainerLister; name: string }>,
 	selection: Selection,
 	profiles: ProfileSet | undefined,
 ): Promise<{ rows: ContainerRow[]; listed: ListedByEngine }> {

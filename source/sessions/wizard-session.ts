@@ -1,6 +1,8 @@
 import { UsageError } from '../core/errors.js';
 import type { ChosenContainer, ContainerRow, DatabaseOverrides, InterruptedRunRow, EngineInfo, PlanPreview, Prefetched, TargetChoice, WizardBackend } from '../core/wizard-backend.js';
-import { connectEngines, engineClients, type Engine, type EngineClient } from '../docker/engine.js';
+import type { Engine, EngineClient } from '../docker/engine.js';
+import { enginePeek, type EnginePeek, type EngineVersion } from '../docker/engine-peek.js';
+import { resolveEngines, type EngineTarget } from '../docker/engine-resolve.js';
 import type { Selection } from '../docker/discovery.js';
 import { interruptedRunFiles } from '../core/journal/read-journal.js';
 import { stateDir } from '../core/journal/state-dir.js';
@@ -13,7 +15,17 @@ import { detailsAcross, engineInfo, listAcross, selectionOf, type ListedByEngine
 // chosen containers run as one cluster through planCluster and executeCluster.
 // Only what the first screens need is imported here: the planner, the executor
 // and the registry client come by import() when a later screen asks for them,
-// so they are not parsed before the first frame.
+// so they are not parsed before the first frame. So does dockerode (engine.ts)
+// for an engine on a socket or plain tcp: the first frame's version and list
+// are asked with node:http (engine-peek.ts), and the connection made from the
+// version the peek got, without asking again.
+
+/** An engine the peek asked, and its answer once it came. */
+interface Peeked {
+	target: EngineTarget;
+	peek: EnginePeek;
+	version?: EngineVersion;
+}
 
 export interface WizardSessionOptions {
 	selection: Selection;
@@ -36,35 +48,75 @@ export class WizardSession implements WizardBackend {
 		this.env = options.env ?? process.env;
 	}
 
+	/** The peek's engines, every one of which said its version: the connection needs no round trip of its own. */
+	private peeked?: Peeked[];
+
 	private connected(clients?: EngineClient[]): Promise<Engine[]> {
 		// One connection per engine for the session; a failed one is tried again on the next call (retry).
-		this.engines ??= connectEngines(this.env, this.options.request.engines, clients).catch((error: unknown) => {
-			this.engines = undefined;
-			throw error;
-		});
+		this.engines ??= import('../docker/engine.js')
+			.then(({ connectEngines, dockerFor, engineOf }) => {
+				const peeked = this.peeked?.every((each) => each.version) ? this.peeked : undefined;
+				this.peeked = undefined;
+				if (peeked) return peeked.map(({ target, version }) => engineOf({ target, docker: dockerFor(target) }, version!));
+				return connectEngines(this.env, this.options.request.engines, clients);
+			})
+			.catch((error: unknown) => {
+				this.engines = undefined;
+				throw error;
+			});
 		return this.engines;
 	}
 
 	/**
 	 * Ask the engines before the screens are loaded: the versions and the lists go out
-	 * together and are answered while Ink is still being parsed.
+	 * together and are answered while Ink is still being parsed. An engine the peek
+	 * cannot ask (TLS, ssh) has every engine asked through dockerode, as before.
 	 */
 	prefetch(): void {
-		let clients: EngineClient[];
+		let targets: EngineTarget[];
 		try {
-			clients = engineClients(this.env, this.options.request.engines);
+			targets = resolveEngines(this.options.request.engines ?? [], this.env);
 		} catch {
 			return; // a bad DOCKER_HOST: the Engine screen says so, as without a prefetch
 		}
-		const ignore = () => undefined;
+		const peeks = targets.map((target) => ({ target, peek: enginePeek(target) }));
+		if (peeks.every((each): each is Peeked => each.peek !== undefined)) {
+			this.peekAll(peeks);
+			return;
+		}
+		// A client that cannot be made (a TLS file unreadable): the Engine screen says so, as without a prefetch.
+		this.answered = import('../docker/engine.js')
+			.then(({ engineClients }) => this.prefetchThrough(engineClients(this.env, this.options.request.engines)))
+			.catch(() => undefined);
+	}
+
+	/** The prefetch over node:http: the versions, the interrupted runs of those endpoints, the lists. */
+	private peekAll(peeked: Peeked[]): void {
+		this.peeked = peeked;
+		const versions = Promise.all(peeked.map(async (each) => (each.version = await each.peek.version())));
+		const runs = versions.then(() => {
+			this.settled.engine = engineInfo(peeked.map(({ target, version }) => ({ name: target.name, endpoint: target.endpoint, engineVersion: version!.Version, apiVersion: version!.ApiVersion })));
+			return this.runsOn(peeked.map(({ target }) => target.endpoint)).then((found) => (this.settled.interruptedRuns = found));
+		});
+		this.answerWith(runs, peeked.map(({ peek, target }) => ({ docker: peek, name: target.name })));
+	}
+
+	/** The prefetch through dockerode, for engines the peek cannot ask. */
+	private prefetchThrough(clients: EngineClient[]): Promise<void> {
 		const runs = this.connected(clients).then((engines) => {
 			this.settled.engine = engineInfo(engines);
 			return this.interruptedRuns().then((found) => (this.settled.interruptedRuns = found));
 		});
-		const early = this.list(clients.map(({ docker, target }) => ({ docker, name: target.name })));
+		return this.answerWith(runs, clients.map(({ docker, target }) => ({ docker, name: target.name })));
+	}
+
+	private answerWith(runs: Promise<unknown>, listers: Parameters<typeof listAcross>[0]): Promise<void> {
+		const ignore = () => undefined;
+		const early = this.list(listers);
 		const rows = early.then((found) => (this.settled.containers = found));
 		this.early = early;
 		this.answered = Promise.all([runs, rows]).then(ignore, ignore);
+		return this.answered;
 	}
 
 	/** Until the prefetch is answered, at most `ms`: a frame that waits that long for the list need not be drawn twice. */
@@ -131,11 +183,15 @@ export class WizardSession implements WizardBackend {
 
 	async interruptedRuns(): Promise<InterruptedRunRow[]> {
 		const engines = await this.connected();
-		// Nearly always none: the recovery code is loaded only when there is one to describe.
-		const found = await Promise.all(engines.map((engine) => interruptedRunFiles(stateDir(this.env), engine.endpoint)));
+		return this.runsOn(engines.map((engine) => engine.endpoint));
+	}
+
+	private async runsOn(endpoints: string[]): Promise<InterruptedRunRow[]> {
+		// Nearly always none: the recovery code (and the connection) is loaded only when there is one to describe.
+		const found = await Promise.all(endpoints.map((endpoint) => interruptedRunFiles(stateDir(this.env), endpoint)));
 		if (found.every((runs) => runs.length === 0)) return [];
 		const { describeInterrupted } = await import('./recover-session.js');
-		return describeInterrupted(this.env, engines);
+		return describeInterrupted(this.env, await this.connected());
 	}
 
 	async recover(runId: string, io: Parameters<WizardBackend['recover']>[1]) {

@@ -14,9 +14,11 @@ export interface Ticker {
 	getSnapshot(): number;
 	/** Ask for ticks; the returned function gives them up. */
 	retain(): () => void;
+	/** The wall clock the running figures read (a test passes a fixed one). */
+	now(): number;
 }
 
-export function createTicker(intervalMs = TICK_MS): Ticker {
+export function createTicker(intervalMs = TICK_MS, now: () => number = Date.now): Ticker {
 	const listeners = new Set<() => void>();
 	let tick = 0;
 	let wanted = 0;
@@ -54,6 +56,7 @@ export function createTicker(intervalMs = TICK_MS): Ticker {
 				update();
 			};
 		},
+		now: () => now(),
 	};
 }
 
@@ -75,8 +78,9 @@ export function spinnerFrame(tick: number): string {
 	return SPINNER_FRAMES[tick % SPINNER_FRAMES.length]!;
 }
 
-/** Wall-clock now, refreshed by the shared ticker. */
+/** The ticker's clock (wall-clock now unless injected), refreshed by the shared ticker. */
 export function useNow(): number {
 	useTick();
-	return Date.now();
+	const { ticker } = useContext(TickContext);
+	return ticker ? ticker.now() : Date.now();
 }

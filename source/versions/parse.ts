@@ -18,7 +18,10 @@
 //   the same release. Versions are compared only within one variant, so an
 //   upgrade never silently moves an operator from `-alpine` to the default image.
 
-import semver from 'semver';
+// Two functions, not semver's index: this module is read before the wizard's
+// first frame (the container list), and the index loads every range and comparator.
+import compare from 'semver/functions/compare.js';
+import valid from 'semver/functions/valid.js';
 
 export interface VersionTag {
 	tag: string;
@@ -64,13 +67,13 @@ export function parseVersionTag(tag: string): VersionTag | null {
 			variant = suffix;
 		}
 	}
-	if (!semver.valid(version)) return null;
+	if (!valid(version)) return null;
 	return { tag, version, revision, prerelease, variant };
 }
 
 /** Ascending order: semver precedence, then revision. */
 export function compareVersionTags(a: Pick<VersionTag, 'version' | 'revision'>, b: Pick<VersionTag, 'version' | 'revision'>): number {
-	return semver.compare(a.version, b.version) || (a.revision ?? 0) - (b.revision ?? 0);
+	return compare(a.version, b.version) || (a.revision ?? 0) - (b.revision ?? 0);
 }
 
 export interface SelectOptions {
