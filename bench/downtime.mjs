@@ -6,7 +6,8 @@
 // - user-visible: a prober outside the containers GETs the published port every
 //   10 ms; downtime = last 200 from the old version -> first 200 from the new.
 // And the phases that make it up: stop issued -> old down, start issued -> new
-// first answers, first answer -> health gate passed ("health detection latency").
+// first answers, first answer -> health gate passed ("health detection latency"),
+// and the new version's health endpoint first 200 -> gate passed ("ready -> gate").
 //
 // Usage: npm run world:up && npm run build && node bench/downtime.mjs [rounds=5]
 // Needs the test world (registry with acme/app, host Postgres). Everything it
@@ -38,9 +39,9 @@ async function freePort() {
 }
 
 /** One bounded GET without keep-alive (every probe a new connection, so it reaches whichever container holds the port). */
-function probeOnce(port) {
+function probeOnce(port, path = '/version') {
 	return new Promise((resolve) => {
-		const request = get({ host: '127.0.0.1', port, path: '/version', agent: false, timeout: 500 }, (response) => {
+		const request = get({ host: '127.0.0.1', port, path, agent: false, timeout: 500 }, (response) => {
 			let body = '';
 			response.on('data', (chunk) => (body += chunk));
 			response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
@@ -51,10 +52,16 @@ function probeOnce(port) {
 	});
 }
 
-/** Probe every 10 ms (one request in flight, at most 120 s) until stopped; keeps each 200's time and version. */
+/**
+ * Probe every 10 ms (one request in flight, at most 120 s) until stopped; keeps each 200's time and version.
+ * Beside it, the health endpoint every 10 ms: the fixture answers /version while it still waits for its
+ * database and migrates, /health/endtoend only once it is ready; `ready` is its first 200 after the swap began.
+ */
 function prober(port) {
 	const answers = [];
 	let running = true;
+	let ready;
+	let swapBegan = Infinity;
 	const done = (async () => {
 		const end = Date.now() + 120_000;
 		while (running && Date.now() < end) {
@@ -64,14 +71,30 @@ function prober(port) {
 			await new Promise((r) => setTimeout(r, Math.max(0, 10 - (Date.now() - at))));
 		}
 	})();
+	const health = (async () => {
+		const end = Date.now() + 120_000;
+		let sawDown = false;
+		while (running && ready === undefined && Date.now() < end) {
+			const at = Date.now();
+			const body = await probeOnce(port, '/health/endtoend');
+			// The old version is ready too: only a 200 after a failure, once the swap began, is the new one's.
+			if (!body && at >= swapBegan) sawDown = true;
+			else if (body && sawDown) ready = at;
+			await new Promise((r) => setTimeout(r, Math.max(0, 10 - (Date.now() - at))));
+		}
+	})();
 	return {
 		/** Stop once the new version has answered (bounded: 3 s), so a run that ends right at its gate is not cut short. */
+		/** From now on a failed health probe is the swap's. */
+		swapBegins() {
+			swapBegan = Date.now();
+		},
 		async stop(newVersion) {
 			const until = Date.now() + 3000;
-			while (!answers.some((a) => a.version === newVersion) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+			while ((!answers.some((a) => a.version === newVersion) || ready === undefined) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
 			running = false;
-			await done;
-			return answers;
+			await Promise.all([done, health]);
+			return Object.assign(answers, { ready });
 		},
 	};
 }
@@ -127,15 +150,17 @@ async function scripted(db) {
 	const probe = prober(port);
 	await new Promise((r) => setTimeout(r, 200));
 	const t0 = Date.now();
+	probe.swapBegins();
 	await docker(['stop', name]);
 	await docker(['rename', name, `${name}-old`]);
 	const tStart = Date.now();
 	await docker(runArgs(name, db, '1.7.0', port));
 	const t1 = await healthy(name);
 	await new Promise((r) => setTimeout(r, 100));
-	const { lastOld, firstNew } = visible(await probe.stop('1.7.0'), '1.6.1', '1.7.0');
+	const answers = await probe.stop('1.7.0');
+	const { lastOld, firstNew } = visible(answers, '1.6.1', '1.7.0');
 	await docker(['rm', `${name}-old`]);
-	return { reported: t1 - t0, visible: firstNew - lastOld, stopToDown: lastOld - t0, startToAnswer: firstNew - tStart, detection: t1 - firstNew };
+	return { reported: t1 - t0, visible: firstNew - lastOld, stopToDown: lastOld - t0, startToAnswer: firstNew - tStart, detection: t1 - firstNew, readyToGate: t1 - answers.ready };
 }
 
 async function wizard(db) {
@@ -145,6 +170,7 @@ async function wizard(db) {
 	await healthy(name);
 	const state = mkdtempSync(join(tmpdir(), 'uw-bench-'));
 	const probe = prober(port);
+	probe.swapBegins();
 	const child = execa('node', [join(root, 'bin/upgrade-wizard.js'), '--yes', '--json', '--container', name, '--to', '1.7.0'], { env: { XDG_STATE_HOME: state } });
 	// Each event's time as it arrives on the bench's clock (the prober's clock).
 	const seen = {};
@@ -159,7 +185,8 @@ async function wizard(db) {
 		if (event.type === 'container-done') done = event;
 	});
 	await child;
-	const { lastOld, firstNew } = visible(await probe.stop('1.7.0'), '1.6.1', '1.7.0');
+	const answers = await probe.stop('1.7.0');
+	const { lastOld, firstNew } = visible(answers, '1.6.1', '1.7.0');
 	if (done?.summary.result !== 'upgraded') throw new Error(`wizard did not upgrade ${name}`);
 	return {
 		reported: done.summary.downtimeMs,
@@ -167,6 +194,7 @@ async function wizard(db) {
 		stopToDown: lastOld - seen['start:stop'],
 		startToAnswer: firstNew - seen['start:start'],
 		detection: seen['done:health'] - firstNew,
+		readyToGate: seen['done:health'] - answers.ready,
 	};
 }
 
@@ -188,7 +216,7 @@ try {
 	const s = summary(script);
 	const z = summary(wiz);
 	const ratio = (key) => Number((z[key] / s[key]).toFixed(2));
-	console.log(JSON.stringify({ rounds, medianMs: { script: s, wizard: z }, ratio: { reported: ratio('reported'), visible: ratio('visible') }, script, wizard: wiz }));
+	console.log(JSON.stringify({ rounds, medianMs: { script: s, wizard: z }, ratio: { reported: ratio('reported'), visible: ratio('visible'), readyToGate: ratio('readyToGate') }, script, wizard: wiz }));
 } finally {
 	const { stdout } = await execa('docker', ['ps', '-aq', '--filter', `label=${label}`]);
 	const ids = stdout.split('\n').filter(Boolean);
