@@ -11,9 +11,9 @@ import { gateFor, healthGate } from './health-gate.js';
 import { undoCommand, undoLabel, undoOnce, undoPhaseOf } from './undo.js';
 import { dependentsBack, recreateDependents, removeParkedDependents, stopDependents } from './dependent-transitions.js';
 import { engineBack, isConnectionError } from '../../docker/engine.js';
-import { containerState, createFromSpec, removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
+import { removeContainer, renameContainer, startContainer, stopContainer } from '../../docker/swap.js';
 import { describeContainer } from './describe.js';
-import { stagedSpec } from './staging.js';
+import { createTransition, unstageTransition } from './staging.js';
 import { migrateFirstTransition } from './one-off.js';
 import { postChecksTransition } from '../post-checks.js';
 import { oldContainerHealth } from '../../core/plan/health.js';
@@ -99,14 +99,14 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			undo: { kind: 'rename-container', containerId: unit.id, to: unit.name },
 			run: () => renameContainer(docker, unit.id, unit.parkedName),
 		};
-		const create = this.createNew(unit, created);
+		const create = createTransition(docker, unit, created);
 		return [
 			// Staged: created while the old one still serves (staging.ts); late: after the park, as the guides do it by hand.
 			...(staged ? [create] : []),
 			...stopDependents(docker, unit.name, unit.dependents),
 			this.stop(unit, ''),
 			park,
-			...(staged ? [this.unstage(unit, staged, created)] : []),
+			...(staged ? [unstageTransition(docker, unit, staged, created)] : []),
 			...(migrate ? [migrateFirstTransition(docker, unit, migrate)] : []),
 			...(staged ? [] : [create]),
 			{
@@ -134,41 +134,6 @@ export class ContainerDriver implements UnitDriver<ContainerPlan> {
 			...(checks ? [postChecksTransition(docker, unit, checks, () => ({ containers: [{ id: created.id, name: unit.name }], health: gateDetail }))] : []),
 			...recreateDependents(docker, unit.name, () => created.id, unit.dependents),
 		];
-	}
-
-	/** The create, under the staging name when staged; its undo names what the engine may hold before the journal learns the ID. */
-	private createNew(unit: ContainerPlan, created: { id: string }): Transition {
-		const as = unit.stagedName ?? unit.name;
-		return {
-			kind: 'create-new',
-			step: 'create',
-			intent: unit.stagedName
-				? `create the new ${unit.name} as ${as} from ${unit.targetRef} with the old container's configuration, before the stop`
-				: `create ${unit.name} from ${unit.targetRef} with the old container's configuration`,
-			undo: { kind: 'remove-container', name: as, image: unit.targetRef, keep: unit.id },
-			run: async (ctx) => {
-				created.id = await createFromSpec(this.docker, unit.stagedName ? stagedSpec(unit.spec, unit.stagedName) : unit.spec);
-				await ctx.record({ newId: created.id }, { containerId: created.id });
-			},
-		};
-	}
-
-	/** The staged container takes the old name once the old one is parked (part of the rename step). */
-	private unstage(unit: ContainerPlan, staged: string, created: { id: string }): Transition {
-		return {
-			kind: 'rename-new',
-			step: 'rename',
-			get intent() {
-				return `rename ${staged} (${shortId(created.id)}) to ${unit.name}`;
-			},
-			// Reported with the park: one rename step on screen.
-			quiet: true,
-			// Whatever its name, the new container goes: newest first, so the old name is free before the park is undone.
-			get undo(): Undo {
-				return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: created.id };
-			},
-			run: () => renameContainer(this.docker, created.id, unit.name),
-		};
 	}
 
 	commit(record: UnitRecord): Transition {

@@ -1,4 +1,9 @@
+import type Docker from 'dockerode';
 import type { RecreateSpec } from './recreate-spec.js';
+import type { ContainerPlan } from './plan.js';
+import type { Transition, Undo } from '../../core/ports.js';
+import { createFromSpec, renameContainer } from '../../docker/swap.js';
+import { shortId } from '../../text/format.js';
 
 // The new container is created before the old one stops, under a staging
 // name, and renamed to the old name once the old one is parked: the create
@@ -37,4 +42,39 @@ export function lateCreateReason(spec: RecreateSpec): string | undefined {
 /** The spec as created under the staging name. */
 export function stagedSpec(spec: RecreateSpec, stagedName: string): RecreateSpec {
 	return { ...spec, create: { ...spec.create, name: stagedName } };
+}
+
+/** The create, under the staging name when staged; its undo names what the engine may hold before the journal learns the ID. */
+export function createTransition(docker: Docker, unit: ContainerPlan, created: { id: string }): Transition {
+	const as = unit.stagedName ?? unit.name;
+	return {
+		kind: 'create-new',
+		step: 'create',
+		intent: unit.stagedName
+			? `create the new ${unit.name} as ${as} from ${unit.targetRef} with the old container's configuration, before the stop`
+			: `create ${unit.name} from ${unit.targetRef} with the old container's configuration`,
+		undo: { kind: 'remove-container', name: as, image: unit.targetRef, keep: unit.id },
+		run: async (ctx) => {
+			created.id = await createFromSpec(docker, unit.stagedName ? stagedSpec(unit.spec, unit.stagedName) : unit.spec);
+			await ctx.record({ newId: created.id }, { containerId: created.id });
+		},
+	};
+}
+
+/** The staged container takes the old name once the old one is parked (part of the rename step). */
+export function unstageTransition(docker: Docker, unit: ContainerPlan, staged: string, created: { id: string }): Transition {
+	return {
+		kind: 'rename-new',
+		step: 'rename',
+		get intent() {
+			return `rename ${staged} (${shortId(created.id)}) to ${unit.name}`;
+		},
+		// Reported with the park: one rename step on screen.
+		quiet: true,
+		// Whatever its name, the new container goes: newest first, so the old name is free before the park is undone.
+		get undo(): Undo {
+			return { kind: 'remove-container', name: unit.name, image: unit.targetRef, keep: unit.id, containerId: created.id };
+		},
+		run: () => renameContainer(docker, created.id, unit.name),
+	};
 }
