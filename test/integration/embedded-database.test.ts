@@ -60,8 +60,8 @@ describe('an embedded database (ProGet 2025+ on /var/proget/database)', () => {
 		expect(run.exitCode, run.stdout + run.stderr).toBe(0);
 		const all = events(run.stdout);
 		const order = all.filter((event) => event.type === 'step-done').map((event) => event.step);
-		// Stopped first, copied, then the swap: the copy is of a still directory.
-		expect(order.slice(0, 4)).toEqual(['pull', 'stop', 'backup', 'stop']);
+		// Stopped first, copied, then the swap (its new container created before its own, now idempotent, stop): the copy is of a still directory.
+		expect(order.slice(0, 5)).toEqual(['pull', 'stop', 'backup', 'create', 'stop']);
 		const backup = all.find((event) => event.type === 'step-done' && event.step === 'backup')!;
 		expect(backup.detail).toMatch(new RegExp(`\\.data\\.tar \\(.+, sha256 [0-9a-f]{16}…, \\d+ entries of ${DATA} verified\\)$`));
 		const path = backup.detail!.split(' (')[0]!;
