@@ -24,6 +24,23 @@ export function repeatedNames(units: ReadonlyArray<{ name: string; engine?: stri
 	return new Set([...enginesOf].filter(([, engines]) => engines.size > 1).map(([name]) => name));
 }
 
+/** A name's label in a run whose repeated names are `repeated` (repeatedNames): qualified only when it repeats. */
+export function labelFor(name: string, engine: string, repeated: ReadonlySet<string>): string {
+	return repeated.has(name) ? qualifiedLabel(name, engine) : name;
+}
+
+/** How a summary names a unit: `container` is its label, `name` its container's own name when the label says its engine. */
+export function summaryNames(unit: { name: string; label?: string }): { container: string; name?: string } {
+	const label = unitLabel(unit);
+	return label === unit.name ? { container: label } : { container: label, name: unit.name };
+}
+
+/** The label as the journal keeps it (unit records, the plan snapshot): only when it is not the bare name. */
+export function labelField(unit: { name: string; label?: string }): { label?: string } {
+	const label = unitLabel(unit);
+	return label === unit.name ? {} : { label };
+}
+
 /**
  * Gives each unit its label and, when its name repeats, a journal key that
  * says its engine: `<name> on <engine>@<tag>`. A unit whose name is unique
@@ -33,12 +50,8 @@ export function repeatedNames(units: ReadonlyArray<{ name: string; engine?: stri
 export function labelUnits<U extends { name: string; engine: string; key: string; label?: string }>(units: U[]): U[] {
 	const repeated = repeatedNames(units);
 	for (const unit of units) {
-		if (!repeated.has(unit.name)) {
-			unit.label = unit.name;
-			continue;
-		}
-		unit.label = qualifiedLabel(unit.name, unit.engine);
-		unit.key = `${unit.label}@${unit.key.slice(unit.key.lastIndexOf('@') + 1)}`;
+		unit.label = labelFor(unit.name, unit.engine, repeated);
+		if (repeated.has(unit.name)) unit.key = `${unit.label}@${unit.key.slice(unit.key.lastIndexOf('@') + 1)}`;
 	}
 	return units;
 }

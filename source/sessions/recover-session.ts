@@ -19,7 +19,7 @@ import { Redactor } from '../text/redact.js';
 import { locateDatabase } from './plan-database.js';
 import type { SessionIo } from './upgrade-session.js';
 import type { InterruptedRunRow } from '../core/wizard-backend.js';
-import { unitLabel } from '../core/cluster-names.js';
+import { summaryNames, unitLabel } from '../core/cluster-names.js';
 
 // `upgrade-wizard recover [--yes] [--json] [--dry-run] [RUN_ID]`: finds the runs
 // of this engine whose journal is not finished and whose process is gone, and
@@ -151,7 +151,7 @@ export async function recoverRuns(request: RecoverRequest, io: SessionIo, reache
 			];
 			if (request.dryRun) {
 				emit({ type: 'plan', lines });
-				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ container: unitLabel(record), ...(record.label ? { name: record.name } : {}), engine: engineOfRecord(doc, record), from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
+				last = { runId: doc.runId, exitCode: ExitCode.ok, containers: plan.units.map((record): ContainerSummary => ({ ...summaryNames(record), engine: engineOfRecord(doc, record), from: record.from, to: record.to, result: 'dry-run' })), journal: shown.journal };
 				emit({ type: 'run-done', summary: last });
 				continue;
 			}

@@ -6,7 +6,7 @@ import { ContainerDriver } from '../targets/container/driver.js';
 import { describeContainer } from '../targets/container/describe.js';
 import { validateTag, type Plan, type PlanOptions } from '../core/plan/plan.js';
 import { enginesOf, planEvent } from '../core/plan/describe.js';
-import { unitLabel } from '../core/cluster-names.js';
+import { summaryNames, unitLabel } from '../core/cluster-names.js';
 import type { DatabaseOptions } from '../core/plan/database.js';
 import { Executor } from '../core/run/executor.js';
 import { databasePort } from '../postgres/database-port.js';
@@ -96,7 +96,7 @@ export async function runUpgrade(request: UpgradeRequest, io: SessionIo): Promis
 			summary: {
 				runId: 'dry-run',
 				exitCode: ExitCode.ok,
-				containers: plan.units.map((unit) => ({ container: unitLabel(unit), ...(unitLabel(unit) !== unit.name ? { name: unit.name } : {}), engine: unit.engine, from: unit.from, to, result: 'dry-run' })),
+				containers: plan.units.map((unit) => ({ ...summaryNames(unit), engine: unit.engine, from: unit.from, to, result: 'dry-run' })),
 			},
 		});
 		return ExitCode.ok;

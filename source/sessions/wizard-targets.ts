@@ -13,7 +13,7 @@ import { planUpgradePath } from '../versions/path.js';
 import { profileFor } from '../profiles/profile.js';
 import { currentVersion } from './upgrade-path.js';
 import type { WizardSessionOptions } from './wizard-session.js';
-import { qualifiedLabel, repeatedNames } from '../core/cluster-names.js';
+import { labelFor, repeatedNames } from '../core/cluster-names.js';
 
 // The Version screen's rows for the chosen containers: the registry's tags
 // against the running version. Loaded by import() when the screen opens, so
@@ -44,7 +44,7 @@ export async function targetChoice(groups: EngineSelection[], options: WizardSes
 	for (const { engine, names } of groups) {
 		const lookups = new EngineLookups(engine.docker);
 		lookups.warm(names);
-		for (const name of names) members.push({ name, shown: repeated.has(name) ? qualifiedLabel(name, engine.name) : name, lookups, docker: engine.docker });
+		for (const name of names) members.push({ name, shown: labelFor(name, engine.name, repeated), lookups, docker: engine.docker });
 	}
 	if (members.length === 0) throw new UsageError('no container selected');
 	const inspect = async ({ lookups, docker, name }: Member): Promise<ContainerInspectInfo> => (await lookups.container(name)) ?? docker.getContainer(name).inspect();

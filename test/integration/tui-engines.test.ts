@@ -36,6 +36,25 @@ async function startOn(engine: ReturnType<typeof dockerOn>, name: string, label:
 	return stdout.trim();
 }
 
+/** The run's gates answered yes (one backup for the shared database, a migration gate when the hop has one), to the summary. */
+async function throughTheGates(): Promise<string> {
+	await waitForScreen('Back up the database', 60_000);
+	await keys('y', 'Enter');
+	const next = await waitForScreen(/Schema migration|Upgrade complete/, 180_000);
+	if (next.includes('Schema migration')) await keys('y', 'Enter');
+	return waitForScreen('Upgrade complete', 180_000);
+}
+
+/** `name` on `engine` runs 1.6.1 in a new container, healthy, with no `-old` left. */
+async function expectUpgraded(engine: ReturnType<typeof dockerOn>, name: string, oldId: string | undefined): Promise<void> {
+	const after = await engine.inspect(name);
+	expect(after.Config.Image).toBe(`${w.appRepo}:1.6.1`);
+	expect(after.State.Running).toBe(true);
+	expect(after.Id).not.toBe(oldId);
+	await engine.waitHealthy(name, 30_000);
+	expect(await engine.exists(`${name}-old`)).toBe(false);
+}
+
 beforeAll(async () => {
 	db = await createTestDatabase(w);
 	// The second engine pulls from the world's registry on loopback; pulled here, the first start is not a pull.
@@ -78,24 +97,14 @@ describe('the wizard over two engines in a real terminal', () => {
 		expect(plan).toContain(`${a} on ${w.dockerHost}`);
 		await keys('Enter');
 		// One backup for the shared database (one gate for both engines); a migration gate only if the hop has one.
-		await waitForScreen('Back up the database', 60_000);
-		await keys('y', 'Enter');
-		const next = await waitForScreen(/Schema migration|Upgrade complete/, 180_000);
-		if (next.includes('Schema migration')) await keys('y', 'Enter');
-		const done = await waitForScreen('Upgrade complete', 180_000);
+		const done = await throughTheGates();
 		expect(done).toContain(a);
 		expect(done).toContain(b);
 		await keys('Enter');
 		expect(await wizard.exitStatus()).toBe('0');
 
-		for (const [engine, name, oldId] of [[e1, a, ids[0]], [e2, b, ids[1]]] as const) {
-			const after = await engine.inspect(name);
-			expect(after.Config.Image).toBe(`${w.appRepo}:1.6.1`);
-			expect(after.State.Running).toBe(true);
-			expect(after.Id).not.toBe(oldId);
-			await engine.waitHealthy(name, 30_000);
-			expect(await engine.exists(`${name}-old`)).toBe(false);
-		}
+		await expectUpgraded(e1, a, ids[0]);
+		await expectUpgraded(e2, b, ids[1]);
 	});
 
 	it('upgrades one name ticked on both engines through the screens, each named with its engine', async () => {
@@ -113,23 +122,13 @@ describe('the wizard over two engines in a real terminal', () => {
 		expect(plan).toContain(`${name} on ${w.engine2Host}`);
 		expect(plan).not.toContain('is selected on');
 		await keys('Enter');
-		await waitForScreen('Back up the database', 60_000);
-		await keys('y', 'Enter');
-		const next = await waitForScreen(/Schema migration|Upgrade complete/, 180_000);
-		if (next.includes('Schema migration')) await keys('y', 'Enter');
-		const done = await waitForScreen('Upgrade complete', 180_000);
+		const done = await throughTheGates();
 		expect(done).toMatch(new RegExp(`${name} on ${w.dockerHost.replace(/[/.]/g, '\\$&')}\\s+1\\.6\\.0 → 1\\.6\\.1\\s+upgraded`));
 		expect(done).toMatch(new RegExp(`${name} on ${w.engine2Host.replace(/[/.]/g, '\\$&')}\\s+1\\.6\\.0 → 1\\.6\\.1\\s+upgraded`));
 		await keys('Enter');
 		expect(await wizard.exitStatus()).toBe('0');
-		for (const [engine, oldId] of [[e1, ids[0]], [e2, ids[1]]] as const) {
-			const after = await engine.inspect(name);
-			expect(after.Config.Image).toBe(`${w.appRepo}:1.6.1`);
-			expect(after.State.Running).toBe(true);
-			expect(after.Id).not.toBe(oldId);
-			await engine.waitHealthy(name, 30_000);
-			expect(await engine.exists(`${name}-old`)).toBe(false);
-		}
+		await expectUpgraded(e1, name, ids[0]);
+		await expectUpgraded(e2, name, ids[1]);
 	});
 
 	it('names the engine that does not answer on the Engine screen', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelUnits, repeatedNames, shownOn, unitLabel } from '../../source/core/cluster-names.js';
+import { labelField, labelFor, labelUnits, repeatedNames, shownOn, summaryNames, unitLabel } from '../../source/core/cluster-names.js';
 import { withEngines } from '../../source/core/run/context.js';
 import { Timings } from '../../source/core/run/timing.js';
 import { serviceDowntimeLines } from '../../source/text/format.js';
@@ -109,5 +109,18 @@ describe('what is keyed by the unit', () => {
 		event({ type: 'step-started', container: 'app on node-b', engine: 'node-b', step: 'stop' });
 		event({ type: 'step-started', container: 'worker', engine: 'node-b', step: 'stop' });
 		expect(out.split('\n').filter(Boolean)).toEqual(['upgrade-wizard run r: app on node-a, app on node-b, worker on node-b', '[app on node-b] stop', '[worker on node-b] stop']);
+	});
+});
+
+describe('what the journal and summaries carry of a label', () => {
+	it('qualifies a name only when it repeats, and says the container\'s own name (or the label) only when they differ', () => {
+		const repeated = new Set(['app']);
+		expect(labelFor('app', 'node-a', repeated)).toBe('app on node-a');
+		expect(labelFor('worker', 'node-a', repeated)).toBe('worker');
+		expect(summaryNames({ name: 'app', label: 'app on node-a' })).toEqual({ container: 'app on node-a', name: 'app' });
+		expect(summaryNames({ name: 'worker', label: 'worker' })).toEqual({ container: 'worker' });
+		expect(summaryNames({ name: 'worker' })).toEqual({ container: 'worker' });
+		expect(labelField({ name: 'app', label: 'app on node-a' })).toEqual({ label: 'app on node-a' });
+		expect(labelField({ name: 'worker', label: 'worker' })).toEqual({});
 	});
 });

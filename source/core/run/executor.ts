@@ -5,7 +5,7 @@ import { finalTag, type Plan, type Unit } from '../plan/plan.js';
 import { RunContext, type ExecutorDeps } from './context.js';
 import { Gates, migrationGate, skipBackupGate } from './gates.js';
 import { runHop } from './hop.js';
-import { labelUnits, unitLabel } from '../cluster-names.js';
+import { labelField, labelUnits, unitLabel } from '../cluster-names.js';
 
 // The executor runs a Plan. It is the one engine behind every mode: views only
 // render its events and answer its gates. It knows units, hops, gates, the
@@ -43,7 +43,7 @@ export class Executor {
 				keepOld: plan.keepOld,
 				engine: plan.engine,
 				...(plan.engines ? { engines: plan.engines } : {}),
-				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name, engine: unit.engine, ...(unitLabel(unit) !== unit.name ? { label: unitLabel(unit) } : {}) })),
+				units: plan.units.map((unit) => ({ kind: unit.kind, name: unit.name, engine: unit.engine, ...labelField(unit) })),
 				...(plan.database?.locator ? { database: { ...plan.database.locator, display: plan.database.display } } : {}),
 			});
 

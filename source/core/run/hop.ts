@@ -7,7 +7,7 @@ import { runTransition } from './journaled-step.js';
 import { throttled } from './throttle.js';
 import { backupStep } from './database-steps.js';
 import { rollbackHop, touchedNewestFirst } from './rollback.js';
-import { unitLabel } from '../cluster-names.js';
+import { labelField, unitLabel } from '../cluster-names.js';
 
 // One hop: pull every unit's target before anything stops, back up (first hop
 // and each migrating one), swap the units one at a time, and commit (remove
@@ -24,7 +24,7 @@ export async function runHop(ctx: RunContext, stage: Unit[], plan: Plan, hopInde
 	const migrates = database?.migratingHops.includes(tag) ?? false;
 	await journal.startHop(tag, hopIndex, migrates);
 	ctx.timings.hopStarted(tag);
-	for (const unit of stage) await journal.addUnit({ ...ctx.driver(unit.kind).record(unit, tag), engine: unit.engine, ...(unitLabel(unit) !== unit.name ? { label: unitLabel(unit) } : {}) });
+	for (const unit of stage) await journal.addUnit({ ...ctx.driver(unit.kind).record(unit, tag), engine: unit.engine, ...labelField(unit) });
 	const stayed = hopIndex === 0 ? 'nothing was stopped' : `the containers stay on ${plan.hops[hopIndex - 1]}`;
 	const endsBeforeAnyStop = async (lead: Unit, reason: string, what: string) =>
 		ctx.finish(

@@ -8,7 +8,7 @@ import { runTransition } from './journaled-step.js';
 import { rollbackHop, touchedNewestFirst } from './rollback.js';
 import { handOver } from './hand-over.js';
 import { engineOfRecord } from '../journal/read-journal.js';
-import { unitLabel } from '../cluster-names.js';
+import { summaryNames, unitLabel } from '../cluster-names.js';
 
 // `upgrade-wizard recover`: a run whose process is gone is put back from its
 // journal. The interrupted hop is rolled back with the very code a failure
@@ -97,7 +97,7 @@ export async function recoverRun(ctx: RunContext, options: RecoverOptions): Prom
 	ctx.emit({ type: 'plan', lines: [`Recover run ${doc.runId} (started ${doc.startedAt} by ${doc.user}@${doc.host})`, ...plan.steps.map((step) => `- ${step}`)] });
 	const summaries: ContainerSummary[] = [];
 	const summary = (record: UnitRecord, result: ContainerSummary['result'], extra: Partial<ContainerSummary> = {}): ContainerSummary => {
-		const out: ContainerSummary = { container: unitLabel(record), ...(record.label ? { name: record.name } : {}), engine: engineOfRecord(doc, record), from: record.from, to: record.to, result, ...extra };
+		const out: ContainerSummary = { ...summaryNames(record), engine: engineOfRecord(doc, record), from: record.from, to: record.to, result, ...extra };
 		ctx.emit({ type: 'container-done', summary: out });
 		summaries.push(out);
 		return out;

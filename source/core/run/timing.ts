@@ -3,7 +3,7 @@ import { defaultChecklist, type ChecklistItem } from '../plan/checks.js';
 import type { Journal } from '../journal/journal.js';
 import type { Unit } from '../plan/plan.js';
 import type { DownWindow } from './service-downtime.js';
-import { unitLabel } from '../cluster-names.js';
+import { summaryNames, unitLabel } from '../cluster-names.js';
 
 // Per unit: when it started, what it went from and to over the whole run, the
 // pull time, and downtime summed over hops (each stop issued -> healthy again).
@@ -115,8 +115,7 @@ export class Timings {
 		const timing = this.byLabel.get(label);
 		const entry = journal.doc.containers[unit.key] as { oldId?: string; newId?: string } | undefined;
 		const summary: ContainerSummary = {
-			container: label,
-			...(label !== unit.name ? { name: unit.name } : {}),
+			...summaryNames(unit),
 			...(unit.engine ? { engine: unit.engine } : {}),
 			from: timing?.originalFrom ?? unit.from,
 			to: timing?.finalTo ?? unit.to,

@@ -13,7 +13,7 @@ import { healthOptionsFor } from '../../core/plan/health.js';
 import type { ResolvedPath } from '../../sessions/upgrade-path.js';
 import { clusterPath } from '../cluster-path.js';
 import { oneOffFor, type OneOffCommand } from '../one-off-command.js';
-import { labelUnits, qualifiedLabel, repeatedNames } from '../../core/cluster-names.js';
+import { labelFor, labelUnits, repeatedNames } from '../../core/cluster-names.js';
 
 // A container unit: everything its swap needs, computed without touching
 // anything, from inspect documents taken before any pull.
@@ -211,7 +211,7 @@ export async function buildClusterPlan(
 
 	// The path's messages name each member as the run will: with its engine when its name repeats.
 	const repeated = repeatedNames(checked.map(({ info, group }) => ({ name: containerName(info), engine: group.engine.name })));
-	const memberName = (info: ContainerInspectInfo, group: EngineGroup) => (repeated.has(containerName(info)) ? qualifiedLabel(containerName(info), group.engine.name) : containerName(info));
+	const memberName = (info: ContainerInspectInfo, group: EngineGroup) => labelFor(containerName(info), group.engine.name, repeated);
 	const path = await clusterPath(checked.map(({ info, oldImage, group }) => ({ name: memberName(info, group), info, oldImage })), resolvePath);
 
 	const resolvers = new Map<EngineGroup, (id: string) => string | undefined>();
